@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export RUQI_DATA_DIR ?= var
+
+.PHONY: run test lint install install-test
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Install, create the embedded database (SQLite file in var/), load the SAMPLE district, serve on :8000.
+run: install
+	$(BIN)/ruqi migrate
+	$(BIN)/ruqi seed --if-empty
+	$(BIN)/ruqi run --host 127.0.0.1 --port 8000
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Install test dependencies, lint, and run every test (SQLite and PostgreSQL + Redis on loopback).
+test: lint
+	$(BIN)/pytest

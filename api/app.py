@@ -1,0 +1,125 @@
+"""The app factory: the one place where controllers, stores, channels, auth, errors and OpenAPI meet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from piccolo.engine.postgres import PostgresEngine
+from redis.asyncio import Redis
+
+from api import __version__
+from api.auth import build_jwt_auth
+from api.cli import RuqiCLIPlugin
+from api.controllers.auth import AuthController, UserController
+from api.controllers.catalogue import (
+    CatalogueController,
+    ItemController,
+    LibraryController,
+    ScenarioController,
+)
+from api.controllers.health import HealthController
+from api.controllers.registry import EnterpriseController, InspectorController, UnitController
+from api.errors import exception_handlers
+from api.settings import Settings
+from models.db import bind_engine, engine_from_url
+
+logger = logging.getLogger("ruqi")
+
+STORE_NAMES = ("rate_limit", "cache", "idempotency")
+
+OPENAPI_DESCRIPTION = """\
+扫码入企 — the field-inspection API: the inspection item list, joint-inspection scenarios,
+the 无事不扰 library, the registry of units, inspectors and enterprises, and filed visits.
+
+When the service runs on the generated sample district, every record carries `sample: true`
+and sample enterprise names end with （样例）: it is not real data.
+"""
+
+
+def _stores(settings: Settings, redis_client: Redis | None) -> StoreRegistry:
+    stores: dict[str, Store] = {}
+    for name in STORE_NAMES:
+        if redis_client is not None:
+            stores[name] = RedisStore(redis_client, namespace=f"{settings.redis_prefix}:{name}")
+        else:
+            stores[name] = MemoryStore()
+    return StoreRegistry(stores=stores)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = engine_from_url(settings.database_url)
+    bind_engine(engine)
+    redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Pools belong to the loop that serves requests, so they are opened here and not at import.
+        bind_engine(engine)
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool(min_size=1, max_size=10)
+        try:
+            yield
+        finally:
+            if isinstance(engine, PostgresEngine):
+                await engine.close_connection_pool()
+            if redis_client is not None:
+                await redis_client.aclose()
+
+    channels_backend: Any = (
+        RedisChannelsPubSubBackend(redis=redis_client, key_prefix=f"{settings.redis_prefix}:channels")
+        if redis_client is not None
+        else MemoryChannelsBackend()
+    )
+    channels = ChannelsPlugin(backend=channels_backend, arbitrary_channels_allowed=True)
+
+    app = Litestar(
+        route_handlers=[
+            HealthController,
+            AuthController,
+            UserController,
+            UnitController,
+            InspectorController,
+            EnterpriseController,
+            ItemController,
+            ScenarioController,
+            LibraryController,
+            CatalogueController,
+        ],
+        on_app_init=[jwt_auth.on_app_init],
+        lifespan=[lifespan],
+        plugins=[channels, RuqiCLIPlugin()],
+        stores=_stores(settings, redis_client),
+        exception_handlers=exception_handlers,
+        openapi_config=OpenAPIConfig(
+            title="ruqi 入企 — 扫码入企 inspection API",
+            version=__version__,
+            description=OPENAPI_DESCRIPTION,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+        ),
+        cors_config=CORSConfig(allow_origins=[]),
+        debug=settings.debug,
+        state=None,
+        request_max_body_size=settings.max_upload_bytes,
+    )
+    app.state.settings = settings
+    app.state.jwt_auth = jwt_auth
+    app.state.redis_client = redis_client
+    app.state.engine = engine
+    return app

@@ -1,0 +1,112 @@
+"""JWT authentication (Litestar's ``JWTAuth``), password hashing (argon2) and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from api.domain.actor import Actor
+from models.enums import Role
+
+_hasher = PasswordHasher()
+
+# Routes anyone may call: health, docs, login, public verification pages and keys.
+PUBLIC_PATHS = [
+    "^/health",
+    "^/schema",
+    "^/api/v1/auth/login",
+    "^/\\.well-known/",
+    "^/V/",
+    "^/E/",
+    "^/public/",
+    "^/api/v1/public/",
+]
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def actor_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    """Rebuild the actor from the token's claims: no database round trip per request.
+
+    A deactivated account keeps working until its token expires (``jwt_ttl_minutes``).
+    """
+    extras = token.extras
+    try:
+        return Actor(
+            user_id=int(extras["uid"]),
+            username=token.sub,
+            role=Role(extras["role"]),
+            unit_id=extras.get("unit_id"),
+            inspector_id=extras.get("inspector_id"),
+            uscc=extras.get("uscc"),
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def build_jwt_auth(secret: str, ttl_minutes: int) -> JWTAuth[Actor, Token]:
+    return JWTAuth[Actor, Token](
+        retrieve_user_handler=actor_from_token,
+        token_secret=secret,
+        exclude=PUBLIC_PATHS,
+        default_token_expiration=timedelta(minutes=ttl_minutes),
+        description="Bearer token from POST /api/v1/auth/login.",
+    )
+
+
+def token_extras(actor: Actor) -> dict[str, Any]:
+    return {
+        "uid": actor.user_id,
+        "role": actor.role.value,
+        "unit_id": actor.unit_id,
+        "inspector_id": actor.inspector_id,
+        "uscc": actor.uscc,
+    }
+
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    user = connection.scope.get("user")
+    if not isinstance(user, Actor):
+        raise NotAuthorizedException("Login required.")
+    return user
+
+
+def require(*roles: Role) -> Guard:
+    """A guard that admits only the given roles (admins are always admitted)."""
+    allowed = frozenset(roles) | {Role.admin}
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        actor = current_actor(connection)
+        if actor.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise PermissionDeniedException(f"This action needs one of the roles: {names}.")
+
+    guard.__name__ = f"require_{'_'.join(sorted(r.value for r in allowed))}"
+    return guard
+
+
+def any_authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    current_actor(connection)
+
+
+STAFF = (Role.supervisor, Role.planner, Role.approver, Role.inspector)

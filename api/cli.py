@@ -1,0 +1,106 @@
+"""The ``ruqi`` command: Litestar's CLI (``run`` and friends) plus ``migrate``, ``seed``, ``create-user``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import click
+from click import Group
+from litestar import Litestar
+from litestar.plugins import CLIPluginProtocol
+
+from models.enums import Role
+
+
+def _settings(app: Litestar) -> Any:
+    return app.state.settings
+
+
+async def migrate_database() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="models", migration_id="all")
+    if not result.success:
+        raise click.ClickException(f"migration failed: {result.message}")
+
+
+class RuqiCLIPlugin(CLIPluginProtocol):
+    def on_cli_init(self, cli: Group) -> None:
+        @cli.command(name="migrate", help="Apply the database migrations (SQLite or PostgreSQL from DATABASE_URL).")
+        def migrate(app: Litestar) -> None:
+            _settings(app).data_dir.mkdir(parents=True, exist_ok=True)
+            asyncio.run(migrate_database())
+            click.echo("migrations applied")
+
+        @cli.command(name="seed", help="Load the generated SAMPLE district (样例数据) into an empty database.")
+        @click.option("--if-empty", is_flag=True, help="Do nothing when data is already loaded.")
+        @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed.")
+        @click.option("--enterprises", default=3000, show_default=True, help="Number of sample enterprises.")
+        def seed(app: Litestar, if_empty: bool, seed_value: int, enterprises: int) -> None:
+            from api.auth import hash_password
+            from api.sample.generate import demo_logins, generate_district
+            from api.sample.load import load_sample
+            from models.tables import Unit
+
+            async def _run() -> dict[str, int] | None:
+                if await Unit.count() > 0:
+                    if if_empty:
+                        return None
+                    raise click.ClickException("the database already holds data; seed loads only into an empty one")
+                return await load_sample(generate_district(seed_value, enterprises), password_hasher=hash_password)
+
+            counts = asyncio.run(_run())
+            if counts is None:
+                click.echo("data already loaded; nothing to do")
+                return
+            click.echo(
+                "SAMPLE district loaded (generated data, not real): " + ", ".join(f"{k}={v}" for k, v in counts.items())
+            )
+            click.echo("demo logins (password ruqi-demo):")
+            for username, role, description in demo_logins(generate_district(seed_value, enterprises)):
+                click.echo(f"  {username:<22} {role:<11} {description}")
+
+        @cli.command(name="create-user", help="Create an account.")
+        @click.option("--username", required=True)
+        @click.option("--password", required=True, prompt=True, hide_input=True)
+        @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+        @click.option("--unit-code", default=None, help="For planner and approver.")
+        @click.option("--cert-no", default=None, help="执法证 number, for inspector.")
+        @click.option("--uscc", default=None, help="For enterprise.")
+        def create_user(
+            app: Litestar,
+            username: str,
+            password: str,
+            role: str,
+            unit_code: str | None,
+            cert_no: str | None,
+            uscc: str | None,
+        ) -> None:
+            from api.auth import hash_password
+            from api.domain.errors import DomainError
+            from api.schemas.auth import UserCreate
+            from api.services.users import create_user as create
+
+            data = UserCreate(
+                username=username,
+                password=password,
+                role=Role(role),
+                unit_code=unit_code,
+                inspector_cert_no=cert_no,
+                uscc=uscc,
+            )
+            try:
+                user = asyncio.run(create(data, hash_password))
+            except DomainError as exc:
+                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+            click.echo(f"created {user.username} ({user.role.value})")
+
+
+def main() -> None:
+    """Console entry point: Litestar's CLI with our app preselected."""
+    os.environ.setdefault("LITESTAR_APP", "api.asgi:app")
+    from litestar.__main__ import run_cli
+
+    run_cli()

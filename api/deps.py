@@ -1,0 +1,23 @@
+"""Request-scoped dependencies shared by controllers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from api.auth import current_actor
+from api.domain.actor import Actor
+
+Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
+Offset = Annotated[int, Parameter(ge=0, description="Rows to skip.")]
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    return current_actor(request)
+
+
+CurrentActor = NamedDependency[Actor]
+"""The logged-in actor, injected by name from ``provide_actor``."""

@@ -1,0 +1,55 @@
+"""The domain error hierarchy. Each error carries a stable machine ``code`` and a human message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None, **extra: Any):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+        self.extra = extra
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+
+
+class RuleViolation(DomainError):
+    """A business rule refused the request (422: understood, but not allowed)."""
+
+    status = 422
+    code = "rule_violation"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"

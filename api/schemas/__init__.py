@@ -1,0 +1,1 @@
+"""msgspec Structs for request and response bodies (Create / Update / Read naming)."""

@@ -1,0 +1,1 @@
+"""Piccolo tables of ruqi and the engine wiring."""

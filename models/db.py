@@ -1,0 +1,59 @@
+"""Engine selection from a URL and binding the tables to it.
+
+Tables normally find their engine through ``piccolo_conf``; the app factory and the tests bind
+an explicit engine instead so that one process can use a SQLite file or a PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from models.tables import ALL_TABLES
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def engine_from_url(url: str) -> Engine:
+    """``sqlite:///path/to/file`` or ``postgresql://user@host:port/db``."""
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else url.split("sqlite://", 1)[1]
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+    if scheme in {"postgres", "postgresql"}:
+        return PostgresEngine(config={"dsn": url})
+    raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+
+
+def bind_engine(engine: Engine) -> None:
+    for table in ALL_TABLES:
+        table._meta.db = engine
+
+
+def current_engine() -> Engine:
+    return ALL_TABLES[0]._meta.db
+
+
+def is_postgres(engine: Engine | None = None) -> bool:
+    return isinstance(engine or current_engine(), PostgresEngine)
+
+
+def write_transaction() -> AbstractAsyncContextManager[Any]:
+    """A transaction for writes: IMMEDIATE on SQLite (take the write lock up front), plain on PostgreSQL."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def create_schema(engine: Engine | None = None) -> None:
+    """Create every table (used by tests on throw-away databases; production uses migrations)."""
+    for table in ALL_TABLES:
+        if engine is not None:
+            table._meta.db = engine
+        await table.create_table(if_not_exists=True)

@@ -1,0 +1,131 @@
+"""Shared fixtures: the app on each backend over a copy of a small hand-made world.
+
+Backends: ``sqlite`` (the embedded default: SQLite file + in-process stores) and ``postgres``
+(PostgreSQL + Redis, as in production). Each test gets its own database cloned from a template
+built once per session, and its own Redis key prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.auth import token_extras
+from api.settings import Settings
+from models.db import bind_engine, create_schema, engine_from_url
+from tests.services import (
+    REDIS_URL,
+    create_pg_database,
+    drop_pg_database,
+    drop_redis_prefix,
+    pg_dsn,
+    redis_prefix,
+)
+from tests.world import World, build_world
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+async def _build(url: str) -> World:
+    engine = engine_from_url(url)
+    bind_engine(engine)
+    await create_schema()
+    return await build_world()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
+    path = tmp_path_factory.mktemp("template") / "world.sqlite3"
+    world = asyncio.run(_build(f"sqlite:///{path}"))
+    return path, world
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[tuple[str, World]]:
+    name = create_pg_database()
+    world = asyncio.run(_build(pg_dsn(name)))
+    yield name, world
+    drop_pg_database(name)
+
+
+@dataclass
+class Api:
+    """A test client plus the world's actors, with bearer headers per username."""
+
+    client: TestClient[Litestar]
+    world: World
+    backend: str
+
+    @property
+    def app(self) -> Litestar:
+        return self.client.app
+
+    def headers(self, username: str) -> dict[str, str]:
+        actor = self.world.actors[username]
+        token = self.app.state.jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
+        return {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers(as_) if as_ else None, **kw)
+
+    def post(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.post(path, headers=self.headers(as_) if as_ else None, **kw)
+
+    def patch(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.patch(path, headers=self.headers(as_) if as_ else None, **kw)
+
+    def delete(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self.headers(as_) if as_ else None, **kw)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if backend == "sqlite":
+        template, _ = request.getfixturevalue("sqlite_template")
+        db_file = tmp_path / "db.sqlite3"
+        shutil.copy(template, db_file)
+        yield Settings(database_url=f"sqlite:///{db_file}", data_dir=data_dir, jwt_secret="test-secret-" + "x" * 32)
+        return
+    template_name, _ = request.getfixturevalue("pg_template")
+    name = create_pg_database(template=template_name)
+    prefix = redis_prefix()
+    try:
+        yield Settings(
+            database_url=pg_dsn(name),
+            redis_url=REDIS_URL,
+            redis_prefix=prefix,
+            data_dir=data_dir,
+            jwt_secret="test-secret-" + "x" * 32,
+        )
+    finally:
+        drop_pg_database(name)
+        drop_redis_prefix(prefix)
+
+
+@pytest.fixture
+def world(backend: str, request: pytest.FixtureRequest) -> World:
+    fixture = "sqlite_template" if backend == "sqlite" else "pg_template"
+    return request.getfixturevalue(fixture)[1]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def api(settings: Settings, world: World, backend: str) -> Iterator[Api]:
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client=client, world=world, backend=backend)
