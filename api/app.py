@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,9 +34,12 @@ from api.controllers.catalogue import (
 )
 from api.controllers.health import HealthController
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
+from api.controllers.visits import VisitController
 from api.errors import exception_handlers
+from api.services.visit_env import VisitEnv
 from api.settings import Settings
 from models.db import bind_engine, engine_from_url
+from qr import KeyRing
 
 logger = logging.getLogger("ruqi")
 
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     bind_engine(engine)
     redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
     jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
+    keyring = KeyRing.load_or_create(settings.data_dir / "keys")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ScenarioController,
             LibraryController,
             CatalogueController,
+            VisitController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
@@ -122,4 +128,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.jwt_auth = jwt_auth
     app.state.redis_client = redis_client
     app.state.engine = engine
+    app.state.keyring = keyring
+    app.state.visit_env = VisitEnv(
+        keyring=keyring,
+        policy=settings.filing_policy(),
+        public_base_url=settings.public_base_url,
+        issuer=settings.issuer,
+        code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
+        scan_radius_m=float(settings.scan_radius_m),
+        backfill_window=dt.timedelta(days=settings.backfill_days),
+        publish=_publisher(channels),
+    )
     return app
+
+
+def _publisher(channels: ChannelsPlugin) -> Any:
+    """Live updates are best-effort: the database row is the truth and pages re-fetch it."""
+
+    async def publish(channel: str, message: dict[str, Any]) -> None:
+        try:
+            channels.publish(message, channels=[channel])
+        except Exception as exc:  # a broken Redis must not fail the request that changed the visit
+            logger.warning("live update on %s not published: %r", channel, exc)
+
+    return publish

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from api.domain.visit_rules import FilingPolicy
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -27,6 +30,16 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     debug: bool = False
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Filing and scanning policy (configurable defaults from practice, see DOMAIN.md).
+    min_inspectors: int = 2
+    max_window_hours: int = 24
+    unit_yearly_cap: int = 2
+    emergency_approval_hours: int = 24
+    scan_radius_m: int = 300
+    backfill_days: int = 10
+    code_grace_minutes: int = 30
+    verify_rate_per_minute: int = 120
+    issuer: str = "ruqi"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,6 +54,23 @@ class Settings:
             public_base_url=os.environ.get("RUQI_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             debug=os.environ.get("RUQI_DEBUG", "") == "1",
             max_upload_bytes=_env_int("RUQI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+            min_inspectors=_env_int("RUQI_MIN_INSPECTORS", 2),
+            max_window_hours=_env_int("RUQI_MAX_WINDOW_HOURS", 24),
+            unit_yearly_cap=_env_int("RUQI_UNIT_YEARLY_CAP", 2),
+            emergency_approval_hours=_env_int("RUQI_EMERGENCY_APPROVAL_HOURS", 24),
+            scan_radius_m=_env_int("RUQI_SCAN_RADIUS_M", 300),
+            backfill_days=_env_int("RUQI_BACKFILL_DAYS", 10),
+            code_grace_minutes=_env_int("RUQI_CODE_GRACE_MINUTES", 30),
+            verify_rate_per_minute=_env_int("RUQI_VERIFY_RATE_PER_MINUTE", 120),
+            issuer=os.environ.get("RUQI_ISSUER", "ruqi"),
+        )
+
+    def filing_policy(self) -> FilingPolicy:
+        return FilingPolicy(
+            min_inspectors=self.min_inspectors,
+            max_window=dt.timedelta(hours=self.max_window_hours),
+            unit_yearly_cap=self.unit_yearly_cap,
+            emergency_approval_deadline=dt.timedelta(hours=self.emergency_approval_hours),
         )
 
     def resolved_jwt_secret(self) -> str:

@@ -14,7 +14,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from models.tables import ALL_TABLES
+from models.schema import ALL_TABLES
 
 SQLITE_BUSY_TIMEOUT_S = 30
 

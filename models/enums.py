@@ -67,3 +67,57 @@ class ChangeAction(StrEnum):
     create = "create"
     update = "update"
     retire = "retire"
+
+
+class VisitKind(StrEnum):
+    enforcement = "enforcement"  # 行政检查
+    service = "service"  # 服务、宣传、调研、观摩、督导: logged, never with enforcement powers
+
+
+class ServiceType(StrEnum):
+    service = "service"  # 服务
+    publicity = "publicity"  # 宣传
+    research = "research"  # 调研
+    observation = "observation"  # 观摩
+    supervision = "supervision"  # 督导
+
+
+class VisitOrigin(StrEnum):
+    planned = "planned"
+    triggered = "triggered"
+
+
+class VisitTrigger(StrEnum):
+    """Why an unplanned visit happens: the library's triggers plus an emergency (突发事件)."""
+
+    complaint = "complaint"
+    referral = "referral"
+    monitoring = "monitoring"
+    accident = "accident"
+    enterprise_request = "enterprise_request"
+    higher_assignment = "higher_assignment"
+    emergency = "emergency"
+
+
+class VisitStatus(StrEnum):
+    filed = "filed"  # 备案, awaiting the unit head's approval
+    approved = "approved"  # code issued
+    checked_in = "checked_in"
+    checked_out = "checked_out"
+    cancelled = "cancelled"
+
+
+class VisitResult(StrEnum):
+    no_issue = "no_issue"  # 无问题
+    rectification = "rectification"  # 责令整改
+    case_opened = "case_opened"  # 立案
+    other = "other"
+
+
+class ComplaintStatus(StrEnum):
+    received = "received"  # 立案 / 受理
+    verifying = "verifying"  # 核实
+    determined = "determined"  # 认定
+    feedback = "feedback"  # 反馈
+    rectified = "rectified"  # 纠错
+    archived = "archived"  # 归档

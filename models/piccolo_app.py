@@ -2,7 +2,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from models.tables import ALL_TABLES
+from models.schema import ALL_TABLES
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

@@ -165,4 +165,4 @@ class DatasetInfo(Table, tablename="dataset_info"):
 
 REGISTRY_TABLES: list[type[Table]] = [Unit, Inspector, Enterprise, User]
 LIST_TABLES: list[type[Table]] = [Item, Scenario, LibraryEntry, ListHead, CatalogueChange]
-ALL_TABLES: list[type[Table]] = [*REGISTRY_TABLES, *LIST_TABLES, DatasetInfo]
+BASE_TABLES: list[type[Table]] = [*REGISTRY_TABLES, *LIST_TABLES, DatasetInfo]

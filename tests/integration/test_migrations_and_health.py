@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from models.tables import ALL_TABLES
+from models.schema import ALL_TABLES
 from tests.services import create_pg_database, drop_pg_database, pg_dsn
 
 EXPECTED = {t._meta.tablename: {c._meta.db_column_name for c in t._meta.columns} for t in ALL_TABLES}
