@@ -32,6 +32,7 @@ from api.controllers.catalogue import (
     LibraryController,
     ScenarioController,
 )
+from api.controllers.catalogue_io import CatalogueIOController
 from api.controllers.health import HealthController
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
 from api.controllers.visits import VisitController
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ScenarioController,
             LibraryController,
             CatalogueController,
+            CatalogueIOController,
             VisitController,
         ],
         on_app_init=[jwt_auth.on_app_init],
