@@ -150,8 +150,8 @@ class LibraryController(Controller):
         return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{item_code:str}", guards=[any_authenticated])
-    async def read_entry(self, item_code: FromPath[str]) -> LibraryEntryRead:
-        return await library.read_entry(item_code)
+    async def read_entry(self, actor: CurrentActor, item_code: FromPath[str]) -> LibraryEntryRead:
+        return await library.read_entry(item_code, published_only=_published_only(actor))
 
     @post("/", guards=EDITORS, summary="Put a published 无事不扰 item in the library")
     async def create_entry(self, actor: CurrentActor, data: JSONBody[LibraryEntryCreate]) -> LibraryEntryRead:

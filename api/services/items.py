@@ -15,7 +15,7 @@ from api.services.access import ensure_can_edit_unit_list
 from api.services.lookups import item_by_code, unit_by_code
 from api.services.versioning import record_change
 from models.db import write_transaction
-from models.enums import CatalogueList, ChangeAction, ListStatus
+from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus
 from models.tables import Item, LibraryEntry, Scenario, Unit
 
 ITEM_COLUMNS = (
@@ -151,6 +151,16 @@ async def update_item(
             raise RuleViolation(f"Item {code!r} is retired; republish it to change it.", code="item_retired")
         if "status" in changes:
             await _ensure_not_in_use(code, str(changes["status"]))
+        if changes.get("category", row["category"]) != ItemCategory.no_disturbance.value:
+            in_library = await LibraryEntry.exists().where(
+                (LibraryEntry.item == row["id"]) & (LibraryEntry.status == ListStatus.published.value)
+            )
+            if in_library:
+                raise RuleViolation(
+                    f"Item {code!r} is in the 无事不扰 library; retire the library entry before changing its category.",
+                    code="item_in_library",
+                    field="category",
+                )
         if not changes:
             raise RuleViolation("The update changes nothing.", code="no_change")
         new_version = row["version"] + 1

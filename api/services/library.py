@@ -46,8 +46,11 @@ async def _entry_row(item_code: str) -> dict[str, Any]:
     return row
 
 
-async def read_entry(item_code: str) -> LibraryEntryRead:
-    return _to_read(await _entry_row(item_code))
+async def read_entry(item_code: str, *, published_only: bool = False) -> LibraryEntryRead:
+    row = await _entry_row(item_code)
+    if published_only and row["status"] != ListStatus.published.value:
+        raise NotFound(f"Item {item_code!r} is not in the 无事不扰 library.", code="library_entry_not_found")
+    return _to_read(row)
 
 
 async def list_entries(
@@ -137,6 +140,13 @@ async def update_entry(
     async with write_transaction():
         row = await _entry_row(item_code)
         ensure_can_edit_unit_list(actor, row["unit_id"], "无事不扰 library entries")
+        if status == ListStatus.published:
+            item = await item_by_code(item_code)
+            if item["status"] != ListStatus.published.value or item["category"] != ItemCategory.no_disturbance.value:
+                raise RuleViolation(
+                    f"Item {item_code!r} must be a published 无事不扰 item to be in the library again.",
+                    code="library_item_unpublished",
+                )
         values: dict[Any, Any] = {LibraryEntry.version: row["version"] + 1}
         if "triggers" in changes:
             values[LibraryEntry.triggers] = json.dumps(_unique(changes["triggers"]))

@@ -152,3 +152,11 @@ def test_library_rules_and_versions(api: Api) -> None:
     assert retired.status_code == 200 and retired.json()["status"] == "retired"
     history = api.get("/api/v1/library/MKT-ND/history", as_="supervisor").json()
     assert [h["action"] for h in history] == ["create", "update", "retire"]
+
+
+def test_library_item_keeps_its_category_and_enterprises_see_published_entries_only(api: Api) -> None:
+    moved = api.patch("/api/v1/items/MKT-ND", as_="planner-mkt", json={"category": "random_check", "reason": "r"})
+    assert moved.status_code == 422 and moved.json()["code"] == "item_in_library"
+    api.post("/api/v1/library/MKT-ND/retire", as_="planner-mkt", json={"reason": "移出"})
+    assert api.get("/api/v1/library/MKT-ND", as_="enterprise-a").status_code == 404
+    assert api.get("/api/v1/library/MKT-ND", as_="planner-fire").json()["status"] == "retired"
