@@ -35,6 +35,7 @@ from api.controllers.catalogue import (
 from api.controllers.catalogue_io import CatalogueIOController
 from api.controllers.health import HealthController
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
+from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
 from api.errors import exception_handlers
 from api.services.visit_env import VisitEnv
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CatalogueController,
             CatalogueIOController,
             VisitController,
+            ScanController,
+            EnterpriseCodeController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],

@@ -1,0 +1,234 @@
+"""Scan-in (the inspector's phone reads the enterprise code), check-out, and unfiled attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from api.domain.actor import Actor
+from api.domain.errors import DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
+from api.domain.geo import distance_m
+from api.schemas.scans import CheckoutRequest, ScanCreate, ScanRead, UnfiledAttemptRead
+from api.schemas.visits import VisitRead
+from api.services.idempotency import run_once
+from api.services.visit_env import VisitEnv
+from api.services.visit_reads import assemble, visit_inspector_ids, visit_row
+from models.enums import Role, VisitStatus
+from models.tables import Enterprise
+from models.visit_tables import Scan, UnfiledAttempt, Visit, VisitInspector
+from qr import EnterpriseClaims, Outcome, verify_token
+
+# How early before the filed window an arrival scan still matches (clock skew, early arrival).
+EARLY_ARRIVAL = dt.timedelta(minutes=15)
+FUTURE_SKEW = dt.timedelta(minutes=5)
+
+
+class UnfiledVisit(DomainError):
+    """No filed, approved visit matches: the scan is rejected and recorded for the supervisor."""
+
+    status = 403
+    code = "unfiled_visit"
+
+
+def _inspector_of(actor: Actor) -> int:
+    if actor.role != Role.inspector or actor.inspector_id is None:
+        raise Forbidden("Only an inspector's account scans enterprise codes.")
+    return actor.inspector_id
+
+
+def _scanned_uscc(content: str, env: VisitEnv, now: dt.datetime) -> str:
+    result = verify_token(content, env.keyring, now)
+    if result.outcome is not Outcome.VALID or not isinstance(result.claims, EnterpriseClaims):
+        raise InvalidInput(
+            f"The scanned code is not a valid enterprise code ({result.outcome.value}).",
+            code="invalid_enterprise_code",
+            field="content",
+        )
+    return result.claims.uscc
+
+
+def _scan_time(data: ScanCreate, env: VisitEnv, now: dt.datetime) -> dt.datetime:
+    """When the scan happened: now, or the device time of a back-fill after an outage (≤ 10 days)."""
+    if not data.backfill_reason.strip():
+        return now
+    if data.device_time is None:
+        raise InvalidInput(
+            "A back-filled scan gives the device time it happened.", code="backfill_needs_time", field="device_time"
+        )
+    if data.device_time > now + FUTURE_SKEW:
+        raise InvalidInput("The device time is in the future.", code="device_time_in_future", field="device_time")
+    if now - data.device_time > env.backfill_window:
+        raise RuleViolation(
+            f"Back-fill is accepted within {env.backfill_window.days} days of the scan.",
+            code="backfill_too_late",
+            field="device_time",
+        )
+    return data.device_time
+
+
+async def _matching_visit(
+    inspector_id: int, enterprise_id: int, at: dt.datetime, env: VisitEnv
+) -> dict[str, Any] | None:
+    """An approved (or emergency) visit of this enterprise naming this inspector whose window holds ``at``."""
+    mine = VisitInspector.select(VisitInspector.visit).where(VisitInspector.inspector == inspector_id)
+    rows = (
+        await Visit.select()
+        .where(
+            (Visit.enterprise == enterprise_id)
+            & Visit.id.is_in(mine)
+            & (Visit.window_start <= at + EARLY_ARRIVAL)
+            & (Visit.window_end >= at - env.code_grace)
+        )
+        .order_by(Visit.window_start)
+    )
+    for row in rows:
+        if row["status"] in (VisitStatus.approved.value, VisitStatus.checked_in.value, VisitStatus.checked_out.value):
+            return row
+        if row["status"] == VisitStatus.filed.value and row["is_emergency"]:
+            return row  # 突发事件: inspected first, approval follows
+    return None
+
+
+async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.datetime) -> ScanRead:
+    inspector_id = _inspector_of(actor)
+    uscc = _scanned_uscc(data.content, env, now)
+    at = _scan_time(data, env, now)
+    backfill = bool(data.backfill_reason.strip())
+
+    async def action() -> tuple[int, dict[str, Any]]:
+        enterprise = (
+            await Enterprise.select(Enterprise.id, Enterprise.latitude, Enterprise.longitude)
+            .where(Enterprise.uscc == uscc)
+            .first()
+        )
+        visit = await _matching_visit(inspector_id, enterprise["id"], at, env) if enterprise else None
+        if visit is None:
+            rows = await UnfiledAttempt.insert(
+                UnfiledAttempt(
+                    inspector=inspector_id,
+                    username=actor.username,
+                    uscc=uscc,
+                    latitude=data.latitude,
+                    longitude=data.longitude,
+                    accuracy_m=data.accuracy_m,
+                    mock_location=data.mock_location,
+                    device_time=data.device_time,
+                    at=now,
+                    reason="no_matching_visit",
+                )
+            ).returning(UnfiledAttempt.id)
+            return 403, {"attempt_id": rows[0]["id"], "uscc": uscc}
+        assert enterprise is not None
+        distance = None
+        if None not in (data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"]):
+            distance = distance_m(data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"])  # type: ignore[arg-type]
+        # The conditional UPDATE decides arrival: of two simultaneous first scans only one wins it.
+        claimed = (
+            await Visit.update({Visit.status: VisitStatus.checked_in.value, Visit.checked_in_at: at})
+            .where((Visit.id == visit["id"]) & Visit.checked_in_at.is_null())
+            .returning(Visit.id)
+        )
+        arrival = bool(claimed)
+        rows = await Scan.insert(
+            Scan(
+                visit=visit["id"],
+                inspector=inspector_id,
+                kind="arrival" if arrival else "presence",
+                latitude=data.latitude,
+                longitude=data.longitude,
+                accuracy_m=data.accuracy_m,
+                mock_location=data.mock_location,
+                distance_m=distance,
+                far_from_enterprise=distance is not None and distance > env.scan_radius_m,
+                device_time=data.device_time,
+                at=at,
+                backfill=backfill,
+                backfill_reason=data.backfill_reason,
+            )
+        ).returning(Scan.id)
+        status = VisitStatus.checked_in.value if arrival else visit["status"]
+        read = ScanRead(
+            id=rows[0]["id"],
+            visit_id=visit["id"],
+            kind="arrival" if arrival else "presence",
+            at=at,
+            visit_status=VisitStatus(status),
+            distance_m=distance,
+            far_from_enterprise=distance is not None and distance > env.scan_radius_m,
+            mock_location=data.mock_location,
+            backfill=backfill,
+        )
+        return 201, msgspec.to_builtins(read)
+
+    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "scan", data, action)
+    if outcome.status == 403:
+        raise UnfiledVisit(
+            "No filed and approved visit of this enterprise names you for this time: the scan is rejected "
+            "and recorded for the supervisor.",
+            attempt_id=outcome.body["attempt_id"],
+            uscc=outcome.body["uscc"],
+        )
+    scan = msgspec.convert(outcome.body, ScanRead)
+    if not outcome.replayed:
+        await env.publish(
+            f"visit-{scan.visit_id}", {"event": "scan", "visit_id": scan.visit_id, "status": scan.visit_status.value}
+        )
+    return scan
+
+
+async def check_out(actor: Actor, visit_id: int, data: CheckoutRequest, env: VisitEnv, now: dt.datetime) -> VisitRead:
+    inspector_id = _inspector_of(actor)
+
+    async def action() -> tuple[int, dict[str, Any]]:
+        row = await visit_row(visit_id)
+        if inspector_id not in await visit_inspector_ids(visit_id):
+            raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+        if row["status"] != VisitStatus.checked_in.value:
+            raise RuleViolation(
+                "Only a checked-in visit can be checked out: scan the enterprise code first.",
+                code="visit_not_checked_in",
+            )
+        await Visit.update(
+            {
+                Visit.status: VisitStatus.checked_out.value,
+                Visit.checked_out_at: now,
+                Visit.result: data.result.value,
+                Visit.findings: data.findings,
+            }
+        ).where((Visit.id == visit_id) & (Visit.status == VisitStatus.checked_in.value))
+        return 200, {"visit_id": visit_id}
+
+    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action)
+    if outcome.body.get("visit_id") != visit_id:
+        raise RuleViolation("This client event id belongs to another visit's check-out.", code="idempotency_conflict")
+    if not outcome.replayed:
+        await env.publish(f"visit-{visit_id}", {"event": "checkout", "visit_id": visit_id, "status": "checked_out"})
+    return (await assemble([await visit_row(visit_id)]))[0]
+
+
+async def list_unfiled_attempts(
+    *, uscc: str | None = None, since: dt.datetime | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[UnfiledAttemptRead], int]:
+    query = UnfiledAttempt.select().order_by(UnfiledAttempt.id, ascending=False)
+    count = UnfiledAttempt.count()
+    conditions: list[Any] = []
+    if uscc:
+        conditions.append(UnfiledAttempt.uscc == uscc)
+    if since:
+        conditions.append(UnfiledAttempt.at >= since)
+    for condition in conditions:
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await query.limit(limit).offset(offset)
+    return [
+        UnfiledAttemptRead(
+            **{k: r[k] for k in UnfiledAttemptRead.__struct_fields__ if k in r}, inspector_id=r["inspector"]
+        )
+        for r in rows
+    ], await count
+
+
+async def list_scans(visit_id: int) -> list[dict[str, Any]]:
+    return await Scan.select().where(Scan.visit == visit_id).order_by(Scan.id)
