@@ -76,10 +76,10 @@ class EnterpriseCodeController(Controller):
 
     async def _url(self, actor: Any, env: Any, uscc: str) -> str:
         code = normalize_uscc(uscc)
-        if (
-            (actor.role == Role.enterprise
-            and actor.uscc != code)
-            or actor.role not in (Role.enterprise, Role.admin, Role.supervisor)
+        if (actor.role == Role.enterprise and actor.uscc != code) or actor.role not in (
+            Role.enterprise,
+            Role.admin,
+            Role.supervisor,
         ):
             raise NotFound(f"No enterprise code for {code} here.", code="enterprise_not_found")
         if not await Enterprise.exists().where(Enterprise.uscc == code):
