@@ -82,7 +82,15 @@ class Settings:
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".jwt_secret.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secret)
-        return secret
+        try:
+            # link() fails if another worker created the file first: then everyone uses that one.
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return path.read_text().strip()
