@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export RUQI_DATA_DIR ?= var
 
-.PHONY: run test lint install install-test
+.PHONY: run test lint install install-test chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 ## Install test dependencies, lint, and run every test (SQLite and PostgreSQL + Redis on loopback).
-test: lint
+test: lint chromium
 	$(BIN)/pytest
