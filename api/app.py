@@ -33,6 +33,7 @@ from api.controllers.catalogue import (
     ScenarioController,
 )
 from api.controllers.catalogue_io import CatalogueIOController
+from api.controllers.feedback import ComplaintController, PublicFeedbackController, RatingController
 from api.controllers.health import HealthController
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
 from api.controllers.scans import EnterpriseCodeController, ScanController
@@ -111,6 +112,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VisitController,
             ScanController,
             EnterpriseCodeController,
+            PublicFeedbackController,
+            RatingController,
+            ComplaintController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
