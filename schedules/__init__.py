@@ -1,1 +1,76 @@
-"""Plan logic: working-day calendar, caps and joint-visit matching (pure functions, no I/O)."""
+"""Plan logic: working-day calendar, caps and joint-visit matching (pure functions, no I/O).
+
+The monthly schedule builder, as plain functions over plain frozen dataclasses. Persistence and HTTP
+live elsewhere and call in with data loaded from the database:
+
+- ``build_month(year, month, entries, enterprises, items, scenarios, history, extra_tasks, config)``
+  -> ``BuildResult`` (visits with windows and explanations, overflow to next month, dropped work, joint
+  rates). Feed ``carry_over(result.overflow)`` into the next month's ``extra_tasks``.
+- ``validate_schedule(year, month, visits, ...)`` / ``validate_edit(year, month, before, after, ...)``
+  -> ``list[Violation]`` after a planner's edits (``move_visit``, ``split_visit``, ``unmerge_task``,
+  ``merge_visits``, ``cancel_task``, then ``replace_visits``).
+- ``working_days(year, month)`` and friends; ``CalendarUnavailable`` for a year chinese-calendar lacks.
+
+Modules: ``model`` (data), ``calendar`` (working days, quiet days, windows), ``spread`` (due months,
+caps, exclusions), ``targeting`` (plan entry -> enterprises), ``matching`` (optimal joint grouping),
+``placement`` (windows), ``builder``, ``explain``, ``validation``, ``edits``.
+"""
+
+from schedules.builder import build_month, carry_over, next_month
+from schedules.calendar import CalendarUnavailable, allowed_days, spread_windows, supported_years, working_days
+from schedules.edits import cancel_task, merge_visits, move_visit, replace_visits, split_visit, unmerge_task
+from schedules.model import (
+    BuildConfig,
+    BuildResult,
+    Dropped,
+    EnterpriseInfo,
+    ExtraTask,
+    History,
+    ItemInfo,
+    Overflow,
+    PlanEntry,
+    PlanKind,
+    ScenarioInfo,
+    SourceKind,
+    TargetSelector,
+    Task,
+    TaskSource,
+    Visit,
+)
+from schedules.validation import Violation, validate_edit, validate_schedule
+
+__all__ = [
+    "BuildConfig",
+    "BuildResult",
+    "CalendarUnavailable",
+    "Dropped",
+    "EnterpriseInfo",
+    "ExtraTask",
+    "History",
+    "ItemInfo",
+    "Overflow",
+    "PlanEntry",
+    "PlanKind",
+    "ScenarioInfo",
+    "SourceKind",
+    "TargetSelector",
+    "Task",
+    "TaskSource",
+    "Violation",
+    "Visit",
+    "allowed_days",
+    "build_month",
+    "cancel_task",
+    "carry_over",
+    "merge_visits",
+    "move_visit",
+    "next_month",
+    "replace_visits",
+    "split_visit",
+    "spread_windows",
+    "supported_years",
+    "unmerge_task",
+    "validate_edit",
+    "validate_schedule",
+    "working_days",
+]

@@ -1,0 +1,231 @@
+"""Joint matching (撮合/拼团): grouping one enterprise's on-site tasks of a month into as few visits as possible.
+
+**Covers.** A scenario ``s`` covers a task (unit ``u``, items ``I``) when ``u`` is in ``s.unit_ids`` and
+every item of ``I`` is in ``s.item_codes`` — a task with one item outside the scenario cannot join it.
+A group of two or more tasks may form one joint visit when a single scenario that applies to the
+enterprise's industry (``ScenarioInfo.applies_to``: industry code prefix) covers every task of the group
+*and* one task of the group is the scenario's lead unit's: the lead unit is the scenario's, and filing
+needs the lead among the visit's units (``api.domain.visit_rules.check_people``). A single task is
+always a visit of its own, led by its unit, with no scenario. When several scenarios cover a group, the
+one with the smallest code is named.
+
+**Optimal grouping.** The minimum number of visits is a minimum set partition of the tasks into
+coverable groups. For ``n <= EXACT_LIMIT`` tasks it is solved exactly by dynamic programming over
+subsets: ``cost[mask] = min over coverable g containing mask's lowest task of cost[mask - g] + 1``.
+Only the coverable groups (submasks of each scenario's covered set that hold its lead) are tried, so the
+work is ``O(2^n * groups)`` with at most ``O(3^n)``; for the usual ``n <= 6`` it is microseconds. Ties are
+broken by fewer single-task visits (more tasks in joint visits), then by the first group in a fixed
+order (larger groups first, then by task index): the same tasks in the same order give the same result.
+Above the limit a greedy fallback repeatedly takes the scenario covering the most remaining tasks
+(smallest code on ties); it is not guaranteed optimal.
+
+**Monthly limit.** ``match_within_limit`` keeps at most ``max_visits`` visits: when the tasks need more,
+it keeps the subset of tasks with the largest total weight (then fewer visits, fewer singles) that fits,
+and reports the rest as overflow. ``must_keep`` tasks (triggered work) are never overflowed; when they
+alone need more visits than allowed, only visits that carry at least one of them are formed, as few as
+they need, and other tasks may ride along in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from schedules.model import ScenarioInfo
+
+EXACT_LIMIT = 12
+_INFINITE = (1 << 30, 1 << 30)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskKey:
+    """What matching needs to know of a task."""
+
+    unit_id: int
+    item_codes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    members: tuple[int, ...]  # indices into the task list given
+    scenario: ScenarioInfo | None
+    lead_unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    groups: tuple[Group, ...]
+    overflow: tuple[int, ...]
+    exact: bool = True
+
+
+def covers_task(scenario: ScenarioInfo, task: TaskKey) -> bool:
+    return task.unit_id in scenario.unit_ids and task.item_codes <= scenario.item_codes
+
+
+def covers_group(scenario: ScenarioInfo, tasks: Sequence[TaskKey]) -> bool:
+    """The scenario may carry these tasks (two or more) as one joint visit; industry is checked apart."""
+    return (
+        len(tasks) >= 2
+        and all(covers_task(scenario, task) for task in tasks)
+        and any(task.unit_id == scenario.lead_unit_id for task in tasks)
+    )
+
+
+class ScenarioIndex:
+    """Scenarios applicable to each industry code, sorted by code, cached per code."""
+
+    def __init__(self, scenarios: Sequence[ScenarioInfo]) -> None:
+        self.scenarios = tuple(sorted(scenarios, key=lambda s: s.code))
+        self.by_code = {scenario.code: scenario for scenario in self.scenarios}
+        self._cache: dict[str, tuple[ScenarioInfo, ...]] = {}
+
+    def applicable(self, industry_code: str) -> tuple[ScenarioInfo, ...]:
+        found = self._cache.get(industry_code)
+        if found is None:
+            found = self._cache[industry_code] = tuple(s for s in self.scenarios if s.applies_to(industry_code))
+        return found
+
+
+def coverable_groups(tasks: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo]) -> dict[int, ScenarioInfo]:
+    """Every bitmask of two or more tasks that one scenario covers, with the smallest-code such scenario."""
+    found: dict[int, ScenarioInfo] = {}
+    for scenario in sorted(scenarios, key=lambda s: s.code):
+        covered = lead = 0
+        for index, task in enumerate(tasks):
+            if covers_task(scenario, task):
+                covered |= 1 << index
+                if task.unit_id == scenario.lead_unit_id:
+                    lead |= 1 << index
+        if not lead or not covered & (covered - 1):
+            continue
+        subset = covered
+        while subset:
+            if subset & lead and subset & (subset - 1) and subset not in found:
+                found[subset] = scenario
+            subset = (subset - 1) & covered
+    return found
+
+
+def _partition_costs(size: int, groups: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
+    """DP over all subsets: (visits, single-task visits) of the best partition, and its first group."""
+    by_lowest: list[list[int]] = [[] for _ in range(size)]
+    for group in sorted(groups, key=lambda g: (-g.bit_count(), g)):
+        by_lowest[(group & -group).bit_length() - 1].append(group)
+    cost = [_INFINITE] * (1 << size)
+    choice = [0] * (1 << size)
+    cost[0] = (0, 0)
+    for mask in range(1, 1 << size):
+        best, pick = _INFINITE, 0
+        for group in by_lowest[(mask & -mask).bit_length() - 1]:
+            if group & mask == group:
+                visits, singles = cost[mask ^ group]
+                candidate = (visits + 1, singles + (group.bit_count() == 1))
+                if candidate < best:
+                    best, pick = candidate, group
+        cost[mask], choice[mask] = best, pick
+    return cost, choice
+
+
+def _groups_of(mask: int, choice: list[int], tasks: Sequence[TaskKey], found: dict[int, ScenarioInfo]) -> list[Group]:
+    groups = []
+    while mask:
+        group = choice[mask]
+        groups.append(_group(group, tasks, found.get(group)))
+        mask ^= group
+    return groups
+
+
+def _group(mask: int, tasks: Sequence[TaskKey], scenario: ScenarioInfo | None) -> Group:
+    members = tuple(i for i in range(len(tasks)) if mask >> i & 1)
+    lead = scenario.lead_unit_id if scenario is not None else tasks[members[0]].unit_id
+    return Group(members, scenario, lead)
+
+
+def match_tasks(tasks: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo]) -> Grouping:
+    """The minimal grouping of all the tasks (scenarios already filtered to the enterprise's industry)."""
+    return match_within_limit(tasks, scenarios, max_visits=len(tasks))
+
+
+def match_within_limit(
+    tasks: Sequence[TaskKey],
+    scenarios: Sequence[ScenarioInfo],
+    max_visits: int,
+    must_keep: frozenset[int] = frozenset(),
+    weights: Sequence[int] | None = None,
+) -> Grouping:
+    """Group the tasks into at most ``max_visits`` visits (see the module docstring); the rest overflow."""
+    size = len(tasks)
+    weights = list(weights) if weights is not None else [1] * size
+    if size == 0:
+        return Grouping((), ())
+    if size == 1:
+        keep = max_visits >= 1 or 0 in must_keep
+        return Grouping((_group(1, tasks, None),), ()) if keep else Grouping((), (0,))
+    if size > EXACT_LIMIT:
+        return _greedy(tasks, scenarios, max_visits, must_keep, weights)
+    found = coverable_groups(tasks, scenarios)
+    singles = [1 << i for i in range(size)]
+    cost, choice = _partition_costs(size, singles + list(found))
+    full = (1 << size) - 1
+    must = sum(1 << i for i in must_keep)
+    if cost[full][0] <= max_visits:
+        chosen = full
+    elif cost[must][0] <= max_visits:
+        chosen = _best_subset(size, must, cost, weights, max_visits)
+    else:
+        # Triggered work alone needs more visits than allowed: form only visits that carry some of it.
+        cost, choice = _partition_costs(size, [g for g in singles + list(found) if g & must])
+        chosen = _best_subset(size, must, cost, weights, cost[must][0])
+    groups = _groups_of(chosen, choice, tasks, found)
+    overflow = tuple(i for i in range(size) if not chosen >> i & 1)
+    return Grouping(tuple(sorted(groups, key=lambda g: g.members)), overflow)
+
+
+def _best_subset(size: int, must: int, cost: list[tuple[int, int]], weights: Sequence[int], limit: int) -> int:
+    """The subset containing ``must`` of largest weight, then fewest visits and singles, within ``limit``."""
+    weight = [0] * (1 << size)
+    best_key, best_mask = (-1, 0, 0), must
+    for mask in range(1, 1 << size):
+        low = mask & -mask
+        weight[mask] = weight[mask ^ low] + weights[low.bit_length() - 1]
+        if mask & must != must or cost[mask][0] > limit:
+            continue
+        key = (weight[mask], -cost[mask][0], -cost[mask][1])
+        if key > best_key:
+            best_key, best_mask = key, mask
+    return best_mask
+
+
+def _greedy(
+    tasks: Sequence[TaskKey],
+    scenarios: Sequence[ScenarioInfo],
+    max_visits: int,
+    must_keep: frozenset[int],
+    weights: Sequence[int],
+) -> Grouping:
+    """Above ``EXACT_LIMIT``: largest covered group first; not guaranteed optimal."""
+    remaining = set(range(len(tasks)))
+    groups: list[Group] = []
+    while True:
+        best: tuple[int, ...] = ()
+        best_scenario: ScenarioInfo | None = None
+        for scenario in sorted(scenarios, key=lambda s: s.code):
+            members = tuple(i for i in sorted(remaining) if covers_task(scenario, tasks[i]))
+            if len(members) > len(best) and covers_group(scenario, [tasks[i] for i in members]):
+                best, best_scenario = members, scenario
+        if best_scenario is None:
+            break
+        groups.append(Group(best, best_scenario, best_scenario.lead_unit_id))
+        remaining -= set(best)
+    groups += [Group((i,), None, tasks[i].unit_id) for i in sorted(remaining)]
+
+    def priority(group: Group) -> tuple[bool, int, int]:
+        return (not must_keep & set(group.members), -sum(weights[i] for i in group.members), group.members[0])
+
+    kept: list[Group] = []
+    for group in sorted(groups, key=priority):
+        if must_keep & set(group.members) or len(kept) < max_visits:
+            kept.append(group)
+    overflow = sorted(set(range(len(tasks))) - {i for group in kept for i in group.members})
+    return Grouping(tuple(sorted(kept, key=lambda g: g.members)), tuple(overflow), exact=False)

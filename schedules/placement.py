@@ -1,0 +1,82 @@
+"""Placing the matched visits on days of the month and freezing them into ``Visit`` s.
+
+Visits are bucketed by (on-site, exempt from quiet days); each bucket is sorted by (enterprise, units)
+and spread evenly over its allowed days with ``calendar.spread_windows`` — working days for non-site
+records and exempt visits, working days outside the quiet days otherwise. Sorting by enterprise keeps the
+assignment independent of input order, and the round-robin of ``spread_windows`` puts two visits of one
+enterprise on different days. Visits whose bucket has no allowed day at all are returned as overflow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import NamedTuple
+
+from schedules.calendar import allowed_days, quiet_day_exempt, spread_windows, window_end, working_days
+from schedules.explain import matching_note, task_from_draft, visit_explanation
+from schedules.model import BuildConfig, ItemInfo, ScenarioInfo, Visit
+from schedules.spread import TaskDraft
+
+NO_ALLOWED_DAY = "no working day of the month lies outside the quiet days, and its items are not exempt"
+_NONSITE_NOTE = "Non-site inspection: it does not count as a visit."
+
+
+class PlannedVisit(NamedTuple):
+    """A visit decided by matching, before it has a window."""
+
+    members: list[TaskDraft]
+    scenario: ScenarioInfo | None
+    onsite: bool
+    alone: bool  # the enterprise's only on-site task this month (for the explanation)
+
+
+def place_visits(
+    year: int,
+    month: int,
+    planned: Sequence[PlannedVisit],
+    items: dict[str, ItemInfo],
+    config: BuildConfig,
+) -> tuple[list[Visit], list[tuple[TaskDraft, str]]]:
+    """Visits with windows, sorted by (enterprise, on-site first, units); and the drafts left without a day."""
+    buckets: dict[tuple[bool, bool], list[tuple[tuple[str, tuple[int, ...]], PlannedVisit]]] = defaultdict(list)
+    for visit in planned:
+        exempt = not visit.onsite or not config.quiet_days or _quiet_exempt(visit, items, config)
+        order = (visit.members[0].uscc, tuple(draft.unit_id for draft in visit.members))
+        buckets[(visit.onsite, exempt)].append((order, visit))
+    placed: list[tuple[tuple[str, bool, tuple[int, ...]], Visit]] = []
+    unplaceable: list[tuple[TaskDraft, str]] = []
+    for (onsite, exempt), bucket in sorted(buckets.items()):
+        bucket.sort(key=itemgetter(0))
+        days = working_days(year, month) if exempt else allowed_days(year, month, config.quiet_days)
+        if not days:
+            unplaceable += [(draft, NO_ALLOWED_DAY) for _, visit in bucket for draft in visit.members]
+            continue
+        for ((uscc, units), visit), start in zip(bucket, spread_windows(len(bucket), days), strict=True):
+            end = window_end(start, days, config.window_days) if config.window_days > 1 else start
+            placed.append(((uscc, not onsite, units), _freeze(year, month, visit, start, end, exempt, config)))
+    placed.sort(key=itemgetter(0))
+    return [visit for _, visit in placed], unplaceable
+
+
+def _quiet_exempt(visit: PlannedVisit, items: dict[str, ItemInfo], config: BuildConfig) -> bool:
+    categories = [items[code].category for draft in visit.members for code in draft.item_codes]
+    triggered = any(draft.triggered for draft in visit.members)
+    return quiet_day_exempt(categories, config.quiet_exempt_categories, triggered)
+
+
+def _freeze(
+    year: int, month: int, planned: PlannedVisit, start: dt.date, end: dt.date, exempt: bool, config: BuildConfig
+) -> Visit:
+    members, scenario = planned.members, planned.scenario
+    units = [draft.unit_id for draft in members]
+    note = matching_note(scenario, units, planned.alone) if planned.onsite else _NONSITE_NOTE
+    tasks = tuple(task_from_draft(year, month, draft, note) for draft in members)
+    explanation = visit_explanation(
+        scenario, units, start, end, onsite=planned.onsite, quiet_exempt=exempt, config=config
+    )
+    lead = scenario.lead_unit_id if scenario is not None else units[0]
+    code = scenario.code if scenario is not None else None
+    return Visit(members[0].uscc, tasks, lead, code, start, end, planned.onsite, explanation)

@@ -1,0 +1,270 @@
+"""Which work is due this month and which of it the rules admit: spreading, caps and exclusions.
+
+**Spreading.** An entry's yearly frequency is spread over the twelve months deterministically.
+
+An entry with frequency ``f`` visits an enterprise in the months ``offset + i * 12 // f`` (mod 12) for
+``i`` in ``0..f-1``: frequency 2 gives months m and m+6, frequency 3 gives m, m+4, m+8. The offset is
+``crc32(uscc + "|" + entry_id) % 12`` — a stable hash, unlike Python's salted ``hash()``, so the same
+inputs give the same schedule in every process. Different entries on one enterprise get independent
+offsets, which spreads a unit's work (and the enterprise's visits) over the year.
+
+With ``BuildConfig.align_joinable_entries`` an entry that a scenario could carry on the enterprise (the
+first scenario by code that applies to its industry and covers the entry's unit and items) takes its
+offset from ``crc32(uscc + "|" + ALIGN_PREFIX + scenario code)`` instead: all units' entries under one
+scenario then fall in the same months on that enterprise and can merge into one joint visit, while the
+other entries still spread independently.
+
+Frequencies above 12 are treated as 12 (monthly): the plan is monthly, and the caps (default 2 a year per
+unit) bind long before.
+
+**Admission** (``MonthAdmission``). Each due entry and each extra task becomes a ``Candidate``; they are
+admitted in priority order (triggered, carried over, 专项, routine; then by enterprise, unit, reference),
+so earlier work wins the remaining cap slots and a due month whose cap is already used gets no task:
+
+- items not on the list, or of another unit, are dropped;
+- planned on-site work on a whitelisted (白名单) enterprise, or on a 无事不扰 item, is redirected to a
+  non-site task when the item can be inspected non-site, and dropped otherwise (the filing rules refuse
+  such a planned visit, so this applies to 专项 as well as 日常 work; triggered work is exempt);
+- non-site work on an item that cannot be inspected non-site is dropped;
+- a unit gets at most one on-site and one non-site task per enterprise per month: further work of the
+  unit merges into it, costing no extra unit visit;
+- a new on-site task needs ``unit visits so far < unit_yearly_cap``; each new item needs
+  ``inspections so far < item.yearly_cap`` ("so far" = history + work admitted earlier in this build).
+  Planned work over a cap is dropped; triggered work is kept, counted and warned about.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
+
+from models.enums import ItemCategory
+from schedules.model import (
+    SOURCE_RANK,
+    BuildConfig,
+    Dropped,
+    EnterpriseInfo,
+    History,
+    ItemInfo,
+    SourceKind,
+    TaskSource,
+)
+
+MONTHS_PER_YEAR = 12
+ALIGN_PREFIX = "\x00scenario:"  # cannot clash with an entry id
+
+
+def enterprise_hash(uscc: str) -> int:
+    """The running CRC of ``uscc + "|"``; continue it with ``zlib.crc32(entry_id.encode(), this)``."""
+    return zlib.crc32(b"|", zlib.crc32(uscc.encode()))
+
+
+def spread_key(entry_id: str, scenario_code: str | None = None) -> bytes:
+    """What an entry's months are hashed on: its id, or the scenario it is aligned on."""
+    return (ALIGN_PREFIX + scenario_code if scenario_code is not None else entry_id).encode()
+
+
+def stable_offset(uscc: str, key: bytes) -> int:
+    """Month offset 0..11: ``crc32(uscc + "|" + key) % 12``."""
+    return zlib.crc32(key, enterprise_hash(uscc)) % MONTHS_PER_YEAR
+
+
+@lru_cache(maxsize=32)
+def month_steps(frequency: int) -> frozenset[int]:
+    """Distances (in months) from the offset month of the due months for this frequency."""
+    frequency = min(max(frequency, 0), MONTHS_PER_YEAR)
+    return frozenset(i * MONTHS_PER_YEAR // frequency for i in range(frequency))
+
+
+def due_months(offset: int, frequency: int) -> tuple[int, ...]:
+    """The months (1..12) an entry with this offset and frequency is due in."""
+    return tuple(sorted((offset + step) % MONTHS_PER_YEAR + 1 for step in month_steps(frequency)))
+
+
+def entry_months(uscc: str, entry_id: str, frequency: int, aligned_on: str | None = None) -> tuple[int, ...]:
+    """The months (1..12) in which ``entry_id`` is due on ``uscc`` (``aligned_on``: a scenario code)."""
+    return due_months(stable_offset(uscc, spread_key(entry_id, aligned_on)), frequency)
+
+
+class Candidate(NamedTuple):
+    """Work due this month before the rules: one plan entry or extra task on one enterprise.
+
+    A named tuple, not a dataclass: a city-scale month has hundreds of thousands of them. The first six
+    fields are the admission order (``ADMISSION_ORDER``).
+    """
+
+    rank: int  # SOURCE_RANK of the source
+    uscc: str
+    unit_id: int
+    ref: str
+    item_codes: tuple[str, ...]
+    onsite: bool
+    source: TaskSource
+
+
+ADMISSION_ORDER = itemgetter(0, 1, 2, 3, 4, 5)
+
+
+def make_candidate(uscc: str, unit_id: int, item_codes: tuple[str, ...], onsite: bool, source: TaskSource) -> Candidate:
+    return Candidate(SOURCE_RANK[source.kind], uscc, unit_id, source.ref, item_codes, onsite, source)
+
+
+_TRIGGERED_RANK = SOURCE_RANK[SourceKind.triggered]
+# (on-site items, non-site items, (reason, refused codes) pairs, note on a redirect to non-site)
+_ItemSorting = tuple[tuple[ItemInfo, ...], tuple[ItemInfo, ...], tuple[tuple[str, tuple[str, ...]], ...], str]
+
+
+class TaskDraft:
+    """The builder's working record of one admitted task (mutable; becomes a frozen ``Task``)."""
+
+    __slots__ = ("item_codes", "notes", "onsite", "rank", "sources", "triggered", "unit_id", "uscc")
+
+    def __init__(self, uscc: str, unit_id: int, onsite: bool) -> None:
+        self.uscc = uscc
+        self.unit_id = unit_id
+        self.onsite = onsite
+        self.item_codes: list[str] = []
+        self.sources: list[TaskSource] = []
+        self.notes: list[str] = []
+        self.triggered = False
+        self.rank = len(SOURCE_RANK)
+
+
+class CapLedger:
+    """Yearly counts so far: the history plus what this build has admitted."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.unit_added: dict[tuple[str, int], int] = defaultdict(int)
+        self.item_added: dict[tuple[str, str], int] = defaultdict(int)
+
+    def unit_visits(self, uscc: str, unit_id: int) -> int:
+        key = (uscc, unit_id)
+        return self.history.unit_visits.get(key, 0) + self.unit_added.get(key, 0)
+
+    def item_inspections(self, uscc: str, code: str) -> int:
+        key = (uscc, code)
+        return self.history.item_inspections.get(key, 0) + self.item_added.get(key, 0)
+
+
+class MonthAdmission:
+    """Admits candidates one by one, in ``ADMISSION_ORDER``; see the module docstring."""
+
+    def __init__(
+        self,
+        enterprises: Mapping[str, EnterpriseInfo],
+        items: Mapping[str, ItemInfo],
+        history: History,
+        config: BuildConfig,
+    ) -> None:
+        self.enterprises = enterprises
+        self.items = items
+        self.config = config
+        self.ledger = CapLedger(history)
+        self.drafts: dict[tuple[str, int, bool], TaskDraft] = {}
+        self.dropped: list[Dropped] = []
+        self._sortings: dict[tuple[object, ...], _ItemSorting] = {}
+
+    def admit(self, candidate: Candidate) -> None:
+        enterprise = self.enterprises.get(candidate.uscc)
+        if enterprise is None:
+            self._drop(candidate, candidate.item_codes, "the enterprise is not in the registry")
+            return
+        triggered = candidate.rank == _TRIGGERED_RANK
+        key = (candidate.item_codes, candidate.unit_id, candidate.onsite, triggered, enterprise.whitelisted)
+        sorting = self._sortings.get(key)
+        if sorting is None:
+            sorting = self._sortings[key] = self._sort_items(candidate, enterprise, triggered)
+        onsite, nonsite, refused, redirect_note = sorting
+        for reason, codes in refused:
+            self._drop(candidate, codes, reason)
+        if onsite:
+            self._place(candidate, onsite, True, triggered)
+        if nonsite:
+            self._place(candidate, nonsite, False, triggered, redirect_note)
+
+    def _sort_items(self, candidate: Candidate, enterprise: EnterpriseInfo, triggered: bool) -> _ItemSorting:
+        """Which items go on-site, which non-site, which are refused and why (cached by ``admit``)."""
+        onsite: list[ItemInfo] = []
+        nonsite: list[ItemInfo] = []
+        refused: dict[str, list[str]] = defaultdict(list)
+        for code in dict.fromkeys(candidate.item_codes):
+            item = self.items.get(code)
+            if item is None:
+                refused["not a published item of the list"].append(code)
+            elif item.unit_id != candidate.unit_id:
+                refused[f"an item of unit {item.unit_id}, not of unit {candidate.unit_id}"].append(code)
+            elif not candidate.onsite and not item.nonsite_capable:
+                refused["cannot be inspected non-site"].append(code)
+            elif not candidate.onsite or triggered or not _needs_trigger(enterprise, item):
+                (onsite if candidate.onsite else nonsite).append(item)
+            elif item.nonsite_capable:
+                nonsite.append(item)
+            else:
+                refused[f"{_trigger_reason(enterprise, item)}: no routine on-site inspection"].append(code)
+        note = ""
+        if candidate.onsite and nonsite:
+            reasons = "; ".join(sorted({_trigger_reason(enterprise, item) for item in nonsite}))
+            note = f"Items {', '.join(i.code for i in nonsite)} redirected to non-site ({reasons})."
+        return tuple(onsite), tuple(nonsite), tuple((r, tuple(c)) for r, c in refused.items()), note
+
+    def _place(
+        self, candidate: Candidate, items: tuple[ItemInfo, ...], onsite: bool, triggered: bool, note: str = ""
+    ) -> None:
+        uscc, unit_id = candidate.uscc, candidate.unit_id
+        draft = self.drafts.get((uscc, unit_id, onsite))
+        notes = [note] if note else []
+        ledger = self.ledger
+        if onsite and draft is None:
+            used, cap = ledger.unit_visits(uscc, unit_id), self.config.unit_yearly_cap
+            if used >= cap and not triggered:
+                reason = f"unit {unit_id} has used its yearly cap on this enterprise ({used} of {cap} visits)"
+                self._drop(candidate, [item.code for item in items], reason)
+                return
+            if used >= cap:
+                notes.append(f"Triggered: passes unit {unit_id}'s yearly cap ({used} of {cap} visits already).")
+        kept: list[str] = []
+        for item in items:
+            if draft is not None and item.code in draft.item_codes:
+                kept.append(item.code)  # already inspected in this task: no new inspection
+                continue
+            used = ledger.item_inspections(uscc, item.code)
+            if used < item.yearly_cap or triggered:
+                kept.append(item.code)
+                if used >= item.yearly_cap:
+                    notes.append(f"Triggered: passes item {item.code}'s yearly cap ({used} of {item.yearly_cap}).")
+            else:
+                reason = f"item {item.code} has used its yearly cap on this enterprise ({used} of {item.yearly_cap})"
+                self._drop(candidate, [item.code], reason)
+        if not kept:
+            return
+        if draft is None:
+            draft = self.drafts[(uscc, unit_id, onsite)] = TaskDraft(uscc, unit_id, onsite)
+            if onsite:
+                ledger.unit_added[(uscc, unit_id)] += 1
+        for code in kept:
+            if code not in draft.item_codes:
+                draft.item_codes.append(code)
+                ledger.item_added[(uscc, code)] += 1
+        draft.sources.append(candidate.source)
+        draft.notes.extend(notes)
+        draft.triggered = draft.triggered or triggered
+        draft.rank = min(draft.rank, SOURCE_RANK[candidate.source.kind])
+
+    def _drop(self, candidate: Candidate, codes: Sequence[str], reason: str) -> None:
+        dropped = Dropped(candidate.uscc, candidate.unit_id, tuple(codes), candidate.source, reason)
+        self.dropped.append(dropped)
+
+
+def _needs_trigger(enterprise: EnterpriseInfo, item: ItemInfo) -> bool:
+    return enterprise.whitelisted or item.category == ItemCategory.no_disturbance
+
+
+def _trigger_reason(enterprise: EnterpriseInfo, item: ItemInfo) -> str:
+    if item.category == ItemCategory.no_disturbance:
+        return f"item {item.code} is 无事不扰"
+    return "the enterprise is whitelisted (白名单)" if enterprise.whitelisted else "routine"

@@ -1,0 +1,214 @@
+"""Re-checking a month's schedule against the builder's rules, e.g. after a planner's edits.
+
+``validate_schedule`` returns every rule a set of visits breaks (empty for the builder's own output);
+``validate_edit`` returns only the violations an edit introduces. The rules and counting conventions are
+the builder's (see ``schedules.model``): windows on allowed working days of the month, joint visits only
+under one applicable scenario that covers every task with its lead unit present, the 无事不扰 and
+whitelist exclusions, non-site capability, yearly caps per unit and per item, and the monthly limit.
+Triggered tasks are exempt from caps, limits, quiet days and exclusions, as in the builder.
+
+Violation codes: task_enterprise_mismatch, unknown_enterprise, window_outside_month,
+window_not_working_day, window_on_quiet_day, mode_mismatch, nonsite_visit_with_several_tasks,
+lead_unit_mismatch, joint_without_scenario, unknown_scenario, scenario_not_applicable,
+scenario_does_not_cover, lead_unit_not_in_visit, unknown_item, item_of_other_unit,
+whitelisted_without_trigger, no_disturbance_without_trigger, not_nonsite_capable, unit_cap_exceeded,
+item_cap_exceeded, monthly_visit_limit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from models.enums import ItemCategory
+from schedules.calendar import day_off_reason, is_working_day, quiet_day_exempt
+from schedules.matching import TaskKey, covers_task
+from schedules.model import BuildConfig, EnterpriseInfo, History, ItemInfo, ScenarioInfo, Visit
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    message: str
+    uscc: str
+    unit_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int | None]:
+        return (self.code, self.uscc, self.unit_id)
+
+
+def validate_schedule(
+    year: int,
+    month: int,
+    visits: Sequence[Visit],
+    *,
+    enterprises: Iterable[EnterpriseInfo],
+    items: Iterable[ItemInfo],
+    scenarios: Iterable[ScenarioInfo],
+    history: History,
+    config: BuildConfig = BuildConfig(),
+) -> list[Violation]:
+    """Every violation in the month's visits, in a stable order."""
+    registry = {e.uscc: e for e in enterprises}
+    item_map = {i.code: i for i in items}
+    scenario_map = {s.code: s for s in scenarios}
+    found: list[Violation] = []
+    for visit in visits:
+        found += _check_visit(year, month, visit, registry, item_map, scenario_map, config)
+    found += _check_counts(month, visits, item_map, history, config)
+    return found
+
+
+def validate_edit(
+    year: int,
+    month: int,
+    before: Sequence[Visit],
+    after: Sequence[Visit],
+    *,
+    enterprises: Iterable[EnterpriseInfo],
+    items: Iterable[ItemInfo],
+    scenarios: Iterable[ScenarioInfo],
+    history: History,
+    config: BuildConfig = BuildConfig(),
+) -> list[Violation]:
+    """The violations of ``after`` that ``before`` did not have (by code, enterprise and unit)."""
+    registry, item_list, scenario_list = list(enterprises), list(items), list(scenarios)
+
+    def check(visits: Sequence[Visit]) -> list[Violation]:
+        return validate_schedule(
+            year,
+            month,
+            visits,
+            enterprises=registry,
+            items=item_list,
+            scenarios=scenario_list,
+            history=history,
+            config=config,
+        )
+
+    old = {violation.key for violation in check(before)}
+    return [violation for violation in check(after) if violation.key not in old]
+
+
+def _check_visit(
+    year: int,
+    month: int,
+    visit: Visit,
+    registry: dict[str, EnterpriseInfo],
+    items: dict[str, ItemInfo],
+    scenarios: dict[str, ScenarioInfo],
+    config: BuildConfig,
+) -> list[Violation]:
+    uscc = visit.uscc
+    found: list[Violation] = []
+
+    def report(code: str, message: str, unit_id: int | None = None) -> None:
+        found.append(Violation(code, message, uscc, unit_id))
+
+    enterprise = registry.get(uscc)
+    if enterprise is None:
+        report("unknown_enterprise", f"Enterprise {uscc} is not in the registry.")
+    for task in visit.tasks:
+        if task.uscc != uscc:
+            report("task_enterprise_mismatch", f"A task of {task.uscc} is in a visit to {uscc}.", task.unit_id)
+        if task.onsite != visit.onsite:
+            report("mode_mismatch", "On-site and non-site tasks cannot share a visit.", task.unit_id)
+        for code in task.item_codes:
+            item = items.get(code)
+            if item is None:
+                report("unknown_item", f"Item {code} is not a published item of the list.", task.unit_id)
+            elif item.unit_id != task.unit_id:
+                report("item_of_other_unit", f"Item {code} belongs to unit {item.unit_id}.", task.unit_id)
+            elif not task.onsite and not item.nonsite_capable:
+                report("not_nonsite_capable", f"Item {code} cannot be inspected non-site.", task.unit_id)
+            elif task.onsite and not task.triggered and item.category == ItemCategory.no_disturbance:
+                report("no_disturbance_without_trigger", f"Item {code} is 无事不扰: no planned visit.", task.unit_id)
+        if task.onsite and not task.triggered and enterprise is not None and enterprise.whitelisted:
+            report("whitelisted_without_trigger", "The enterprise is whitelisted: no planned visit.", task.unit_id)
+    found += [Violation(code, message, uscc) for code, message in _window_problems(year, month, visit, items, config)]
+    if not visit.onsite and len(visit.tasks) > 1:
+        report("nonsite_visit_with_several_tasks", "A non-site inspection carries one task.")
+    elif len(visit.tasks) == 1 and visit.lead_unit_id != visit.tasks[0].unit_id:
+        report("lead_unit_mismatch", f"A single-task visit is led by its unit {visit.tasks[0].unit_id}.")
+    elif visit.onsite and len(visit.tasks) > 1:
+        found += [Violation(code, message, uscc) for code, message in _joint_problems(visit, enterprise, scenarios)]
+    return found
+
+
+def _window_problems(
+    year: int, month: int, visit: Visit, items: dict[str, ItemInfo], config: BuildConfig
+) -> list[tuple[str, str]]:
+    days = [visit.window_start, visit.window_end]
+    if any((day.year, day.month) != (year, month) for day in days) or visit.window_end < visit.window_start:
+        return [("window_outside_month", f"The window {days[0]}–{days[1]} is not inside {year}-{month:02d}.")]
+    problems = [
+        ("window_not_working_day", day_off_reason(day)) for day in dict.fromkeys(days) if not is_working_day(day)
+    ]
+    categories = [items[code].category for task in visit.tasks for code in task.item_codes if code in items]
+    exempt = not visit.onsite or quiet_day_exempt(categories, config.quiet_exempt_categories, visit.triggered)
+    quiet = [day for day in dict.fromkeys(days) if day.day in config.quiet_days]
+    if quiet and not exempt:
+        problems.append(("window_on_quiet_day", f"{quiet[0].isoformat()} is a quiet day for planned visits."))
+    return problems
+
+
+def _joint_problems(
+    visit: Visit, enterprise: EnterpriseInfo | None, scenarios: dict[str, ScenarioInfo]
+) -> list[tuple[str, str]]:
+    if visit.scenario_code is None:
+        return [("joint_without_scenario", "Tasks of several units share a visit without a joint scenario.")]
+    scenario = scenarios.get(visit.scenario_code)
+    if scenario is None:
+        return [("unknown_scenario", f"Scenario {visit.scenario_code} is not a published scenario.")]
+    problems = []
+    if enterprise is not None and not scenario.applies_to(enterprise.industry_code):
+        problems.append(
+            ("scenario_not_applicable", f"Scenario {scenario.code} does not apply to {enterprise.industry_code}.")
+        )
+    for task in visit.tasks:
+        if not covers_task(scenario, TaskKey(task.unit_id, frozenset(task.item_codes))):
+            problems.append(
+                ("scenario_does_not_cover", f"Scenario {scenario.code} does not cover unit {task.unit_id}'s task.")
+            )
+    if scenario.lead_unit_id not in visit.unit_ids:
+        problems.append(("lead_unit_not_in_visit", f"Lead unit {scenario.lead_unit_id} has no task in the visit."))
+    if visit.lead_unit_id != scenario.lead_unit_id:
+        problems.append(("lead_unit_mismatch", f"Scenario {scenario.code} is led by unit {scenario.lead_unit_id}."))
+    return problems
+
+
+def _check_counts(
+    month: int, visits: Sequence[Visit], items: dict[str, ItemInfo], history: History, config: BuildConfig
+) -> list[Violation]:
+    """Yearly caps and the monthly limit; a count is only a violation when planned work is part of it."""
+    unit_visits: dict[tuple[str, int], list[bool]] = defaultdict(list)  # -> triggered flag per visit
+    item_uses: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    month_visits: dict[str, list[bool]] = defaultdict(list)
+    for visit in visits:
+        if visit.onsite:
+            month_visits[visit.uscc].append(visit.triggered)
+        for task in visit.tasks:
+            if visit.onsite:
+                unit_visits[(task.uscc, task.unit_id)].append(task.triggered)
+            for code in task.item_codes:
+                item_uses[(task.uscc, code)].append(task.triggered)
+    found = []
+    for (uscc, unit_id), flags in sorted(unit_visits.items()):
+        total = history.unit_visits.get((uscc, unit_id), 0) + len(flags)
+        if total > config.unit_yearly_cap and not all(flags):
+            message = f"Unit {unit_id} would visit {total} times this year (cap {config.unit_yearly_cap})."
+            found.append(Violation("unit_cap_exceeded", message, uscc, unit_id))
+    for (uscc, code), flags in sorted(item_uses.items()):
+        cap = items[code].yearly_cap if code in items else 0
+        total = history.item_inspections.get((uscc, code), 0) + len(flags)
+        if code in items and total > cap and not all(flags):
+            message = f"Item {code} would be inspected {total} times this year (cap {cap})."
+            found.append(Violation("item_cap_exceeded", message, uscc, items[code].unit_id))
+    for uscc, flags in sorted(month_visits.items()):
+        total = history.onsite_visits_by_month.get((uscc, month), 0) + len(flags)
+        if total > config.max_onsite_visits_per_month and not all(flags):
+            message = f"{total} on-site visits this month (limit {config.max_onsite_visits_per_month})."
+            found.append(Violation("monthly_visit_limit", message, uscc))
+    return found
