@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from api import __version__
 from api.auth import build_jwt_auth
 from api.cli import RuqiCLIPlugin
+from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController, UserController
 from api.controllers.catalogue import (
     CatalogueController,
@@ -35,6 +36,7 @@ from api.controllers.catalogue import (
 from api.controllers.catalogue_io import CatalogueIOController
 from api.controllers.feedback import ComplaintController, PublicFeedbackController, RatingController
 from api.controllers.health import HealthController
+from api.controllers.nonsite import nonsite_router
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
 from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicFeedbackController,
             RatingController,
             ComplaintController,
+            AuditController,
+            nonsite_router(settings),
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],

@@ -11,6 +11,7 @@ from click import Group
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
+from api.cli_audit import register_audit_commands
 from models.enums import Role
 
 
@@ -28,6 +29,8 @@ async def migrate_database() -> None:
 
 class RuqiCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
+        register_audit_commands(cli)
+
         @cli.command(name="migrate", help="Apply the database migrations (SQLite or PostgreSQL from DATABASE_URL).")
         def migrate(app: Litestar) -> None:
             _settings(app).data_dir.mkdir(parents=True, exist_ok=True)

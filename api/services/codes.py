@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from functools import lru_cache
 from typing import Any
 
 from api.domain.errors import NotFound, RuleViolation
 from api.schemas.visits import CodeRead
+from api.services import audit
 from api.services.visit_env import VisitEnv
 from models.enums import VisitStatus
 from models.tables import Enterprise
@@ -80,13 +82,29 @@ async def issue_code(visit_id: int, env: VisitEnv, now: dt.datetime) -> str:
         raise RuleViolation("The visit's code does not fit a QR code; file fewer inspectors.", code="code_too_large")
     text = encode_token(token)
     await Visit.update({Visit.code_token: text, Visit.code_issued_at: issued_at}).where(Visit.id == visit_id)
+    await audit.append(
+        "code.issued",
+        "system",
+        audit.visit_subject(visit_id),
+        {
+            "visit_id": visit_id,
+            "issued_at": issued_at,
+            "kid": env.keyring.signing_kid,
+            "token_sha256": hashlib.sha256(text.encode("ascii")).hexdigest(),
+            "item_codes_in_token": len(item_codes),
+        },
+    )
     return text
 
 
-async def revoke_codes(visit_id: int, now: dt.datetime, expires_at: dt.datetime, reason: str) -> None:
-    """Codes issued up to now become void; the entry is listed for offline verifiers until expiry."""
+async def revoke_codes(visit_id: int, revoked_through: dt.datetime, expires_at: dt.datetime, reason: str) -> None:
+    """Codes of the visit issued at or before ``revoked_through`` (the last voided code's issue time) are void.
+
+    Using the voided code's own issue time, not the clock, keeps a code re-issued in the same second valid.
+    The entry is listed for offline verifiers until the voided codes expire.
+    """
     await CodeRevocation.insert(
-        CodeRevocation(visit=visit_id, revoked_before=now, reason=reason, at=now, expires_at=expires_at)
+        CodeRevocation(visit=visit_id, revoked_before=revoked_through, reason=reason, expires_at=expires_at)
     )
 
 

@@ -12,6 +12,7 @@ from api.domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Ru
 from api.domain.geo import distance_m
 from api.schemas.scans import CheckoutRequest, ScanCreate, ScanRead, UnfiledAttemptRead
 from api.schemas.visits import VisitRead
+from api.services import audit
 from api.services.idempotency import run_once
 from api.services.visit_env import VisitEnv
 from api.services.visit_reads import assemble, visit_inspector_ids, visit_row
@@ -119,6 +120,20 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
                     reason="no_matching_visit",
                 )
             ).returning(UnfiledAttempt.id)
+            await audit.append(
+                "unfiled_attempt",
+                actor.username,
+                audit.enterprise_subject(uscc),
+                {
+                    "attempt_id": rows[0]["id"],
+                    "uscc": uscc,
+                    "inspector_id": inspector_id,
+                    "at": now,
+                    "device_time": data.device_time,
+                    "reason": "no_matching_visit",
+                    "mock_location": data.mock_location,
+                },
+            )
             return 403, {"attempt_id": rows[0]["id"], "uscc": uscc}
         assert enterprise is not None
         distance = None
@@ -149,6 +164,24 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
             )
         ).returning(Scan.id)
         status = VisitStatus.checked_in.value if arrival else visit["status"]
+        await audit.append(
+            "scan",
+            actor.username,
+            audit.visit_subject(visit["id"]),
+            {
+                "visit_id": visit["id"],
+                "scan_id": rows[0]["id"],
+                "inspector_id": inspector_id,
+                "kind": "arrival" if arrival else "presence",
+                "at": at,
+                "visit_status": status,
+                "backfill": backfill,
+                "backfill_reason": data.backfill_reason,
+                "far_from_enterprise": distance is not None and distance > env.scan_radius_m,
+                "mock_location": data.mock_location,
+                "client_event_id": data.client_event_id,
+            },
+        )
         read = ScanRead(
             id=rows[0]["id"],
             visit_id=visit["id"],
@@ -198,6 +231,19 @@ async def check_out(actor: Actor, visit_id: int, data: CheckoutRequest, env: Vis
                 Visit.findings: data.findings,
             }
         ).where((Visit.id == visit_id) & (Visit.status == VisitStatus.checked_in.value))
+        await audit.append(
+            "checkout",
+            actor.username,
+            audit.visit_subject(visit_id),
+            {
+                "visit_id": visit_id,
+                "status": VisitStatus.checked_out.value,
+                "checked_out_at": now,
+                "result": data.result.value,
+                "findings": data.findings,
+                "client_event_id": data.client_event_id,
+            },
+        )
         return 200, {"visit_id": visit_id}
 
     outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from api.domain.actor import Actor
+from api.services import audit
 from models.enums import CatalogueList, ChangeAction
 from models.tables import CatalogueChange, ListHead
 
@@ -49,6 +50,20 @@ async def record_change(
             reason=reason,
             snapshot=json.dumps(snapshot, ensure_ascii=False, default=str),
         )
+    )
+    await audit.append(
+        "catalogue.change",
+        actor.username,
+        f"{list_name.value}:{record_code}",
+        {
+            "list": list_name.value,
+            "list_version": list_version,
+            "record_code": record_code,
+            "record_version": record_version,
+            "action": action.value,
+            "reason": reason,
+            "snapshot": json.loads(json.dumps(snapshot, ensure_ascii=False, default=str)),
+        },
     )
     return list_version
 

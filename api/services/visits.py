@@ -19,6 +19,7 @@ from api.domain.visit_rules import (
     check_filing,
 )
 from api.schemas.visits import RescheduleRequest, VisitCreate, VisitRead
+from api.services import audit
 from api.services.codes import issue_code, revoke_codes
 from api.services.versioning import list_versions
 from api.services.visit_env import VisitEnv
@@ -240,6 +241,28 @@ async def file_visit(actor: Actor, data: VisitCreate, env: VisitEnv, now: dt.dat
         visit_id = inserted[0]["id"]
         await _insert_links(visit_id, list(units.values()), [i.id for i in inspectors], list(item_ids.values()))
         await _keep_warnings(visit_id, warnings, now)
+        await audit.append(
+            "visit.filed",
+            actor.username,
+            audit.visit_subject(visit_id),
+            {
+                "visit_id": visit_id,
+                "uscc": uscc,
+                "status": VisitStatus.filed.value,
+                "kind": data.kind.value,
+                "origin": data.origin.value,
+                "trigger_type": data.trigger_type.value if data.trigger_type else None,
+                "lead_unit": lead_code,
+                "units": list(units),
+                "inspector_certs": [i.cert_no for i in inspectors],
+                "items": list(item_ids),
+                "window_start": data.window_start,
+                "window_end": data.window_end,
+                "is_emergency": emergency,
+                "catalogue_version": catalogue_version,
+                "warnings": [w.code for w in warnings],
+            },
+        )
     return (await assemble([await visit_row(visit_id)]))[0]
 
 
@@ -283,6 +306,12 @@ async def approve_visit(actor: Actor, visit_id: int, env: VisitEnv, now: dt.date
         )
         if not updated:
             raise RuleViolation("The visit changed meanwhile; reload it.", code="visit_changed")
+        await audit.append(
+            "visit.approved",
+            actor.username,
+            audit.visit_subject(visit_id),
+            {"visit_id": visit_id, "status": status, "approved_at": now},
+        )
         await issue_code(visit_id, env, now)
     return (await assemble([await visit_row(visit_id)]))[0]
 
@@ -305,7 +334,18 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: VisitEnv, 
         )
         if not updated:
             raise RuleViolation(f"A visit that is {row['status']} cannot be cancelled.", code="visit_not_cancellable")
-        await revoke_codes(visit_id, now, row["window_end"] + env.code_grace, "cancelled")
+        await revoke_codes(visit_id, row["code_issued_at"] or now, row["window_end"] + env.code_grace, "cancelled")
+        await audit.append(
+            "visit.cancelled",
+            actor.username,
+            audit.visit_subject(visit_id),
+            {
+                "visit_id": visit_id,
+                "status": VisitStatus.cancelled.value,
+                "reason": reason,
+                "codes_revoked_before": now,
+            },
+        )
     await env.publish(f"visit-{visit_id}", {"event": "cancelled", "visit_id": visit_id})
     return (await assemble([await visit_row(visit_id)]))[0]
 
@@ -339,8 +379,23 @@ async def reschedule_visit(
             }
         ).where(Visit.id == visit_id)
         if row["code_issued_at"] is not None:
-            await revoke_codes(visit_id, now, row["window_end"] + env.code_grace, "rescheduled")
+            await revoke_codes(visit_id, row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled")
         await _keep_warnings(visit_id, warnings, now)
+        await audit.append(
+            "visit.rescheduled",
+            actor.username,
+            audit.visit_subject(visit_id),
+            {
+                "visit_id": visit_id,
+                "status": VisitStatus.filed.value,
+                "window_start": data.window_start,
+                "window_end": data.window_end,
+                "previous_window_start": row["window_start"],
+                "previous_window_end": row["window_end"],
+                "codes_revoked": row["code_issued_at"] is not None,
+                "warnings": [w.code for w in warnings],
+            },
+        )
     await env.publish(f"visit-{visit_id}", {"event": "rescheduled", "visit_id": visit_id})
     return (await assemble([await visit_row(visit_id)]))[0]
 
