@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -15,10 +16,12 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
@@ -37,6 +40,7 @@ from api.controllers.catalogue_io import CatalogueIOController
 from api.controllers.feedback import ComplaintController, PublicFeedbackController, RatingController
 from api.controllers.health import HealthController
 from api.controllers.nonsite import nonsite_router
+from api.controllers.public import public_route_handlers
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
 from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
@@ -119,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ComplaintController,
             AuditController,
             nonsite_router(settings),
+            *public_route_handlers(settings),
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
@@ -136,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
         state=None,
         request_max_body_size=settings.max_upload_bytes,
+        template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
     )
     app.state.settings = settings
     app.state.jwt_auth = jwt_auth

@@ -39,6 +39,7 @@ from api.schemas.feedback import (
     RatingSummary,
 )
 from api.schemas.visits import UnitOnVisit
+from api.services import audit
 from api.services.idempotency import run_once
 from api.services.visit_env import VisitEnv
 from api.services.visit_reads import visible_visit_row
@@ -111,6 +112,13 @@ async def _rate(visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
         )
         if not inserted:
             raise Conflict("This visit has already been rated.", code="already_rated")
+        # The rater is never recorded: the actor is always "anonymous".
+        await audit.append(
+            "rating",
+            "anonymous",
+            audit.visit_subject(visit_id),
+            {"visit_id": visit_id, "rating_id": inserted[0]["id"], "score": data.score, "at": now},
+        )
         receipt = RatingReceipt(visit_id=visit_id, score=data.score, comment=data.comment, at=now)
         return 201, msgspec.to_builtins(receipt)
 
@@ -256,6 +264,12 @@ async def _file_complaint(data: ComplaintCreate, uscc: str, filed_by: str, env: 
 async def _append_step(complaint_id: int, status: ComplaintStatus, note: str, actor: str, now: dt.datetime) -> None:
     await ComplaintStep.insert(
         ComplaintStep(complaint=complaint_id, status=status.value, note=note, actor=actor, at=now)
+    )
+    await audit.append(
+        "complaint.step",
+        actor,
+        f"complaint:{complaint_id}",
+        {"complaint_id": complaint_id, "status": status.value, "note": note, "at": now},
     )
 
 
