@@ -37,8 +37,10 @@ from api.controllers.catalogue import (
     ScenarioController,
 )
 from api.controllers.catalogue_io import CatalogueIOController
+from api.controllers.dashboard import DashboardController
 from api.controllers.feedback import ComplaintController, PublicFeedbackController, RatingController
 from api.controllers.health import HealthController
+from api.controllers.metrics import MetricsController
 from api.controllers.nonsite import nonsite_router
 from api.controllers.public import public_route_handlers
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RatingController,
             ComplaintController,
             AuditController,
+            MetricsController,
+            DashboardController,
             nonsite_router(settings),
             *public_route_handlers(settings),
         ],

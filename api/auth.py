@@ -28,6 +28,7 @@ PUBLIC_PATHS = [
     "^/E/",
     "^/public/",
     "^/api/v1/public/",
+    "^/dashboard",  # the dashboard checks its own cookie (api/controllers/dashboard.py)
 ]
 
 
