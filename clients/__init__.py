@@ -1,0 +1,1 @@
+"""Client applications of the ruqi HTTP API."""
