@@ -12,7 +12,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -47,6 +46,7 @@ from api.controllers.registry import EnterpriseController, InspectorController, 
 from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
 from api.errors import exception_handlers
+from api.redis_resilience import FailOpenStore, ResilientPubSubBackend
 from api.services.visit_env import VisitEnv
 from api.settings import Settings
 from models.db import bind_engine, engine_from_url
@@ -69,7 +69,8 @@ def _stores(settings: Settings, redis_client: Redis | None) -> StoreRegistry:
     stores: dict[str, Store] = {}
     for name in STORE_NAMES:
         if redis_client is not None:
-            stores[name] = RedisStore(redis_client, namespace=f"{settings.redis_prefix}:{name}")
+            # Fail open: a Redis outage degrades rate limiting and caching, it does not fail requests.
+            stores[name] = FailOpenStore(RedisStore(redis_client, namespace=f"{settings.redis_prefix}:{name}"), name)
         else:
             stores[name] = MemoryStore()
     return StoreRegistry(stores=stores)
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await redis_client.aclose()
 
     channels_backend: Any = (
-        RedisChannelsPubSubBackend(redis=redis_client, key_prefix=f"{settings.redis_prefix}:channels")
+        ResilientPubSubBackend(redis=redis_client, key_prefix=f"{settings.redis_prefix}:channels")
         if redis_client is not None
         else MemoryChannelsBackend()
     )

@@ -31,6 +31,23 @@ class RuqiCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         register_audit_commands(cli)
 
+        @cli.command(name="rotate-keys", help="Start signing codes with a new key; restart the service after.")
+        @click.option(
+            "--keep-days",
+            default=400,
+            show_default=True,
+            help="How long the old key keeps verifying: must cover the longest code lifetime (filing to window end).",
+        )
+        def rotate_keys(app: Litestar, keep_days: int) -> None:
+            import datetime as dt
+
+            from qr import KeyRing
+
+            keyring = KeyRing.load_or_create(_settings(app).data_dir / "keys")
+            old = keyring.signing_kid
+            new = keyring.rotate(dt.datetime.now(dt.UTC), dt.timedelta(days=keep_days))
+            click.echo(f"signing key {old} → {new}; {old} keeps verifying for {keep_days} days")
+
         @cli.command(name="migrate", help="Apply the database migrations (SQLite or PostgreSQL from DATABASE_URL).")
         def migrate(app: Litestar) -> None:
             _settings(app).data_dir.mkdir(parents=True, exist_ok=True)

@@ -82,8 +82,16 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     if _is_database_unavailable(exc):
         logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return problem(503, "database_unavailable", "The database is unavailable; please retry shortly.")
+    if _is_undecodable_body(exc):
+        logger.info("undecodable body on %s %s: %r", request.method, request.url.path, exc)
+        return problem(400, "bad_request", "The request body is not valid UTF-8 JSON (or is nested too deeply).")
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred.")
+
+
+def _is_undecodable_body(exc: BaseException) -> bool:
+    """Body decoding errors Litestar does not turn into 400 itself: invalid UTF-8, JSON nested too deeply."""
+    return isinstance(exc, UnicodeDecodeError | RecursionError)
 
 
 def _is_database_unavailable(exc: BaseException) -> bool:

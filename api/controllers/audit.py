@@ -39,7 +39,7 @@ class AuditController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
         subject: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        event_type: Annotated[str | None, QueryParameter(query="type", max_length=32)] = None,
+        event_type: Annotated[str | None, QueryParameter(name="type", max_length=32)] = None,
     ) -> Page[AuditEventRead]:
         rows, total = await audit.events_for(subject, limit, offset, event_type=event_type)
         return Page(items=rows, total=total, limit=limit, offset=offset)

@@ -330,11 +330,14 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: VisitEnv, 
                 }
             )
             .where((Visit.id == visit_id) & Visit.status.is_in([VisitStatus.filed.value, VisitStatus.approved.value]))
-            .returning(Visit.id)
+            .returning(Visit.id, Visit.code_issued_at)
         )
         if not updated:
             raise RuleViolation(f"A visit that is {row['status']} cannot be cancelled.", code="visit_not_cancellable")
-        await revoke_codes(visit_id, row["code_issued_at"] or now, row["window_end"] + env.code_grace, "cancelled")
+        # The code issue time as of the UPDATE, not of the earlier read: an approval that committed in between
+        # issued a code, and that code must be revoked too.
+        issued_at = updated[0]["code_issued_at"] or row["code_issued_at"]
+        await revoke_codes(visit_id, issued_at or now, row["window_end"] + env.code_grace, "cancelled")
         await audit.append(
             "visit.cancelled",
             actor.username,
