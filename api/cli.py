@@ -58,9 +58,17 @@ class RuqiCLIPlugin(CLIPluginProtocol):
         @click.option("--if-empty", is_flag=True, help="Do nothing when data is already loaded.")
         @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed.")
         @click.option("--enterprises", default=3000, show_default=True, help="Number of sample enterprises.")
-        def seed(app: Litestar, if_empty: bool, seed_value: int, enterprises: int) -> None:
+        @click.option(
+            "--history/--no-history",
+            default=True,
+            show_default=True,
+            help="Also load two years of sample inspection history (visits, non-site records, feedback).",
+        )
+        def seed(app: Litestar, if_empty: bool, seed_value: int, enterprises: int, history: bool) -> None:
             from api.auth import hash_password
             from api.sample.generate import demo_logins, generate_district
+            from api.sample.history import generate_history
+            from api.sample.history_load import load_history
             from api.sample.load import load_sample
             from models.tables import Unit
 
@@ -69,8 +77,12 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                     if if_empty:
                         return None
                     raise click.ClickException("the database already holds data; seed loads only into an empty one")
-                return await load_sample(generate_district(seed_value, enterprises), password_hasher=hash_password)
+                counts = await load_sample(district, password_hasher=hash_password)
+                if history:
+                    counts |= await load_history(generate_history(district))
+                return counts
 
+            district = generate_district(seed_value, enterprises)  # pure and quick (~0.3 s)
             counts = asyncio.run(_run())
             if counts is None:
                 click.echo("data already loaded; nothing to do")
@@ -79,7 +91,7 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                 "SAMPLE district loaded (generated data, not real): " + ", ".join(f"{k}={v}" for k, v in counts.items())
             )
             click.echo("demo logins (password ruqi-demo):")
-            for username, role, description in demo_logins(generate_district(seed_value, enterprises)):
+            for username, role, description in demo_logins(district):
                 click.echo(f"  {username:<22} {role:<11} {description}")
 
         @cli.command(name="create-user", help="Create an account.")

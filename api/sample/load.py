@@ -3,6 +3,7 @@
 The loader refuses to run when any unit exists, so sample data is never loaded twice or mixed into
 real data. Every item, scenario and library entry also gets its first ``CatalogueChange`` (version 1,
 action "create") and each list its ``ListHead``, exactly as if the records had been created one by one.
+One ``sample.loaded`` audit event records the load itself; ``api.sample.history_load`` adds the history.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from piccolo.table import Table
 
 from api.sample.generate import DEMO_PASSWORD
 from api.sample.records import SampleDistrict, SampleItem, SampleLibraryEntry, SampleScenario
+from api.services import audit
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction
 from models.tables import (
@@ -205,6 +207,23 @@ async def load_sample(district: SampleDistrict, *, password_hasher: Callable[[st
         facts = {"dataset": "sample", "sample_seed": str(district.seed), "sample_generated_by": GENERATED_BY}
         await _insert(DatasetInfo, [DatasetInfo(key=key, value=value) for key, value in facts.items()])
         users = await _users(district, unit_ids, password_hasher)
+        await audit.append(
+            "sample.loaded",
+            ACTOR,
+            "dataset:sample",
+            {
+                "seed": district.seed,
+                "generated_by": GENERATED_BY,
+                "units": len(district.units),
+                "inspectors": len(people),
+                "enterprises": len(firms),
+                "items": len(items),
+                "scenarios": len(scenarios),
+                "library": len(entries),
+                "catalogue_version": len(changes),
+                "sample": True,
+            },
+        )
     return {
         "units": len(district.units),
         "inspectors": len(people),
