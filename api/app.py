@@ -41,6 +41,7 @@ from api.controllers.feedback import ComplaintController, PublicFeedbackControll
 from api.controllers.health import HealthController
 from api.controllers.metrics import MetricsController
 from api.controllers.nonsite import nonsite_router
+from api.controllers.plans import plan_route_handlers
 from api.controllers.public import public_route_handlers
 from api.controllers.registry import EnterpriseController, InspectorController, UnitController
 from api.controllers.scans import EnterpriseCodeController, ScanController
@@ -121,20 +122,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VisitController,
             ScanController,
             EnterpriseCodeController,
+            AuditController,
             PublicFeedbackController,
             RatingController,
             ComplaintController,
-            AuditController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),
             *public_route_handlers(settings),
+            *plan_route_handlers,
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin()],
         stores=_stores(settings, redis_client),
         exception_handlers=exception_handlers,
+        template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="ruqi 入企 — 扫码入企 inspection API",
             version=__version__,
@@ -146,7 +149,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
         state=None,
         request_max_body_size=settings.max_upload_bytes,
-        template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
     )
     app.state.settings = settings
     app.state.jwt_auth = jwt_auth

@@ -12,7 +12,7 @@ from api.auth import current_actor
 from api.domain.actor import Actor
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
-Offset = Annotated[int, Parameter(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Rows to skip.")]
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:

@@ -79,6 +79,9 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
 
 
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if _is_out_of_range(exc):
+        # An id or number the database cannot even store (e.g. /visits/99999999999999999999): no such record.
+        return problem(400, "out_of_range", "A number in the request is outside the range the database stores.")
     if _is_database_unavailable(exc):
         logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return problem(503, "database_unavailable", "The database is unavailable; please retry shortly.")
@@ -89,24 +92,44 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred.")
 
 
+def _is_out_of_range(exc: BaseException) -> bool:
+    """An integer too large for the database column: SQLite's OverflowError, asyncpg's DataError."""
+    for error in _chain(exc):
+        if isinstance(error, OverflowError):
+            return True
+        if type(error).__name__ == "DataError" and "out of" in str(error) and "range" in str(error):
+            return True
+    return False
+
+
 def _is_undecodable_body(exc: BaseException) -> bool:
     """Body decoding errors Litestar does not turn into 400 itself: invalid UTF-8, JSON nested too deeply."""
     return isinstance(exc, UnicodeDecodeError | RecursionError)
 
 
 def _is_database_unavailable(exc: BaseException) -> bool:
-    names = {type(e).__name__ for e in _chain(exc)}
-    return bool(
-        names
-        & {
-            "ConnectionRefusedError",
-            "ConnectionDoesNotExistError",
-            "CannotConnectNowError",
-            "InterfaceError",
-            "ConnectionResetError",
-            "TooManyConnectionsError",
-        }
-    )
+    """A lost or refused database connection (e.g. PostgreSQL restarting), anywhere in the cause chain."""
+    for error in _chain(exc):
+        if isinstance(error, ConnectionError):  # refused, reset, aborted
+            return True
+        if any(
+            cls.__module__.startswith("asyncpg") and cls.__name__ in _ASYNCPG_UNAVAILABLE for cls in type(error).__mro__
+        ):
+            return True
+    return False
+
+
+# asyncpg's classes for "the server is not there": SQLSTATE class 08 (connection exception), class 57
+# (operator intervention: admin shutdown, crash shutdown, cannot connect now) and client-side interface errors.
+_ASYNCPG_UNAVAILABLE = frozenset(
+    {
+        "PostgresConnectionError",
+        "OperatorInterventionError",
+        "InterfaceError",
+        "ConnectionDoesNotExistError",
+        "TooManyConnectionsError",
+    }
+)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

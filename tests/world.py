@@ -75,7 +75,7 @@ async def build_world() -> World:
     aux = await registry.create_inspector(admin, InspectorCreate(name="陈辅", unit_code="MKT", is_auxiliary=True))
     world.inspector_ids["MKT-AUX"] = aux.id
 
-    for code, unit, category, method, status, cap, nonsite in [
+    for code, unit, category, method, list_status, cap, nonsite in [
         ("MKT-001", "MKT", ItemCategory.random_check, ItemMethod.onsite, ListStatus.published, 2, False),
         ("MKT-002", "MKT", ItemCategory.key_supervision, ItemMethod.onsite, ListStatus.published, 1, True),
         ("MKT-003", "MKT", ItemCategory.random_check, ItemMethod.onsite, ListStatus.draft, 1, False),
@@ -97,7 +97,7 @@ async def build_world() -> World:
                 yearly_cap=cap,
                 nonsite_capable=nonsite,
                 category=category,
-                status=status,
+                status=list_status,
             ),
         )
     await scenarios.create_scenario(

@@ -28,7 +28,7 @@ from models.enums import CatalogueList, ItemCategory, ListStatus, Role
 
 ACTOR = {"actor": Provide(provide_actor, sync_to_thread=False)}
 EDITORS = [require(Role.planner)]
-Since = Annotated[int, Parameter(ge=0, description="Only versions after this list version.")]
+Since = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Only versions after this list version.")]
 HistoryLimit = Annotated[int, Parameter(ge=1, le=1000)]
 
 

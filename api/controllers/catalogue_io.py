@@ -45,6 +45,7 @@ class CatalogueIOController(Controller):
         "/{list_name:str}/export",
         guards=[any_authenticated],
         summary="Download a list as .xlsx or CSV (enterprises get its published records)",
+        media_type="application/octet-stream",  # a file download (xlsx or CSV), not the JSON default
     )
     async def export_list(
         self,

@@ -75,7 +75,8 @@ def _safe_next(target: str) -> str:
 
 def _to_login(request: Request[Any, Any, Any]) -> Redirect:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"{LOGIN}?{urlencode({'next': here})}", status_code=303)
+    # An explicit media type: the export route's application/octet-stream is not one a redirect may carry.
+    return Redirect(f"{LOGIN}?{urlencode({'next': here})}", status_code=303, media_type=MediaType.TEXT)
 
 
 def _page(name: str, context: dict[str, Any], status: int = 200) -> Template:

@@ -22,7 +22,7 @@ COMPLAINT_STATUS = {
     "archived": "归档",
 }
 UNFILED_REASONS = {"no_matching_visit": "无匹配的已备案、已批准检查"}
-PLAN_NOTES = {"plans not yet built": "检查计划模块尚未建立"}
+PLAN_NOTES = {"no published plan task is due in the period": "本期无已公示的计划任务"}
 
 
 def pct(value: float | None) -> str:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.services.metrics_sql import as_int, fetch, local_bucket, onsite_cte, unit_visits
+from api.services.plans_link import plan_execution_rate
 from models.enums import ComplaintStatus
+from models.tables import Unit
 
-PLAN_EXECUTION_NOTE = "plans not yet built"
+PLAN_EXECUTION_NOTE = "no published plan task is due in the period"
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,16 @@ async def onsite_per_month(start: dt.datetime, end: dt.datetime, unit_id: int | 
 
 # -- plans: the hook for the plan execution rate ----------------------------------------------------------------
 async def plan_execution(start: dt.datetime, end: dt.datetime, unit_id: int | None) -> tuple[float | None, str | None]:
-    """(rate, note). Until monthly-plan tasks are stored there is nothing to execute against.
+    """(rate, note): published on-site plan tasks due in the period whose filed visit was checked out / all due.
 
-    Once a plan task table exists: tasks due in the period whose visit took place / tasks due in the period.
+    The rate is None (with a note) when no published task is due in the period.
     """
-    return None, PLAN_EXECUTION_NOTE
+    unit_code = None
+    if unit_id is not None:
+        row = await Unit.select(Unit.code).where(Unit.id == unit_id).first()
+        unit_code = row["code"] if row else None
+    rate = await plan_execution_rate(start, end, unit_code)
+    return rate, None if rate is not None else PLAN_EXECUTION_NOTE
 
 
 # -- feedback (supervisors only) --------------------------------------------------------------------------------

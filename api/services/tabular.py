@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -26,7 +27,7 @@ from api.domain.errors import DomainError, InvalidInput, PayloadTooLarge
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to text/* types itself
 LIST_SEPARATORS = ("、", ",", "，", ";", "；")  # ideographic comma, ASCII and full-width , ;
 _TRUE = {"是", "y", "yes", "true", "1", "√"}
 _FALSE = {"否", "n", "no", "false", "0", "×"}
@@ -150,6 +151,8 @@ def write_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
     for row in rows:
         cells = []
         for value in row:
+            if isinstance(value, str):  # control characters (a name typed with \x01) cannot go in a worksheet
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text that starts with "=" stays text, never a formula

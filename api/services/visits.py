@@ -21,6 +21,7 @@ from api.domain.visit_rules import (
 from api.schemas.visits import RescheduleRequest, VisitCreate, VisitRead
 from api.services import audit
 from api.services.codes import issue_code, revoke_codes
+from api.services.plans_link import check_plan_link
 from api.services.versioning import list_versions
 from api.services.visit_env import VisitEnv
 from api.services.visit_reads import assemble, visit_inspector_ids, visit_row, visit_unit_ids
@@ -137,12 +138,7 @@ def _check_origin(data: VisitCreate) -> None:
                 code="planned_with_trigger",
                 field="trigger_type",
             )
-        if data.plan_task_id is not None:
-            # Monthly plans are not built yet, so no task id can be valid.
-            raise NotFound(
-                f"Plan task {data.plan_task_id} does not exist.", code="plan_task_not_found", field="plan_task_id"
-            )
-        return
+        return  # its plan task (or the lack of one) is checked by plans_link.check_plan_link
     if data.trigger_type is None:
         raise RuleViolation("A triggered visit names its trigger type.", code="trigger_required", field="trigger_type")
     if not data.trigger_reason.strip():
@@ -193,6 +189,16 @@ async def file_visit(actor: Actor, data: VisitCreate, env: VisitEnv, now: dt.dat
         _check_filer(actor, data, lead_row["id"], data.inspector_ids)
         inspectors = await _inspector_facts(data.inspector_ids)
         items, item_ids = await _item_facts(data.item_codes)
+        await check_plan_link(
+            plan_task_id=data.plan_task_id,
+            origin=data.origin,
+            uscc=uscc,
+            lead_unit_id=lead_row["id"],
+            unit_ids=list(units.values()),
+            item_codes=list(item_ids),
+            window_start=data.window_start,
+            window_end=data.window_end,
+        )
         whitelisted = bool(
             enterprise["whitelisted"]
             and (enterprise["whitelist_until"] is None or enterprise["whitelist_until"] >= now.date())

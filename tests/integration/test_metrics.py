@@ -57,7 +57,9 @@ def test_july_2025_all_units(api: Api) -> None:
     # Checked out: h1 h2 h3 h5 h6 h7 h11 (h4 is still checked in); h3's arrival was back-filled.
     assert (r["checked_out"], r["checked_out_with_scan"], r["scan_rate"]) == (7, 6, round(6 / 7, 4))
     assert r["nonsite_share"] == 0.2
-    assert r["plan_execution_rate"] is None and r["plan_execution_note"] == "plans not yet built"
+    assert (
+        r["plan_execution_rate"] is None and r["plan_execution_note"] == "no published plan task is due in the period"
+    )
 
     u = units(m)
     assert [code for code in u] == ["ENV", "FIRE", "MKT", "STR"]
