@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.domain.errors import RuleViolation
@@ -31,6 +32,20 @@ class InspectorFact:
     is_auxiliary: bool
     valid_from: dt.date | None
     valid_to: dt.date | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> InspectorFact:
+        """From an ``inspector`` table row (``unit`` is the unit id)."""
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            cert_no=row["cert_no"],
+            unit_id=row["unit"],
+            status=row["status"],
+            is_auxiliary=row["is_auxiliary"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+        )
 
 
 @dataclass(frozen=True)

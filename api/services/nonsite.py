@@ -75,16 +75,7 @@ async def _operator_fact(inspector_id: int) -> InspectorFact:
     r = await Inspector.select().where(Inspector.id == inspector_id).first()
     if r is None:
         raise NotFound(f"Inspector {inspector_id} does not exist.", code="operator_not_found", field="operator_id")
-    return InspectorFact(
-        id=r["id"],
-        name=r["name"],
-        cert_no=r["cert_no"],
-        unit_id=r["unit"],
-        status=r["status"],
-        is_auxiliary=r["is_auxiliary"],
-        valid_from=r["valid_from"],
-        valid_to=r["valid_to"],
-    )
+    return InspectorFact.from_row(r)
 
 
 async def _item_ids(codes: list[str], unit_id: int) -> list[int]:

@@ -52,19 +52,7 @@ async def _inspector_facts(ids: list[int]) -> tuple[InspectorFact, ...]:
         raise NotFound(
             f"Unknown inspectors: {', '.join(map(str, missing))}.", code="inspector_not_found", field="inspector_ids"
         )
-    return tuple(
-        InspectorFact(
-            id=r["id"],
-            name=r["name"],
-            cert_no=r["cert_no"],
-            unit_id=r["unit"],
-            status=r["status"],
-            is_auxiliary=r["is_auxiliary"],
-            valid_from=r["valid_from"],
-            valid_to=r["valid_to"],
-        )
-        for r in (found[i] for i in dict.fromkeys(ids))
-    )
+    return tuple(InspectorFact.from_row(found[i]) for i in dict.fromkeys(ids))
 
 
 async def _item_facts(codes: list[str]) -> tuple[tuple[ItemFact, ...], dict[str, int]]:
