@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from pluggy import Result
 
 from api.app import create_app
 from api.auth import token_extras
 from api.settings import Settings
 from models.db import bind_engine, create_schema, engine_from_url
+from tests.e2e.servers import RUNNING
 from tests.services import (
     REDIS_URL,
     create_pg_database,
@@ -33,6 +35,16 @@ from tests.services import (
 from tests.world import World, build_world
 
 BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Result, None]:
+    """A failed test that started server processes shows what they logged."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and RUNNING:
+        for server in RUNNING:
+            report.sections.append((f"server log, port {server.port}", server.log_tail(60)))
 
 
 async def _build(url: str) -> World:

@@ -7,25 +7,13 @@ All server processes of the session share the deployment, as the workers of a pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pluggy import Result
 
-from tests.e2e.servers import RUNNING, Deployment, Server, free_port, launch_server, wait_ready
+from tests.e2e.servers import Deployment, Server, fresh_deployment, launch_server, wait_ready
 from tests.e2e.world import Phone, World
-from tests.services import REDIS_URL, create_pg_database, drop_pg_database, drop_redis_prefix, pg_dsn, redis_prefix
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Result, None]:
-    """A failed end-to-end test shows what the servers logged."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed and RUNNING:
-        for server in RUNNING:
-            report.sections.append((f"server log, port {server.port}", server.log_tail(60)))
 
 
 @pytest.fixture(scope="session")
@@ -35,18 +23,10 @@ def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def deployment(e2e_dir: Path) -> Iterator[Deployment]:
-    database = create_pg_database()
-    prefix = redis_prefix()
-    data_dir = e2e_dir / "data"
-    data_dir.mkdir()
-    deployment = Deployment(pg_dsn(database), REDIS_URL, prefix, data_dir, main_port=free_port())
-    try:
+    with fresh_deployment(e2e_dir / "data") as deployment:
         deployment.run("migrate")
         deployment.run("seed", "--enterprises", "50")
         yield deployment
-    finally:
-        drop_pg_database(database)
-        drop_redis_prefix(prefix)
 
 
 @pytest.fixture(scope="session")

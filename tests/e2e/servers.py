@@ -12,7 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import IO, TypeVar
 
 import httpx
 import pytest
+
+from tests.services import REDIS_URL, create_pg_database, drop_pg_database, drop_redis_prefix, pg_dsn, redis_prefix
 
 REPO = Path(__file__).resolve().parents[2]
 RUQI = REPO / ".venv" / "bin" / "ruqi"
@@ -180,3 +183,16 @@ def wait_ready(*servers: Server) -> None:
 
 def _all_started(server: Server) -> bool:
     return server.log_path.read_text(errors="replace").count("Application startup complete") >= server.workers
+
+
+@contextmanager
+def fresh_deployment(data_dir: Path) -> Iterator[Deployment]:
+    """A deployment on its own PostgreSQL database and Redis key prefix, dropped afterwards."""
+    database = create_pg_database()
+    prefix = redis_prefix()
+    data_dir.mkdir()
+    try:
+        yield Deployment(pg_dsn(database), REDIS_URL, prefix, data_dir, main_port=free_port())
+    finally:
+        drop_pg_database(database)
+        drop_redis_prefix(prefix)
