@@ -14,7 +14,8 @@ I1=$(curl -sf -H "$(auth "$INSP1")" "$S/api/v1/auth/me" | jq -r .inspector_id)
 I2=$(curl -sf -H "$(auth "$INSP2")" "$S/api/v1/auth/me" | jq -r .inspector_id)
 ITEM=$(curl -sf -H "$(auth "$PLANNER")" "$S/api/v1/items?unit_code=U-D21&category=random_check&status=published&limit=1" \
   | jq -r '.items[0].code')
-START=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ); END=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
+START=$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%SZ)  # starting now: filing allows 5 minutes of clock skew
+END=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
 
 echo "1. file (备案) a visit to $USCC for item $ITEM"
 VISIT=$(curl -sf -X POST "$S/api/v1/visits" -H "$(auth "$PLANNER")" -H 'content-type: application/json' -d "{
@@ -37,8 +38,9 @@ curl -sf "$S/api/v1/public/verify/$TOKEN" | jq -c '{outcome, headline, inspector
 
 echo "5. the inspector scans the enterprise code (企业码) to check in"
 ECODE=$(curl -sf "$S/api/v1/enterprises/$USCC/code" -H "$(auth "$ENT")" | jq -r .url)
+POS=$(curl -sf "$S/api/v1/enterprises/$USCC" -H "$(auth "$ENT")" | jq -c '{latitude, longitude}')  # at the premises
 curl -sf -X POST "$S/api/v1/scans" -H "$(auth "$INSP1")" -H 'content-type: application/json' \
-  -d "{\"content\":\"$ECODE\",\"client_event_id\":\"walk-$VISIT-in\",\"latitude\":36.68,\"longitude\":117.06,\"accuracy_m\":10}" \
+  -d "$(echo "$POS" | jq -c --arg c "$ECODE" --arg e "walk-$VISIT-in" '. + {content: $c, client_event_id: $e, accuracy_m: 10}')" \
   | jq -c '{kind, visit_status, distance_m, far_from_enterprise}'
 
 echo "6. check out with the result"
