@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import msgspec
@@ -31,10 +32,15 @@ def register_audit_commands(cli: Group) -> None:
     def audit_checkpoint(app: Litestar, export_path: Path | None) -> None:
         from api.domain.errors import DomainError
         from api.services.audit import audit_keyring, export_checkpoints, make_checkpoint
+        from api.services.audit_digest import fold_verifications
+
+        async def fold_and_sign() -> Any:
+            await fold_verifications()
+            return await make_checkpoint(keyring)
 
         keyring = audit_keyring(app.state.settings.data_dir)
         try:
-            checkpoint = asyncio.run(make_checkpoint(keyring))
+            checkpoint = asyncio.run(fold_and_sign())
         except DomainError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
         click.echo(json.dumps(msgspec.to_builtins(checkpoint), ensure_ascii=False))

@@ -12,6 +12,7 @@ from api.deps import Limit, Offset
 from api.schemas.audit import AuditEventRead, CheckpointRead, VerifyReport
 from api.schemas.common import Page
 from api.services import audit
+from api.services.audit_digest import fold_verifications
 from models.enums import Role
 from qr import KeyRing
 
@@ -46,6 +47,7 @@ class AuditController(Controller):
 
     @post("/checkpoints", summary="Sign a checkpoint (seq, head hash, time) with the dedicated audit key")
     async def checkpoint(self, request: Request[Any, Any, Any]) -> CheckpointRead:
+        await fold_verifications()
         return await audit.make_checkpoint(_keyring(request))
 
     @get("/checkpoints/export", summary="Every signed checkpoint with the public keys, for external anchoring")

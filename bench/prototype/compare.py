@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     common.exit_cleanly_on_sigterm()
     print("command:", report.command_line())
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with common.deployment(postgres=True) as dep, tempfile.TemporaryDirectory(prefix="ruqi-bench-logs-") as logs:
         if "chain" in args.fixes:
             asyncio.run(_apply(dep.database_url, TRIGGER_SQL.read_text()))
@@ -108,6 +110,7 @@ def main() -> None:
         {
             "benchmark": "prototype fixes vs the app as is (not a target benchmark)",
             "command": report.command_line(),
+            "date": started,
             "fixes": args.fixes,
             "machine": report.machine(),
             "figures": loadgen.figures(results),
