@@ -135,6 +135,23 @@ class PlanCarry(Table, tablename="plan_carry"):
     note = Text(default="")
 
 
+class PlanExtraTask(Table, tablename="plan_extra_task"):
+    """An approved triggered or 专项 task a unit's planner adds to the month (year, month) for the builder."""
+
+    id = Serial(primary_key=True)
+    year = Integer(index=True)
+    month = Integer()
+    unit = ForeignKey(Unit, index=True)
+    uscc = Varchar(length=18)
+    item_codes = JSON(default=[])
+    kind = Varchar(length=16)  # triggered | special
+    onsite = Boolean(default=True)
+    trigger_ref = Varchar(length=120, default="")  # 投诉举报/转办交办 reference of a triggered task
+    note = Text(default="")
+    created_by = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class PlanDropped(Table, tablename="plan_dropped"):
     """Work a rule removed from the month (cap used, whitelist, 无事不扰 …), with the reason."""
 
@@ -156,5 +173,6 @@ PLAN_TABLES: list[type[Table]] = [
     PlanVisit,
     PlanTask,
     PlanCarry,
+    PlanExtraTask,
     PlanDropped,
 ]

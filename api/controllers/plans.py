@@ -24,6 +24,8 @@ from api.schemas.plans import (
     ApproveMonthRequest,
     EditResult,
     EntriesReplace,
+    ExtraTaskCreate,
+    ExtraTaskRead,
     FileTaskRequest,
     MergeRequest,
     MoveRequest,
@@ -32,7 +34,7 @@ from api.schemas.plans import (
     SplitRequest,
 )
 from api.schemas.visits import VisitRead
-from api.services import plans_annual, plans_edit_ops, plans_schedule
+from api.services import plans_annual, plans_edit_ops, plans_extra, plans_schedule
 from api.services.plans_build import build_schedule
 from api.services.plans_filing import file_from_task
 from api.services.plans_policy import PlanPolicy, parse_period
@@ -145,6 +147,18 @@ class ScheduleController(Controller):
         year, month = parse_period(period)
         await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, _now())
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
+
+    @post("/{period:str}/extra-tasks", guards=PLANNER, summary="Add an approved triggered or 专项 task to the month")
+    async def add_extra(
+        self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ExtraTaskCreate]
+    ) -> ExtraTaskRead:
+        year, month = parse_period(period)
+        return await plans_extra.add_extra_task(actor, year, month, data, _now())
+
+    @get("/{period:str}/extra-tasks", guards=[require(*STAFF)], summary="The month's added triggered / 专项 tasks")
+    async def list_extra(self, period: FromPath[str], unit_code: FromQuery[str | None] = None) -> list[ExtraTaskRead]:
+        year, month = parse_period(period)
+        return await plans_extra.list_extra_tasks(year, month, unit_code)
 
     @post("/{period:str}/publish", guards=[require(Role.supervisor)], status_code=200)
     async def publish(self, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:

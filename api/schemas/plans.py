@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -249,3 +249,31 @@ class UpcomingRead(msgspec.Struct, kw_only=True):
     uscc: str
     ics_url: str  # the enterprise's private calendar feed (the token in it is a secret)
     visits: list[UpcomingVisitRead]
+
+
+# -- approved extra tasks of a month (triggered / 专项) -------------------------------------------------------------
+class ExtraTaskCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """An approved triggered (投诉举报, 转办交办 …, ``trigger_ref`` required) or 专项 task for the month."""
+
+    uscc: UsccText
+    item_codes: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=20)]
+    kind: Literal["triggered", "special"]
+    onsite: bool = True
+    trigger_ref: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    note: Note = ""
+    unit_code: Code | None = None  # admins name the unit; a planner's is its own
+
+
+class ExtraTaskRead(msgspec.Struct, kw_only=True):
+    id: int
+    task_id: str  # what the schedule's task sources name
+    period: str
+    unit_code: str
+    uscc: str
+    item_codes: list[str]
+    kind: str
+    onsite: bool
+    trigger_ref: str
+    note: str
+    created_by: str
+    created_at: dt.datetime

@@ -9,7 +9,8 @@
 - **History** of the year, without the month's own schedule: every enforcement visit that is not cancelled
   (filed, approved, done), plus the tasks of other *published* months that no visit was filed from yet
   (a visit filed from a task is counted once, as a visit).
-- **Extra tasks**: the tasks an earlier month's build carried over into this month.
+- **Extra tasks**: the tasks an earlier month's build carried over into this month, and the approved
+  triggered / 专项 tasks planners added to it (``plans_extra``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.services.metrics_sql import local_bucket
+from api.services.plans_extra import approved_extra_tasks
 from api.services.plans_policy import json_list
 from models.enums import ItemCategory, ListStatus, VisitKind, VisitStatus
 from models.plan_tables import AnnualPlan, AnnualPlanEntry, PlanCarry
@@ -222,7 +224,7 @@ async def load_extra_tasks(year: int, month: int, schedule_id: int | None) -> li
     rows = await PlanCarry.select().where(
         (PlanCarry.year == year) & (PlanCarry.month == month) & (PlanCarry.schedule != (schedule_id or 0))
     )
-    return [
+    return await approved_extra_tasks(year, month) + [
         ExtraTask(
             task_id=r["task_key"],
             uscc=r["uscc"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import Any
 
 from api.domain.uscc import InvalidUSCC, normalize_uscc
@@ -105,7 +106,7 @@ async def _verify(token_text: str, env: VisitEnv, now: dt.datetime, expected_usc
     row = await _load_visit(claims.visit_id)
     if row is None:
         return _view(VerificationOutcome.cancelled, now, claims, reason=texts.NO_VISIT_REASON)
-    visit = await _visit_on_code(row)
+    visit = await _visit_on_code(row, env.filed_parts)
     void_reason = await _void_reason(row, claims, encode_token(raw))
     if void_reason is not None:
         return _view(VerificationOutcome.cancelled, now, claims, visit, reason=void_reason)
@@ -175,25 +176,49 @@ async def _load_visit(visit_id: int) -> dict[str, Any] | None:
     )
 
 
-async def _visit_on_code(row: dict[str, Any]) -> VisitOnCode:
-    vid = row["id"]
-    units, inspectors, items = await asyncio.gather(
-        VisitUnit.select(VisitUnit.unit, VisitUnit.unit._.name.as_alias("name")).where(VisitUnit.visit == vid).run(),
-        VisitInspector.select(
-            VisitInspector.inspector._.name.as_alias("name"), VisitInspector.inspector._.cert_no.as_alias("cert_no")
+# A visit's units, inspectors and items are fixed once it is filed, so the verify path (every phone scan)
+# reads them once per process; the TTL bounds how long a renamed inspector or item shows its old name.
+_PEOPLE_TTL_S = 300.0
+_PEOPLE_MAX = 10_000
+
+async def _people_and_items(vid: int, cache: dict[int, Any]) -> tuple[list[dict[str, Any]], ...]:
+    cached = cache.get(vid)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    rows = await _read_people_and_items(vid)
+    if len(cache) >= _PEOPLE_MAX:
+        cache.clear()
+    cache[vid] = (time.monotonic() + _PEOPLE_TTL_S, rows)
+    return rows
+
+
+async def _read_people_and_items(vid: int) -> tuple[list[dict[str, Any]], ...]:
+    return tuple(
+        await asyncio.gather(
+            VisitUnit.select(VisitUnit.unit, VisitUnit.unit._.name.as_alias("name"))
+            .where(VisitUnit.visit == vid)
+            .run(),
+            VisitInspector.select(
+                VisitInspector.inspector._.name.as_alias("name"), VisitInspector.inspector._.cert_no.as_alias("cert_no")
+            )
+            .where(VisitInspector.visit == vid)
+            .order_by(VisitInspector.id)
+            .run(),
+            VisitItem.select(
+                VisitItem.item._.code.as_alias("code"),
+                VisitItem.item._.name.as_alias("name"),
+                VisitItem.item._.legal_basis.as_alias("legal_basis"),
+            )
+            .where(VisitItem.visit == vid)
+            .order_by(VisitItem.id)
+            .run(),
         )
-        .where(VisitInspector.visit == vid)
-        .order_by(VisitInspector.id)
-        .run(),
-        VisitItem.select(
-            VisitItem.item._.code.as_alias("code"),
-            VisitItem.item._.name.as_alias("name"),
-            VisitItem.item._.legal_basis.as_alias("legal_basis"),
-        )
-        .where(VisitItem.visit == vid)
-        .order_by(VisitItem.id)
-        .run(),
     )
+
+
+async def _visit_on_code(row: dict[str, Any], cache: dict[int, Any]) -> VisitOnCode:
+    units, inspectors, items = await _people_and_items(row["id"], cache)
+    vid = row["id"]
     kind = VisitKind(row["kind"])
     service_type = ServiceType(row["service_type"]) if row["service_type"] else None
     trigger = VisitTrigger(row["trigger_type"]) if row["trigger_type"] else None

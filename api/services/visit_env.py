@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from api.domain.visit_rules import FilingPolicy
@@ -27,3 +27,5 @@ class VisitEnv:
     scan_radius_m: float = 300.0
     backfill_window: dt.timedelta = dt.timedelta(days=10)
     publish: Publish = _no_publish
+    # Per-app cache of what never changes after filing (units, inspectors, items), for the verify path.
+    filed_parts: dict[int, Any] = field(default_factory=dict)

@@ -209,6 +209,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/schedules/{period}"): allow(*STAFF),
     ("POST", "/api/v1/schedules/{period}/approve"): allow(*APPROVERS),
     ("POST", "/api/v1/schedules/{period}/publish"): allow(*SUPERVISION),
+    ("POST", "/api/v1/schedules/{period}/extra-tasks"): allow(*PLANNERS),
+    ("GET", "/api/v1/schedules/{period}/extra-tasks"): allow(*STAFF),
     ("GET", "/api/v1/schedules/unit/{feed}"): allow(*STAFF, insp_y=F),  # MKT's calendar
     ("POST", "/api/v1/plan-visits/{visit_id}/move"): allow(*PLANNERS),
     ("POST", "/api/v1/plan-visits/{visit_id}/split"): allow(*PLANNERS),
