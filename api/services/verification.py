@@ -181,6 +181,7 @@ async def _load_visit(visit_id: int) -> dict[str, Any] | None:
 _PEOPLE_TTL_S = 300.0
 _PEOPLE_MAX = 10_000
 
+
 async def _people_and_items(vid: int, cache: dict[int, Any]) -> tuple[list[dict[str, Any]], ...]:
     cached = cache.get(vid)
     if cached is not None and cached[0] > time.monotonic():
