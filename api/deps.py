@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request
@@ -10,6 +11,7 @@ from litestar.params import Parameter
 
 from api.auth import current_actor
 from api.domain.actor import Actor
+from api.services.visit_env import VisitEnv
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Rows to skip.")]
@@ -21,3 +23,14 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 
 CurrentActor = NamedDependency[Actor]
 """The logged-in actor, injected by name from ``provide_actor``."""
+
+
+def utc_now() -> dt.datetime:
+    """The request's clock: aware UTC (local time is shown only at the edge)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def provide_env(request: Request[Any, Any, Any]) -> VisitEnv:
+    """What the visit use cases need from the running app (keys, policy, live updates)."""
+    env: VisitEnv = request.app.state.visit_env
+    return env

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryP
 
 from api.auth import require
 from api.controllers.visits import Env, provide_env
-from api.deps import CurrentActor, Limit, Offset, provide_actor
+from api.deps import CurrentActor, Limit, Offset, provide_actor, utc_now
 from api.schemas.common import Page
 from api.schemas.feedback import (
     AdvanceRequest,
@@ -35,10 +35,6 @@ UnitCode = Annotated[str | None, QueryParameter(max_length=32)]
 SUPERVISOR = require(Role.supervisor)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _written(written: feedback.Written) -> Response[Any]:
     status, receipt, replayed = written
     return Response(receipt, status_code=status, headers={"Idempotent-Replayed": "true" if replayed else "false"})
@@ -53,11 +49,11 @@ class PublicFeedbackController(Controller):
 
     @post("/visits/{token:str}/rating", summary="Rate a checked-out visit with its code (anonymous)")
     async def rate(self, env: Env, token: CodePath, data: JSONBody[RatingCreate]) -> Response[RatingReceipt]:
-        return _written(await feedback.rate_with_code(token, data, env, _now()))
+        return _written(await feedback.rate_with_code(token, data, env, utc_now()))
 
     @post("/complaints", summary="Complain (投诉) from any verification result, even a forged code")
     async def complain(self, env: Env, data: JSONBody[PublicComplaintCreate]) -> Response[ComplaintReceipt]:
-        return _written(await feedback.file_public_complaint(data, env, _now()))
+        return _written(await feedback.file_public_complaint(data, env, utc_now()))
 
 
 class RatingController(Controller):
@@ -69,7 +65,7 @@ class RatingController(Controller):
     async def rate(
         self, actor: CurrentActor, visit_id: FromPath[int], data: JSONBody[RatingCreate]
     ) -> Response[RatingReceipt]:
-        return _written(await feedback.rate_as_enterprise(actor, visit_id, data, _now()))
+        return _written(await feedback.rate_as_enterprise(actor, visit_id, data, utc_now()))
 
     @get("/ratings", guards=[SUPERVISOR], summary="Ratings, without who rated (supervisor only)")
     async def list_ratings(
@@ -105,7 +101,7 @@ class ComplaintController(Controller):
     async def complain(
         self, actor: CurrentActor, env: Env, data: JSONBody[ComplaintCreate]
     ) -> Response[ComplaintReceipt]:
-        return _written(await feedback.file_enterprise_complaint(actor, data, env, _now()))
+        return _written(await feedback.file_enterprise_complaint(actor, data, env, utc_now()))
 
     @get(
         "/",
@@ -121,13 +117,13 @@ class ComplaintController(Controller):
         overdue: FromQuery[bool] = False,
     ) -> Page[ComplaintRead]:
         rows, total = await feedback.list_complaints(
-            actor, _now(), status=status, overdue=overdue, limit=limit, offset=offset
+            actor, utc_now(), status=status, overdue=overdue, limit=limit, offset=offset
         )
         return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{complaint_id:int}", guards=[require(Role.supervisor, Role.enterprise)], summary="A complaint and its steps")
     async def read_complaint(self, actor: CurrentActor, complaint_id: FromPath[int]) -> ComplaintDetail:
-        return await feedback.read_complaint(actor, complaint_id, _now())
+        return await feedback.read_complaint(actor, complaint_id, utc_now())
 
     @post(
         "/{complaint_id:int}/advance",
@@ -138,4 +134,4 @@ class ComplaintController(Controller):
     async def advance(
         self, actor: CurrentActor, complaint_id: FromPath[int], data: JSONBody[AdvanceRequest]
     ) -> ComplaintDetail:
-        return await feedback.advance_complaint(actor, complaint_id, data, _now())
+        return await feedback.advance_complaint(actor, complaint_id, data, utc_now())

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
 from api.controllers.evidence import EvidenceController, upload_handler
-from api.deps import CurrentActor, Limit, Offset, provide_actor
+from api.deps import CurrentActor, Limit, Offset, provide_actor, provide_env, utc_now
 from api.schemas.common import Page
 from api.schemas.nonsite import AssetCreate, AssetRead, AssetUpdate, RecordCreate, RecordRead, TriggerVisitRequest
 from api.schemas.visits import VisitRead
@@ -25,18 +25,9 @@ from models.nonsite_tables import AssetStatus, NonsiteKind, NonsiteResult
 Env = NamedDependency[VisitEnv]
 
 
-def provide_env(request: Request[Any, Any, Any]) -> VisitEnv:
-    env: VisitEnv = request.app.state.visit_env
-    return env
-
-
 def provide_store(request: Request[Any, Any, Any]) -> EvidenceStore:
     settings: Settings = request.app.state.settings
     return EvidenceStore.under(settings.data_dir)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AssetController(Controller):
@@ -82,7 +73,7 @@ class RecordController(Controller):
         summary="Keep a non-site record (an inspector as its operator, or the unit's planner naming the operator)",
     )
     async def create_record(self, actor: CurrentActor, data: JSONBody[RecordCreate]) -> RecordRead:
-        return await nonsite.create_record(actor, data, _now())
+        return await nonsite.create_record(actor, data, utc_now())
 
     @get("/", guards=[any_authenticated], summary="Non-site records you may see (newest first)")
     async def list_records(
@@ -128,7 +119,7 @@ class RecordController(Controller):
     async def trigger_visit(
         self, actor: CurrentActor, env: Env, record_id: FromPath[int], data: JSONBody[TriggerVisitRequest]
     ) -> VisitRead:
-        return await nonsite.trigger_visit(actor, record_id, data, env, _now())
+        return await nonsite.trigger_visit(actor, record_id, data, env, utc_now())
 
 
 def nonsite_router(settings: Settings) -> Router:

@@ -5,7 +5,6 @@ Register with ``*plan_route_handlers`` (this module and ``api.controllers.plans_
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
@@ -16,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 from api.auth import STAFF, any_authenticated, require
 from api.controllers.plans_public import MyController, PublicScheduleController, UnitFeedController
 from api.controllers.visits import DEPENDENCIES, Env
-from api.deps import CurrentActor, Limit, Offset
+from api.deps import CurrentActor, Limit, Offset, utc_now
 from api.schemas.plans import (
     AmendRequest,
     AnnualPlanCreate,
@@ -53,10 +52,6 @@ PLAN_DEPENDENCIES = {**DEPENDENCIES, "policy": Provide(provide_policy, sync_to_t
 PLANNER = [require(Role.planner)]
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class AnnualPlanController(Controller):
     path = "/api/v1/annual-plans"
     tags = ["plans"]
@@ -64,7 +59,7 @@ class AnnualPlanController(Controller):
 
     @post("/", guards=PLANNER, summary="Create the unit's annual plan (年度检查计划) for a year, as a draft")
     async def create(self, actor: CurrentActor, policy: Policy, data: JSONBody[AnnualPlanCreate]) -> AnnualPlanRead:
-        return await plans_annual.create_plan(actor, data, policy, _now())
+        return await plans_annual.create_plan(actor, data, policy, utc_now())
 
     @get("/", guards=[any_authenticated], summary="Annual plans you may see (every version)")
     async def list_plans(
@@ -92,11 +87,11 @@ class AnnualPlanController(Controller):
 
     @post("/{plan_id:int}/submit", guards=PLANNER, status_code=200)
     async def submit(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "submit", policy, _now())
+        return await plans_annual.step(actor, plan_id, "submit", policy, utc_now())
 
     @post("/{plan_id:int}/approve", guards=[require(Role.approver)], status_code=200)
     async def approve(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "approve", policy, _now())
+        return await plans_annual.step(actor, plan_id, "approve", policy, utc_now())
 
     @post("/{plan_id:int}/return", guards=[require(Role.approver)], status_code=200, summary="Send back to draft")
     async def send_back(
@@ -106,15 +101,15 @@ class AnnualPlanController(Controller):
 
     @post("/{plan_id:int}/file", guards=PLANNER, status_code=200, summary="File with the supervisor (备案)")
     async def file(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "file", policy, _now())
+        return await plans_annual.step(actor, plan_id, "file", policy, utc_now())
 
     @post("/{plan_id:int}/publish", guards=PLANNER, status_code=200)
     async def publish(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "publish", policy, _now())
+        return await plans_annual.step(actor, plan_id, "publish", policy, utc_now())
 
     @post("/{plan_id:int}/amend", guards=PLANNER, summary="Amend a filed plan: a new version, with a reason")
     async def amend(self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[AmendRequest]) -> AnnualPlanRead:
-        return await plans_annual.amend(actor, plan_id, data.reason, data.entries, _now())
+        return await plans_annual.amend(actor, plan_id, data.reason, data.entries, utc_now())
 
 
 class ScheduleController(Controller):
@@ -125,7 +120,7 @@ class ScheduleController(Controller):
     @post("/{period:str}/build", guards=PLANNER, status_code=200, summary="(Re)build a draft month for the district")
     async def build(self, actor: CurrentActor, policy: Policy, period: FromPath[str]) -> ScheduleRead:
         year, month = parse_period(period)
-        await build_schedule(actor, year, month, policy, _now())
+        await build_schedule(actor, year, month, policy, utc_now())
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
     @get("/{period:str}", guards=[require(*STAFF)], summary="The month's schedule, joint rates and approvals")
@@ -145,7 +140,7 @@ class ScheduleController(Controller):
         self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ApproveMonthRequest | None] = None
     ) -> ScheduleRead:
         year, month = parse_period(period)
-        await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, _now())
+        await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, utc_now())
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
     @post("/{period:str}/extra-tasks", guards=PLANNER, summary="Add an approved triggered or 专项 task to the month")
@@ -153,7 +148,7 @@ class ScheduleController(Controller):
         self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ExtraTaskCreate]
     ) -> ExtraTaskRead:
         year, month = parse_period(period)
-        return await plans_extra.add_extra_task(actor, year, month, data, _now())
+        return await plans_extra.add_extra_task(actor, year, month, data, utc_now())
 
     @get("/{period:str}/extra-tasks", guards=[require(*STAFF)], summary="The month's added triggered / 专项 tasks")
     async def list_extra(self, period: FromPath[str], unit_code: FromQuery[str | None] = None) -> list[ExtraTaskRead]:
@@ -163,7 +158,7 @@ class ScheduleController(Controller):
     @post("/{period:str}/publish", guards=[require(Role.supervisor)], status_code=200)
     async def publish(self, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:
         year, month = parse_period(period)
-        await plans_schedule.publish_month(actor, year, month, _now())
+        await plans_schedule.publish_month(actor, year, month, utc_now())
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
 
@@ -206,7 +201,7 @@ class PlanTaskController(Controller):
     async def file(
         self, actor: CurrentActor, env: Env, task_id: FromPath[int], data: JSONBody[FileTaskRequest]
     ) -> VisitRead:
-        return await file_from_task(actor, task_id, data, env, _now())
+        return await file_from_task(actor, task_id, data, env, utc_now())
 
 
 plan_route_handlers: list[ControllerRouterHandler] = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any, Literal
 
@@ -12,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from api.auth import STAFF, require
-from api.deps import CurrentActor, provide_actor
+from api.deps import CurrentActor, provide_actor, utc_now
 from api.domain.errors import NotFound
 from api.schemas.plans import PublicScheduleRead, UpcomingRead
 from api.services.plans_ical import enterprise_feed_for, my_upcoming, unit_feed_for
@@ -24,10 +23,6 @@ from models.enums import Role
 
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -94,7 +89,7 @@ class PublicScheduleController(Controller):
     ) -> Response[bytes]:
         settings = _settings(request)
         uscc = _feed_name(feed)
-        body = await enterprise_feed_for(uscc, token, settings.resolved_jwt_secret(), settings.issuer, _now())
+        body = await enterprise_feed_for(uscc, token, settings.resolved_jwt_secret(), settings.issuer, utc_now())
         return _ics(body, f"{uscc}.ics", "private, max-age=300")
 
 
@@ -107,7 +102,7 @@ class UnitFeedController(Controller):
     async def unit_feed(
         self, request: Request[Any, Any, Any], actor: CurrentActor, feed: FromPath[str]
     ) -> Response[bytes]:
-        body = await unit_feed_for(actor, _feed_name(feed), _settings(request).issuer, _now())
+        body = await unit_feed_for(actor, _feed_name(feed), _settings(request).issuer, utc_now())
         return _ics(body, feed, "private, no-store")
 
 
@@ -119,4 +114,4 @@ class MyController(Controller):
     @get("/upcoming", guards=[require(Role.enterprise)], summary="检查预告: your published upcoming inspections")
     async def upcoming(self, request: Request[Any, Any, Any], actor: CurrentActor) -> UpcomingRead:
         settings = _settings(request)
-        return await my_upcoming(actor, settings.resolved_jwt_secret(), settings.public_base_url, _now())
+        return await my_upcoming(actor, settings.resolved_jwt_secret(), settings.public_base_url, utc_now())

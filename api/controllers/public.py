@@ -6,7 +6,6 @@ Use ``public_route_handlers(settings)`` in the app: the verification routes are 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 from typing import Annotated, Any
@@ -27,7 +26,7 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Sen
 
 from api.auth import require
 from api.controllers.visits import DEPENDENCIES, Env
-from api.deps import Limit, Offset
+from api.deps import Limit, Offset, utc_now
 from api.schemas.common import Page
 from api.schemas.verification import EnterpriseCodeRead, RevocationList, VerificationLogRead, VerificationRead
 from api.services.verification import (
@@ -51,10 +50,6 @@ COMPLAINT_KINDS = (  # the values of api.schemas.feedback.ComplaintKind
     ("inspector_conduct", "执法人员行为问题"),
     ("other", "其他"),
 )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _client(connection: Request[Any, Any, Any] | WebSocket[Any, Any, Any]) -> str:
@@ -123,7 +118,9 @@ class VerifyController(Controller):
     async def page(
         self, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
     ) -> Template:
-        view = await verify_visit_code(token, env, _now(), expected_uscc=uscc, channel="page", client=_client(request))
+        view = await verify_visit_code(
+            token, env, utc_now(), expected_uscc=uscc, channel="page", client=_client(request)
+        )
         nonce = secrets.token_urlsafe(16)
         context = {
             "view": view,
@@ -146,11 +143,13 @@ class VerifyController(Controller):
     async def verify(
         self, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
     ) -> VerificationRead:
-        return await verify_visit_code(token, env, _now(), expected_uscc=uscc, channel="json", client=_client(request))
+        return await verify_visit_code(
+            token, env, utc_now(), expected_uscc=uscc, channel="json", client=_client(request)
+        )
 
     @get("/E/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
     async def enterprise_page(self, env: Env, token: FromPath[str]) -> Template:
-        view: EnterpriseCodeRead = await read_enterprise_code(token, env, _now())
+        view: EnterpriseCodeRead = await read_enterprise_code(token, env, utc_now())
         nonce = secrets.token_urlsafe(16)
         return Template(
             template_name="enterprise_code.html", context={"view": view, "nonce": nonce}, headers=_page_headers(nonce)
@@ -160,7 +159,7 @@ class VerifyController(Controller):
     async def live(self, socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
         """Sends a message whenever the visit changes (check-in, check-out, cancel); the page re-fetches."""
         env: VisitEnv = socket.app.state.visit_env
-        visit_id = live_visit_id(token, env, _now())
+        visit_id = live_visit_id(token, env, utc_now())
         if visit_id is None:
             await socket.close(code=WS_1008_POLICY_VIOLATION, reason="not a visit code")
             return
@@ -214,7 +213,7 @@ class PublicKeysController(Controller):
         responses={200: ResponseSpec(dict[str, list[dict[str, str]]], description="JWK Set"), 304: _NOT_MODIFIED},
     )
     async def jwks(self, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
-        return _cacheable(request, msgspec.json.encode(env.keyring.jwks(_now())), max_age=300)
+        return _cacheable(request, msgspec.json.encode(env.keyring.jwks(utc_now())), max_age=300)
 
     @get(
         "/api/v1/public/revocations",
@@ -227,7 +226,7 @@ class PublicKeysController(Controller):
         request: Request[Any, Any, Any],
         since: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Cursor from the last call")] = 0,
     ) -> Response[bytes]:
-        return _cacheable(request, msgspec.json.encode(await revocation_list(since, _now())), max_age=60)
+        return _cacheable(request, msgspec.json.encode(await revocation_list(since, utc_now())), max_age=60)
 
 
 class VerificationLogController(Controller):

@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
 from api.controllers.visits import DEPENDENCIES, Env
-from api.deps import CurrentActor, Limit, Offset
+from api.deps import CurrentActor, Limit, Offset, utc_now
 from api.domain.errors import NotFound
 from api.domain.uscc import normalize_uscc
 from api.schemas.common import Page
@@ -18,10 +18,6 @@ from api.services import codes, scans
 from api.services.visit_reads import visible_visit_row
 from models.enums import Role
 from models.tables import Enterprise
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class ScanController(Controller):
@@ -37,7 +33,7 @@ class ScanController(Controller):
         "a different body with the same id is 409.",
     )
     async def scan(self, actor: CurrentActor, env: Env, data: JSONBody[ScanCreate]) -> ScanRead:
-        return await scans.record_scan(actor, data, env, _now())
+        return await scans.record_scan(actor, data, env, utc_now())
 
     @post(
         "/visits/{visit_id:int}/checkout",
@@ -48,7 +44,7 @@ class ScanController(Controller):
     async def checkout(
         self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CheckoutRequest]
     ) -> VisitRead:
-        return await scans.check_out(actor, visit_id, data, env, _now())
+        return await scans.check_out(actor, visit_id, data, env, utc_now())
 
     @get("/visits/{visit_id:int}/scans", guards=[require(*STAFF)], summary="Scans of a visit")
     async def visit_scans(self, actor: CurrentActor, visit_id: FromPath[int]) -> list[dict[str, Any]]:

@@ -3,12 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import STAFF, any_authenticated, require
-from api.deps import CurrentActor, Limit, Offset, provide_actor
+from api.deps import CurrentActor, Limit, Offset, provide_actor, provide_env, utc_now
 from api.domain.actor import Actor
 from api.domain.errors import Forbidden
 from api.schemas.common import Page
@@ -21,19 +21,10 @@ from models.enums import Role, VisitStatus
 Env = NamedDependency[VisitEnv]
 
 
-def provide_env(request: Request[Any, Any, Any]) -> VisitEnv:
-    env: VisitEnv = request.app.state.visit_env
-    return env
-
-
 DEPENDENCIES = {
     "actor": Provide(provide_actor, sync_to_thread=False),
     "env": Provide(provide_env, sync_to_thread=False),
 }
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def _code_holder_row(actor: Actor, visit_id: int) -> dict[str, Any]:
@@ -55,7 +46,7 @@ class VisitController(Controller):
 
     @post("/", guards=[require(Role.planner, Role.inspector)], summary="File (备案) a visit")
     async def file_visit(self, actor: CurrentActor, env: Env, data: JSONBody[VisitCreate]) -> VisitRead:
-        return await visits.file_visit(actor, data, env, _now())
+        return await visits.file_visit(actor, data, env, utc_now())
 
     @get("/", guards=[any_authenticated], summary="Visits you may see (newest window first)")
     async def list_visits(
@@ -96,7 +87,7 @@ class VisitController(Controller):
         summary="Approve (unit head of the lead unit); issues the visit's code",
     )
     async def approve(self, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> VisitRead:
-        return await visits.approve_visit(actor, visit_id, env, _now())
+        return await visits.approve_visit(actor, visit_id, env, utc_now())
 
     @post(
         "/{visit_id:int}/cancel",
@@ -107,7 +98,7 @@ class VisitController(Controller):
     async def cancel(
         self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CancelRequest]
     ) -> VisitRead:
-        return await visits.cancel_visit(actor, visit_id, data.reason, env, _now())
+        return await visits.cancel_visit(actor, visit_id, data.reason, env, utc_now())
 
     @post(
         "/{visit_id:int}/reschedule",
@@ -118,7 +109,7 @@ class VisitController(Controller):
     async def reschedule(
         self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[RescheduleRequest]
     ) -> VisitRead:
-        return await visits.reschedule_visit(actor, visit_id, data, env, _now())
+        return await visits.reschedule_visit(actor, visit_id, data, env, utc_now())
 
     @get("/{visit_id:int}/code", guards=[require(*STAFF)], summary="The visit's code: URL, token and validity")
     async def code(self, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> CodeRead:
