@@ -6,6 +6,7 @@ the only place that turns anything into an HTTP response body (RFC 9457).
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -112,11 +113,17 @@ def _is_database_unavailable(exc: BaseException) -> bool:
     for error in _chain(exc):
         if isinstance(error, ConnectionError):  # refused, reset, aborted
             return True
+        # asyncio reports a refused connect to several addresses as a plain OSError("Multiple exceptions: ...").
+        if type(error) is OSError and (error.errno in _CONNECT_ERRNOS or str(error).startswith("Multiple exceptions")):
+            return True
         if any(
             cls.__module__.startswith("asyncpg") and cls.__name__ in _ASYNCPG_UNAVAILABLE for cls in type(error).__mro__
         ):
             return True
     return False
+
+
+_CONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ETIMEDOUT})
 
 
 # asyncpg's classes for "the server is not there": SQLSTATE class 08 (connection exception), class 57
