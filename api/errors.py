@@ -6,7 +6,6 @@ the only place that turns anything into an HTTP response body (RFC 9457).
 
 from __future__ import annotations
 
-import errno
 import logging
 from typing import Any
 
@@ -80,10 +79,10 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
 
 
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    if _is_out_of_range(exc):
+    if is_out_of_range(exc):
         # An id or number the database cannot even store (e.g. /visits/99999999999999999999): no such record.
         return problem(400, "out_of_range", "A number in the request is outside the range the database stores.")
-    if _is_database_unavailable(exc):
+    if is_database_unavailable(exc):
         logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return problem(503, "database_unavailable", "The database is unavailable; please retry shortly.")
     if _is_undecodable_body(exc):
@@ -93,7 +92,7 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred.")
 
 
-def _is_out_of_range(exc: BaseException) -> bool:
+def is_out_of_range(exc: BaseException) -> bool:
     """An integer too large for the database column: SQLite's OverflowError, asyncpg's DataError."""
     for error in _chain(exc):
         if isinstance(error, OverflowError):
@@ -108,22 +107,19 @@ def _is_undecodable_body(exc: BaseException) -> bool:
     return isinstance(exc, UnicodeDecodeError | RecursionError)
 
 
-def _is_database_unavailable(exc: BaseException) -> bool:
+def is_database_unavailable(exc: BaseException) -> bool:
     """A lost or refused database connection (e.g. PostgreSQL restarting), anywhere in the cause chain."""
     for error in _chain(exc):
         if isinstance(error, ConnectionError):  # refused, reset, aborted
             return True
         # asyncio reports a refused connect to several addresses as a plain OSError("Multiple exceptions: ...").
-        if type(error) is OSError and (error.errno in _CONNECT_ERRNOS or str(error).startswith("Multiple exceptions")):
+        if type(error) is OSError and str(error).startswith("Multiple exceptions"):
             return True
         if any(
             cls.__module__.startswith("asyncpg") and cls.__name__ in _ASYNCPG_UNAVAILABLE for cls in type(error).__mro__
         ):
             return True
     return False
-
-
-_CONNECT_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ETIMEDOUT})
 
 
 # asyncpg's classes for "the server is not there": SQLSTATE class 08 (connection exception), class 57
@@ -135,6 +131,9 @@ _ASYNCPG_UNAVAILABLE = frozenset(
         "InterfaceError",
         "ConnectionDoesNotExistError",
         "TooManyConnectionsError",
+        # A connection the server terminated mid-query is left in an error state; the next query on it
+        # fails with "cannot switch to state N; another operation (2) is in progress" (asyncpg#1069).
+        "InternalClientError",
     }
 )
 

@@ -78,6 +78,13 @@ def fetch(dsn: str, sql: str) -> list[dict[str, Any]]:
     return asyncio.run(_fetch(dsn, sql))
 
 
+def _tracebacks(server: Server) -> str:
+    """The server's logged tracebacks, so a 500 names its cause in the failure report."""
+    text = server.log_path.read_text(errors="replace")
+    start = text.find("Traceback")
+    return text[start : start + 6000] if start >= 0 else server.log_tail()
+
+
 def test_postgres_restart_mid_load(server: Server, cluster: OwnPostgres) -> None:
     staff = Staff(server.url)
     ids, usccs = inspector_ids(staff), enterprises(staff)
@@ -120,7 +127,7 @@ def test_postgres_restart_mid_load(server: Server, cluster: OwnPostgres) -> None
             future.result(timeout=60)
 
     statuses = [a[1] for a in answers]
-    assert 500 not in statuses, [a for a in answers if a[1] == 500][:5]
+    assert 500 not in statuses, ([a for a in answers if a[1] == 500][:5], _tracebacks(server))
     assert all(a[0] != "transport" for a in answers), [a for a in answers if a[0] == "transport"][:5]
     unavailable = [a for a in answers if a[1] == 503]
     assert all(a[2].startswith("application/problem+json") and a[3] == "database_unavailable" for a in unavailable)
