@@ -7,6 +7,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
+from api.controllers.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.controllers.visits import DEPENDENCIES, Env
 from api.deps import CurrentActor, Limit, Offset, utc_now
 from api.domain.errors import NotFound
@@ -87,12 +88,14 @@ class EnterpriseCodeController(Controller):
         url = await self._url(actor, env, uscc)
         return EnterpriseCodeRead(uscc=normalize_uscc(uscc), url=url)
 
-    @get("/code.png", guards=[any_authenticated], media_type="image/png")
-    async def code_png(self, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> Response[bytes]:
-        url = await self._url(actor, env, uscc)
-        return Response(codes.render_cached(url, "png"), media_type="image/png")
+    @get("/code.png", guards=[any_authenticated], media_type="image/png", responses=NOT_MODIFIED)
+    async def code_png(
+        self, actor: CurrentActor, env: Env, uscc: FromPath[str], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
+        return code_image(await self._url(actor, env, uscc), "png", if_none_match)
 
-    @get("/code.svg", guards=[any_authenticated], media_type="image/svg+xml")
-    async def code_svg(self, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> Response[bytes]:
-        url = await self._url(actor, env, uscc)
-        return Response(codes.render_cached(url, "svg"), media_type="image/svg+xml")
+    @get("/code.svg", guards=[any_authenticated], media_type="image/svg+xml", responses=NOT_MODIFIED)
+    async def code_svg(
+        self, actor: CurrentActor, env: Env, uscc: FromPath[str], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
+        return code_image(await self._url(actor, env, uscc), "svg", if_none_match)

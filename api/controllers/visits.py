@@ -8,6 +8,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import STAFF, any_authenticated, require
+from api.controllers.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.deps import CurrentActor, Limit, Offset, provide_actor, provide_env, utc_now
 from api.domain.actor import Actor
 from api.domain.errors import Forbidden
@@ -119,21 +120,18 @@ class VisitController(Controller):
         "/{visit_id:int}/code.png",
         guards=[require(*STAFF)],
         media_type="image/png",
-        summary="The visit's code as a PNG (rendered once, then cached)",
+        responses=NOT_MODIFIED,
+        summary="The visit's code as a PNG (rendered once, then cached; ETag / If-None-Match → 304)",
     )
-    async def code_png(self, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> Response[bytes]:
+    async def code_png(
+        self, actor: CurrentActor, env: Env, visit_id: FromPath[int], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
         code = await codes.current_code(await _code_holder_row(actor, visit_id), env)
-        return Response(
-            codes.render_cached(code.url, "png"),
-            media_type="image/png",
-            headers={"Cache-Control": "private, max-age=300"},
-        )
+        return code_image(code.url, "png", if_none_match)
 
-    @get("/{visit_id:int}/code.svg", guards=[require(*STAFF)], media_type="image/svg+xml")
-    async def code_svg(self, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> Response[bytes]:
+    @get("/{visit_id:int}/code.svg", guards=[require(*STAFF)], media_type="image/svg+xml", responses=NOT_MODIFIED)
+    async def code_svg(
+        self, actor: CurrentActor, env: Env, visit_id: FromPath[int], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
         code = await codes.current_code(await _code_holder_row(actor, visit_id), env)
-        return Response(
-            codes.render_cached(code.url, "svg"),
-            media_type="image/svg+xml",
-            headers={"Cache-Control": "private, max-age=300"},
-        )
+        return code_image(code.url, "svg", if_none_match)

@@ -16,6 +16,7 @@ from models.tables import Enterprise
 from models.visit_tables import CodeRevocation, Visit, VisitInspector, VisitItem
 from qr import (
     EnterpriseClaims,
+    KeyRing,
     VisitClaims,
     enterprise_url,
     render_png,
@@ -124,23 +125,49 @@ async def current_code(visit_row: dict[str, Any], env: VisitEnv) -> CodeRead:
             "The visit has no code: codes are issued only for filed visits approved by the unit head.",
             code="code_not_issued",
         )
-    token_text = visit_row["code_token"]
-    token = decode_token(token_text)
-    url = visit_url(env.public_base_url, token)
-    result = verify_token(token, env.keyring, visit_row["code_issued_at"])
-    claims = result.claims
-    assert isinstance(claims, VisitClaims)
+    return _code_read(visit_row["id"], visit_row["code_token"], visit_row["code_issued_at"], env)
+
+
+def _code_read(visit_id: int, token_text: str, issued_at: dt.datetime, env: VisitEnv) -> CodeRead:
+    url, kid, version, size, claims = _token_facts(token_text, env.public_base_url, env.keyring, issued_at)
     return CodeRead(
-        visit_id=visit_row["id"],
+        visit_id=visit_id,
         url=url,
         token=token_text,
-        kid=result.kid or "",
-        qr_version=qr_version(url) or 0,
-        token_bytes=len(token),
+        kid=kid,
+        qr_version=version,
+        token_bytes=size,
         not_before=claims.not_before,
         expires_at=claims.expires_at,
         issued_at=claims.issued_at,
     )
+
+
+# A stored code never changes (a new code is a new token), so its signature check and QR version are
+# computed once per process: the inspector's phone re-fetches the same code many times a day.
+@lru_cache(maxsize=4096)
+def _token_facts(
+    token_text: str, base_url: str, keyring: KeyRing, issued_at: dt.datetime
+) -> tuple[str, str, int, int, VisitClaims]:
+    token = decode_token(token_text)
+    url = visit_url(base_url, token)
+    result = verify_token(token, keyring, issued_at)
+    claims = result.claims
+    assert isinstance(claims, VisitClaims)
+    return url, result.kid or "", qr_version(url) or 0, len(token), claims
+
+
+def image_etag(url: str, fmt: str) -> str:
+    """A strong validator of a code image: the image is a pure function of its URL and format."""
+    return '"' + hashlib.sha256(f"{fmt}\n{url}".encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: ``*`` or any listed validator (weak comparison) equals ``etag``."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 @lru_cache(maxsize=4096)

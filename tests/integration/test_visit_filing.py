@@ -45,6 +45,29 @@ def test_file_approve_and_fetch_a_code_that_decodes_to_the_url(api: Api) -> None
     assert svg.text.startswith("<svg")
 
 
+def test_code_images_carry_an_etag_and_answer_304_to_a_phone_that_holds_them(api: Api) -> None:
+    visit = approved_visit(api)
+    for fmt in ("png", "svg"):
+        path = f"/api/v1/visits/{visit['id']}/code.{fmt}"
+        first = api.get(path, as_="inspector-mkt1")
+        etag = first.headers["etag"]
+        assert first.status_code == 200 and first.content and etag.startswith('"')
+        headers = {**api.headers("inspector-mkt1"), "If-None-Match": f'"stale", W/{etag}'}
+        again = api.client.get(path, headers=headers)
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+        changed = api.client.get(path, headers={**api.headers("inspector-mkt1"), "If-None-Match": '"stale"'})
+        assert changed.status_code == 200 and changed.content == first.content
+        # the validator never lets anyone past the guards
+        assert api.client.get(path, headers={"If-None-Match": etag}).status_code == 401
+        other = {**api.headers("inspector-fire1"), "If-None-Match": etag}
+        assert api.client.get(path, headers=other).status_code == 404
+    png_etag = api.get(f"/api/v1/visits/{visit['id']}/code.png", as_="inspector-mkt1").headers["etag"]
+    assert png_etag != api.get(f"/api/v1/visits/{visit['id']}/code.svg", as_="inspector-mkt1").headers["etag"]
+    enterprise = api.get(f"/api/v1/enterprises/{visit['uscc']}/code.png", as_="enterprise-a")
+    headers = {**api.headers("enterprise-a"), "If-None-Match": enterprise.headers["etag"]}
+    assert api.client.get(f"/api/v1/enterprises/{visit['uscc']}/code.png", headers=headers).status_code == 304
+
+
 def test_code_is_refused_to_others(api: Api) -> None:
     visit = approved_visit(api)
     assert api.get(f"/api/v1/visits/{visit['id']}/code.png", as_="inspector-fire1").status_code == 404
