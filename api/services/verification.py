@@ -28,8 +28,9 @@ from api.services import verification_texts as texts
 from api.services.codes import revocations_since
 from api.services.visit_env import VisitEnv
 from models.enums import ServiceType, VisitKind, VisitOrigin, VisitStatus, VisitTrigger
+from models.fastsql import PrebuiltSQL
 from models.tables import Enterprise
-from models.visit_tables import CodeRevocation, Rating, VerificationLog, Visit, VisitInspector, VisitItem, VisitUnit
+from models.visit_tables import VerificationLog, Visit, VisitInspector, VisitItem, VisitUnit
 from qr import EnterpriseClaims, Outcome, VisitClaims, token_from_url_or_text, verify_token
 from qr.codec import encode_token
 
@@ -49,6 +50,24 @@ _QR_OUTCOMES = {
     Outcome.MALFORMED: VerificationOutcome.malformed,
 }
 _SIGNED = (Outcome.VALID, Outcome.NOT_YET_VALID, Outcome.EXPIRED)
+
+# Every phone scan runs these two statements, so they are written once here and run without building a Piccolo
+# query (models/fastsql.py). The read brings the visit's columns that the page shows, its enterprise, and the
+# facts of the two rare branches: a revocation voiding codes issued at or before the code's iat (only consulted
+# for a code that is not the visit's current one) and a rating already given (only for a checked-out visit).
+_VISIT_SQL = PrebuiltSQL(
+    Visit,
+    "SELECT v.id, v.lead_unit, v.kind, v.service_type, v.origin, v.trigger_type, v.window_start, v.window_end, "
+    "v.status, v.is_emergency, v.code_token, v.code_issued_at, v.checked_in_at, v.checked_out_at, "
+    "e.name AS enterprise_name, e.uscc AS enterprise_uscc, "
+    "EXISTS (SELECT 1 FROM code_revocation r WHERE r.visit = v.id AND r.revoked_before >= {}) AS revoked, "
+    "EXISTS (SELECT 1 FROM rating g WHERE g.visit = v.id) AS rated "
+    "FROM visit v LEFT JOIN enterprise e ON e.id = v.enterprise WHERE v.id = {}",
+)
+_LOG_SQL = PrebuiltSQL(
+    VerificationLog,
+    "INSERT INTO verification_log (at, visit_id, outcome, channel, client) VALUES ({}, {}, {}, {}, {})",
+)
 
 
 def parse_token(token_text: object) -> bytes | None:
@@ -80,14 +99,12 @@ async def verify_visit_code(
     """Verify a scanned visit code; always returns a view (never raises for what a forger sends) and logs it."""
     view = await _verify(token_text, env, now, expected_uscc)
     # Logged, not linked one by one into the audit chain: audit_digest folds the log in before each checkpoint.
-    await VerificationLog.insert(
-        VerificationLog(
-            at=now,
-            visit_id=view.visit.visit_id if view.visit else None,
-            outcome=view.outcome.value,
-            channel=channel if channel in CHANNELS else "json",
-            client=client[:CLIENT_CHARS],
-        )
+    await _LOG_SQL.execute(
+        now,
+        view.visit.visit_id if view.visit else None,
+        view.outcome.value,
+        channel if channel in CHANNELS else "json",
+        client[:CLIENT_CHARS],
     )
     return view
 
@@ -103,11 +120,11 @@ async def _verify(token_text: str, env: VisitEnv, now: dt.datetime, expected_usc
     if isinstance(claims, EnterpriseClaims):
         return _view(VerificationOutcome.malformed, now, reason=texts.ENTERPRISE_TOKEN_REASON)
     assert isinstance(claims, VisitClaims)
-    row = await _load_visit(claims.visit_id)
+    row = await _load_visit(claims.visit_id, claims.issued_at)
     if row is None:
         return _view(VerificationOutcome.cancelled, now, claims, reason=texts.NO_VISIT_REASON)
     visit = await _visit_on_code(row, env.filed_parts)
-    void_reason = await _void_reason(row, claims, encode_token(raw))
+    void_reason = _void_reason(row, claims, token_text, raw)
     if void_reason is not None:
         return _view(VerificationOutcome.cancelled, now, claims, visit, reason=void_reason)
     if expected_uscc and expected_uscc.strip() and _normalized_uscc(expected_uscc) != claims.uscc:
@@ -116,24 +133,22 @@ async def _verify(token_text: str, env: VisitEnv, now: dt.datetime, expected_usc
     can_rate = (
         outcome in (VerificationOutcome.valid, VerificationOutcome.expired)
         and row["status"] == VisitStatus.checked_out.value
-        and not await Rating.exists().where(Rating.visit == row["id"])
+        and not row["rated"]
     )
     return _view(outcome, now, claims, visit, can_rate=can_rate)
 
 
-async def _void_reason(row: dict[str, Any], claims: VisitClaims, token_text: str) -> str | None:
+def _void_reason(row: dict[str, Any], claims: VisitClaims, token_text: str, raw: bytes) -> str | None:
     """Why a genuinely signed code no longer counts: cancelled, superseded by a newer code, or revoked."""
     if row["status"] == VisitStatus.cancelled.value:
         return texts.CANCELLED_REASON
     issued = row["code_issued_at"]
     if issued is None or claims.issued_at < issued:
         return texts.SUPERSEDED_REASON
-    if row["code_token"] == token_text:
+    # code_token is canonical Base32 (encode_token): a path segment equal to it needs no re-encoding.
+    if row["code_token"] == token_text or row["code_token"] == encode_token(raw):
         return None  # the visit's current code; revocations made before it was issued do not touch it
-    revoked = await CodeRevocation.exists().where(
-        (CodeRevocation.visit == row["id"]) & (CodeRevocation.revoked_before >= claims.issued_at)
-    )
-    return texts.REVOKED_REASON if revoked else None
+    return texts.REVOKED_REASON if row["revoked"] else None
 
 
 def _view(
@@ -162,18 +177,14 @@ def _view(
     )
 
 
-async def _load_visit(visit_id: int) -> dict[str, Any] | None:
+async def _load_visit(visit_id: int, issued_at: dt.datetime) -> dict[str, Any] | None:
+    """The visit as ``_VISIT_SQL`` reads it; ``revoked`` is about codes issued at or before ``issued_at``."""
     if visit_id > MAX_DB_INT:
         return None
-    return await (
-        Visit.select(
-            *Visit.all_columns(),
-            Visit.enterprise._.name.as_alias("enterprise_name"),
-            Visit.enterprise._.uscc.as_alias("enterprise_uscc"),
-        )
-        .where(Visit.id == visit_id)
-        .first()
-    )
+    row = await _VISIT_SQL.fetchrow(issued_at, visit_id)
+    if row is not None:  # EXISTS has no declared type: SQLite gives 0/1, asyncpg a bool
+        row["revoked"], row["rated"] = bool(row["revoked"]), bool(row["rated"])
+    return row
 
 
 # A visit's units, inspectors and items are fixed once it is filed, so the verify path (every phone scan)
