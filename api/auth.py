@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +43,7 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def actor_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+def actor_from_claims(token: Token) -> Actor | None:
     """Rebuild the actor from the token's claims: no database round trip per request.
 
     A deactivated account keeps working until its token expires (``jwt_ttl_minutes``).
@@ -60,6 +60,12 @@ def actor_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Act
         )
     except (KeyError, ValueError, TypeError):
         return None
+
+
+async def actor_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    """``JWTAuth``'s ``retrieve_user_handler``: async, so Litestar awaits it in the event loop (a sync one
+    runs through ``sync_to_thread``, a thread-pool hop on every authenticated request)."""
+    return actor_from_claims(token)
 
 
 def build_jwt_auth(secret: str, ttl_minutes: int) -> JWTAuth[Actor, Token]:
@@ -82,7 +88,8 @@ def token_extras(actor: Actor) -> dict[str, Any]:
     }
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# Guards are coroutines: Litestar awaits async guards directly and runs sync ones through ``sync_to_thread``.
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
@@ -96,7 +103,7 @@ def require(*roles: Role) -> Guard:
     """A guard that admits only the given roles (admins are always admitted)."""
     allowed = frozenset(roles) | {Role.admin}
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor = current_actor(connection)
         if actor.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
@@ -106,7 +113,7 @@ def require(*roles: Role) -> Guard:
     return guard
 
 
-def any_authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def any_authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     current_actor(connection)
 
 

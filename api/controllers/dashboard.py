@@ -19,7 +19,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from api.auth import actor_from_token, token_extras, verify_password
+from api.auth import actor_from_claims, token_extras, verify_password
 from api.controllers.metrics import FromDate, PeriodText, ToDate, UnitCode
 from api.domain.actor import Actor
 from api.domain.errors import DomainError
@@ -62,7 +62,7 @@ def cookie_actor(request: Request[Any, Any, Any]) -> Actor | None:
         token = jwt_auth.token_cls.decode(encoded, jwt_auth.token_secret, jwt_auth.algorithm)
     except (NotAuthorizedException, ValueError):
         return None
-    return actor_from_token(token, request)
+    return actor_from_claims(token)
 
 
 def _safe_next(target: str) -> str:

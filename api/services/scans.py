@@ -18,12 +18,40 @@ from api.services.visit_env import VisitEnv
 from api.services.visit_reads import assemble, visit_inspector_ids, visit_row
 from models.enums import Role, VisitStatus
 from models.tables import Enterprise
-from models.visit_tables import Scan, UnfiledAttempt, Visit, VisitInspector
+from models.visit_tables import Scan, UnfiledAttempt, Visit
 from qr import EnterpriseClaims, Outcome, verify_token
 
 # How early before the filed window an arrival scan still matches (clock skew, early arrival).
 EARLY_ARRIVAL = dt.timedelta(minutes=15)
 FUTURE_SKEW = dt.timedelta(minutes=5)
+
+# The scan-in path's statements, built once (Piccolo's query builder cost more CPU than the round trips):
+# plain SQL that runs unchanged on SQLite and PostgreSQL through ``Table.raw`` ({} placeholders). Parameters
+# go through the engine's adapters as Piccolo's own queries do (aware datetimes stored as UTC on SQLite), and
+# the values read back are what Piccolo's selects gave: ints, floats for DOUBLE PRECISION, aware datetimes.
+_ENTERPRISE_BY_USCC = 'SELECT "id", "latitude", "longitude" FROM "enterprise" WHERE "uscc" = {} LIMIT 1'
+# Statuses a scan may check in to; a filed (not yet approved) visit only if it is an emergency (突发事件).
+_SCANNABLE = ", ".join(f"'{s.value}'" for s in (VisitStatus.approved, VisitStatus.checked_in, VisitStatus.checked_out))
+_MATCHING_VISIT = (
+    'SELECT "id", "status" FROM "visit" '
+    'WHERE "enterprise" = {} AND "window_start" <= {} AND "window_end" >= {} '
+    'AND "id" IN (SELECT "visit" FROM "visit_inspector" WHERE "inspector" = {}) '
+    f'AND ("status" IN ({_SCANNABLE}) OR ("status" = \'{VisitStatus.filed.value}\' AND "is_emergency")) '
+    'ORDER BY "window_start", "id" LIMIT 1'
+)
+# The conditional UPDATE decides arrival: of two simultaneous first scans only one wins it.
+_CLAIM_ARRIVAL = (
+    'UPDATE "visit" SET "status" = {}, "checked_in_at" = {} WHERE "id" = {} AND "checked_in_at" IS NULL RETURNING "id"'
+)
+_INSERT_SCAN = (
+    'INSERT INTO "scan" ("visit", "inspector", "kind", "latitude", "longitude", "accuracy_m", "mock_location", '
+    '"distance_m", "far_from_enterprise", "device_time", "at", "backfill", "backfill_reason") '
+    'VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
+)
+_INSERT_UNFILED = (
+    'INSERT INTO "unfiled_attempt" ("inspector", "username", "uscc", "latitude", "longitude", "accuracy_m", '
+    '"mock_location", "device_time", "at", "reason") VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
+)
 
 
 class UnfiledVisit(DomainError):
@@ -72,24 +100,10 @@ def _scan_time(data: ScanCreate, env: VisitEnv, now: dt.datetime) -> dt.datetime
 async def _matching_visit(
     inspector_id: int, enterprise_id: int, at: dt.datetime, env: VisitEnv
 ) -> dict[str, Any] | None:
-    """An approved (or emergency) visit of this enterprise naming this inspector whose window holds ``at``."""
-    mine = VisitInspector.select(VisitInspector.visit).where(VisitInspector.inspector == inspector_id)
-    rows = (
-        await Visit.select()
-        .where(
-            (Visit.enterprise == enterprise_id)
-            & Visit.id.is_in(mine)
-            & (Visit.window_start <= at + EARLY_ARRIVAL)
-            & (Visit.window_end >= at - env.code_grace)
-        )
-        .order_by(Visit.window_start)
-    )
-    for row in rows:
-        if row["status"] in (VisitStatus.approved.value, VisitStatus.checked_in.value, VisitStatus.checked_out.value):
-            return row
-        if row["status"] == VisitStatus.filed.value and row["is_emergency"]:
-            return row  # 突发事件: inspected first, approval follows
-    return None
+    """The earliest-window approved (or emergency) visit of this enterprise naming this inspector whose window
+    holds ``at``: its ``id`` and ``status``."""
+    rows = await Visit.raw(_MATCHING_VISIT, enterprise_id, at + EARLY_ARRIVAL, at - env.code_grace, inspector_id)
+    return rows[0] if rows else None
 
 
 async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.datetime) -> ScanRead:
@@ -99,27 +113,23 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
     backfill = bool(data.backfill_reason.strip())
 
     async def action() -> tuple[int, dict[str, Any]]:
-        enterprise = (
-            await Enterprise.select(Enterprise.id, Enterprise.latitude, Enterprise.longitude)
-            .where(Enterprise.uscc == uscc)
-            .first()
-        )
+        found = await Enterprise.raw(_ENTERPRISE_BY_USCC, uscc)
+        enterprise = found[0] if found else None
         visit = await _matching_visit(inspector_id, enterprise["id"], at, env) if enterprise else None
         if visit is None:
-            rows = await UnfiledAttempt.insert(
-                UnfiledAttempt(
-                    inspector=inspector_id,
-                    username=actor.username,
-                    uscc=uscc,
-                    latitude=data.latitude,
-                    longitude=data.longitude,
-                    accuracy_m=data.accuracy_m,
-                    mock_location=data.mock_location,
-                    device_time=data.device_time,
-                    at=now,
-                    reason="no_matching_visit",
-                )
-            ).returning(UnfiledAttempt.id)
+            rows = await UnfiledAttempt.raw(
+                _INSERT_UNFILED,
+                inspector_id,
+                actor.username,
+                uscc,
+                data.latitude,
+                data.longitude,
+                data.accuracy_m,
+                data.mock_location,
+                data.device_time,
+                now,
+                "no_matching_visit",
+            )
             await audit.append(
                 "unfiled_attempt",
                 actor.username,
@@ -139,30 +149,25 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
         distance = None
         if None not in (data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"]):
             distance = distance_m(data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"])  # type: ignore[arg-type]
-        # The conditional UPDATE decides arrival: of two simultaneous first scans only one wins it.
-        claimed = (
-            await Visit.update({Visit.status: VisitStatus.checked_in.value, Visit.checked_in_at: at})
-            .where((Visit.id == visit["id"]) & Visit.checked_in_at.is_null())
-            .returning(Visit.id)
-        )
+        # Of two simultaneous first scans only one wins the conditional UPDATE: that one is the arrival.
+        claimed = await Visit.raw(_CLAIM_ARRIVAL, VisitStatus.checked_in.value, at, visit["id"])
         arrival = bool(claimed)
-        rows = await Scan.insert(
-            Scan(
-                visit=visit["id"],
-                inspector=inspector_id,
-                kind="arrival" if arrival else "presence",
-                latitude=data.latitude,
-                longitude=data.longitude,
-                accuracy_m=data.accuracy_m,
-                mock_location=data.mock_location,
-                distance_m=distance,
-                far_from_enterprise=distance is not None and distance > env.scan_radius_m,
-                device_time=data.device_time,
-                at=at,
-                backfill=backfill,
-                backfill_reason=data.backfill_reason,
-            )
-        ).returning(Scan.id)
+        rows = await Scan.raw(
+            _INSERT_SCAN,
+            visit["id"],
+            inspector_id,
+            "arrival" if arrival else "presence",
+            data.latitude,
+            data.longitude,
+            data.accuracy_m,
+            data.mock_location,
+            distance,
+            distance is not None and distance > env.scan_radius_m,
+            data.device_time,
+            at,
+            backfill,
+            data.backfill_reason,
+        )
         status = VisitStatus.checked_in.value if arrival else visit["status"]
         await audit.append(
             "scan",
