@@ -47,7 +47,7 @@ from api.controllers.registry import EnterpriseController, InspectorController, 
 from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
 from api.errors import exception_handlers
-from api.redis_resilience import FailOpenStore, ResilientPubSubBackend
+from api.redis_resilience import FailOpenStore, MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.services.visit_env import VisitEnv
 from api.settings import Settings
 from models.db import bind_engine, engine_from_url
@@ -153,6 +153,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.jwt_auth = jwt_auth
     app.state.redis_client = redis_client
+    app.state.rate_counter = (
+        RedisWindowCounter(redis_client, f"{settings.redis_prefix}:rate_limit")
+        if redis_client is not None
+        else MemoryWindowCounter()
+    )
     app.state.engine = engine
     app.state.keyring = keyring
     app.state.visit_env = VisitEnv(

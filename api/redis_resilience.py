@@ -5,6 +5,7 @@
 * ``ResilientPubSubBackend`` keeps live updates best-effort: a failed publish is logged and dropped (an
   exception would end the channels plugin's publishing task for good, and shutdown would then wait forever
   on its queue), and the event stream reconnects — re-subscribing its channels — when Redis is back.
+* ``RedisWindowCounter`` counts requests for the verify rate limit and fails open like the stores.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
+import time
 from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.stores.base import Store
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("ruqi.redis")
@@ -123,3 +127,50 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
             except RedisError as exc:
                 self._outage.failed("receive", exc)
                 await asyncio.sleep(STREAM_RETRY_SECONDS)
+
+
+class RedisWindowCounter:
+    """Fixed-window request counter: one pipelined round trip (INCR, EXPIRE NX, TTL), atomic across workers.
+
+    Litestar's own limiter reads and rewrites a per-client request history (GET + SET under a per-process
+    lock), which two workers can race and which grows with the limit; a counter does neither. Fails open.
+    """
+
+    def __init__(self, redis: Redis, namespace: str) -> None:
+        self.redis = redis
+        self.namespace = namespace
+        self._log = _OutageLog("rate limiting")
+
+    async def hit(self, key: str, window_s: int) -> tuple[int, int]:
+        """Count one request; (requests in the current window, seconds until it resets). (0, window) if Redis fails."""
+        name = f"{self.namespace}:{key}"
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window_s, nx=True)
+                pipe.ttl(name)
+                count, _, ttl = await pipe.execute()
+        except RedisError as exc:
+            self._log.failed("rate counter", exc)
+            return 0, window_s
+        self._log.succeeded()
+        return int(count), int(ttl) if int(ttl) > 0 else window_s
+
+
+class MemoryWindowCounter:
+    """The in-process twin of ``RedisWindowCounter`` for the embedded default (one process)."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(self) -> None:
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    async def hit(self, key: str, window_s: int) -> tuple[int, int]:
+        now = time.monotonic()
+        ends, count = self._windows.get(key, (0.0, 0))
+        if ends <= now:
+            if len(self._windows) >= self.MAX_KEYS:
+                self._windows = {k: v for k, v in self._windows.items() if v[0] > now}
+            ends, count = now + window_s, 0
+        self._windows[key] = (ends, count + 1)
+        return count + 1, max(1, math.ceil(ends - now))
