@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from api import __version__
 from api.auth import build_jwt_auth
 from api.cli import RuqiCLIPlugin
+from api.content_type import ContentTypeMiddleware
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController, UserController
 from api.controllers.catalogue import (
@@ -47,6 +48,7 @@ from api.controllers.registry import EnterpriseController, InspectorController, 
 from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
 from api.errors import exception_handlers
+from api.openapi_errors import ProblemResponsesPlugin
 from api.redis_resilience import FailOpenStore, MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.services.visit_env import VisitEnv
 from api.settings import Settings
@@ -134,7 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
-        plugins=[channels, RuqiCLIPlugin()],
+        plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
+        middleware=[ContentTypeMiddleware()],
         stores=_stores(settings, redis_client),
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),

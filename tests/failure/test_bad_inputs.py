@@ -59,22 +59,82 @@ def test_invalid_utf8_is_400(api: Api) -> None:
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
-        pytest.param(
-            "text/plain",
-            b'{"code": "X-2", "name": "n", "unit_code": "MKT"}',
-            marks=pytest.mark.xfail(strict=True, reason="Litestar decodes JSON bodies whatever the Content-Type"),
-        ),
+        ("text/plain", b'{"code": "X-2", "name": "n", "unit_code": "MKT"}'),
         (
             "multipart/form-data; boundary=zz",
             b'--zz\r\nContent-Disposition: form-data; name="code"\r\n\r\nX\r\n--zz--\r\n',
         ),
         ("application/x-www-form-urlencoded", b"code=X-3&name=n&unit_code=MKT"),
         ("application/xml", b"<item/>"),
+        ("application/json; charset=gbk", b'{"code": "X-4", "name": "n", "unit_code": "MKT"}'),
     ],
 )
-def test_wrong_content_type_is_4xx(api: Api, content_type: str, body: bytes) -> None:
+def test_wrong_content_type_is_415(api: Api, content_type: str, body: bytes) -> None:
+    """A JSON route refuses a body it would otherwise have decoded as JSON whatever it claimed to be."""
     headers = {**api.headers("planner-mkt"), "Content-Type": content_type}
-    _problem(api.client.post("/api/v1/items", content=body, headers=headers), 400, 415)
+    response = api.client.post("/api/v1/items", content=body, headers=headers)
+    _problem(response, 415)
+    assert response.json()["code"] == "unsupported_media_type"
+    assert api.get("/api/v1/items/X-2", as_="planner-mkt").status_code == 404  # text/plain created nothing
+
+
+@pytest.mark.parametrize(
+    ("content_type", "code"),
+    [
+        ("application/json", "X-5"),
+        ("application/json; charset=utf-8", "X-6"),
+        ('Application/JSON; charset="UTF-8"', "X-7"),
+        ("application/merge-patch+json", "X-8"),  # any structured +json type is JSON
+        (None, "X-9"),  # no Content-Type (simple clients): read as JSON
+    ],
+)
+def test_json_content_types_are_accepted(api: Api, content_type: str | None, code: str) -> None:
+    headers = api.headers("planner-mkt")
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = b'{"code": "%s", "name": "n", "unit_code": "MKT"}' % code.encode()
+    response = api.client.post("/api/v1/items", content=body, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.request.headers.get("content-type") == content_type
+
+
+def test_patch_accepts_merge_patch_json(api: Api) -> None:
+    headers = {**api.headers("admin"), "Content-Type": "application/merge-patch+json"}
+    response = api.client.patch("/api/v1/units/MKT", content='{"name": "市场监管局"}'.encode(), headers=headers)
+    assert response.status_code == 200 and response.json()["name"] == "市场监管局", response.text
+    refused = api.client.patch(
+        "/api/v1/units/MKT", content=b'{"name": "x"}', headers={**headers, "Content-Type": "text/plain"}
+    )
+    _problem(refused, 415)
+
+
+def test_form_routes_refuse_json(api: Api) -> None:
+    """Multipart upload routes read multipart/form-data only: a JSON body is 415, not a confusing 400."""
+    headers = {**api.headers("planner-mkt"), "Content-Type": "application/json"}
+    response = api.client.post("/api/v1/catalogue/items/import", content=b'{"file": "x"}', headers=headers)
+    _problem(response, 415)
+    upload = api.client.post(
+        "/api/v1/catalogue/items/import?dry_run=true",
+        files={"file": ("items.csv", "\ufeffcode,name\n".encode(), "text/csv")},
+        headers=api.headers("planner-mkt"),
+    )
+    # read as a form: the header row is judged (no such columns), the media type is not refused
+    assert upload.status_code == 422 and upload.json()["code"] == "import_rejected", upload.text
+
+
+def test_guards_come_before_the_media_type(api: Api) -> None:
+    """As for any body error, a refused caller gets 401/403 whatever its Content-Type (the matrix holds)."""
+    body = b'{"code": "X-10", "name": "n", "unit_code": "MKT"}'
+    plain = {"Content-Type": "text/plain"}
+    _problem(api.client.post("/api/v1/items", content=body, headers=plain), 401)
+    _problem(api.client.post("/api/v1/items", content=body, headers={**api.headers("enterprise-a"), **plain}), 403)
+
+
+def test_empty_body_with_any_content_type_is_not_refused(api: Api) -> None:
+    """Nothing to decode: a POST with Content-Length 0 is judged by its route, not by its Content-Type."""
+    headers = {**api.headers("planner-mkt"), "Content-Type": "text/plain"}
+    response = api.client.post("/api/v1/items", content=b"", headers=headers)
+    _problem(response, 400)
 
 
 @pytest.mark.parametrize(
