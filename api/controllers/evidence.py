@@ -19,7 +19,8 @@ from litestar.response import File
 from api.auth import any_authenticated, require
 from api.deps import CurrentActor
 from api.errors import PROBLEM_JSON
-from api.schemas.nonsite import EvidenceRead, Problem
+from api.openapi_errors import Problem
+from api.schemas.nonsite import EvidenceRead
 from api.services import evidence
 from api.services.evidence_store import CHUNK, EvidenceStore
 from api.settings import Settings

@@ -122,14 +122,3 @@ class TriggerVisitRequest(msgspec.Struct):
     item_codes: Annotated[list[Code], msgspec.Meta(max_length=50)] | None = None  # default: the record's items
     uscc: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None  # default: the record's
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
-
-
-class Problem(msgspec.Struct):
-    """An error body (RFC 9457 problem+json), as every error of the API is returned."""
-
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str
-    field: str | None = None
