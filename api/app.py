@@ -79,6 +79,12 @@ def _stores(settings: Settings, redis_client: Redis | None) -> StoreRegistry:
     return StoreRegistry(stores=stores)
 
 
+async def _keep_session(_: Any) -> None:
+    """asyncpg's pool resets every released connection with a query (RESET ALL, UNLISTEN, advisory unlock …):
+    a round trip per request for state we never set — our advisory locks are transaction-scoped and no pooled
+    connection LISTENs. asyncpg still rolls back a transaction left open before calling this."""
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = engine_from_url(settings.database_url)
@@ -92,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Pools belong to the loop that serves requests, so they are opened here and not at import.
         bind_engine(engine)
         if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(min_size=1, max_size=10)
+            await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
         try:
             yield
         finally:
