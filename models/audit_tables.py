@@ -17,6 +17,9 @@ class AuditEvent(Table, tablename="audit_event"):
     payload = Text()  # canonical JSON (sorted keys, no whitespace, UTF-8)
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64)
+    # PostgreSQL only, until COMMIT: the link text around the seq, hashed by the trigger of models.audit_trigger.
+    link_prefix = Text(null=True, default=None)
+    link_suffix = Text(null=True, default=None)
 
 
 class AuditCheckpoint(Table, tablename="audit_checkpoint"):

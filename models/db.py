@@ -14,6 +14,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from models.audit_trigger import install_audit_trigger
 from models.schema import ALL_TABLES
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -57,3 +58,5 @@ async def create_schema(engine: Engine | None = None) -> None:
         if engine is not None:
             table._meta.db = engine
         await table.create_table(if_not_exists=True)
+    # Migrations install it too: without it PostgreSQL would keep appended events as unlinked placeholders.
+    await install_audit_trigger(engine or current_engine())

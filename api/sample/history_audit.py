@@ -115,7 +115,12 @@ async def append_events(events: Sequence[Event], at: dt.datetime) -> int:
     """
     if is_postgres():
         await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", ADVISORY_LOCK_KEY)
-    head = await AuditEvent.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq, ascending=False).first()
+    head = (
+        await AuditEvent.select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq > 0)  # a PostgreSQL placeholder of this transaction is not the head
+        .order_by(AuditEvent.seq, ascending=False)
+        .first()
+    )
     seq = int(head["seq"]) if head else 0
     prev_hash = str(head["hash"]) if head else GENESIS_HASH
     rows: list[tuple[Any, ...]] = []

@@ -22,9 +22,14 @@ dedicated Ed25519 key (``<data_dir>/audit_keys``, not the QR key); the signature
 padding and the public key is in the export's JWK Set. Exported checkpoints anchored outside (a notary,
 an RFC 3161 timestamp) make even a rewrite of the whole tail, or of the checkpoint table, evident.
 
-Concurrency: on PostgreSQL ``append`` takes ``pg_advisory_xact_lock(ADVISORY_LOCK_KEY)`` before reading
-the head, so appends are serialized until their transactions end (no forks, no gaps; ``seq`` UNIQUE is
-the backstop); on SQLite the IMMEDIATE write transaction already holds the database's write lock.
+Concurrency: on PostgreSQL ``append`` inserts the event unlinked — a negative placeholder ``seq`` and the
+link text split around the seq (``link_prefix``, ``link_suffix``) — and a deferred constraint trigger
+(``models.audit_trigger``) links it at COMMIT: it takes ``pg_advisory_xact_lock(ADVISORY_LOCK_KEY)``, reads
+the head and sets ``seq``, ``prev_hash``, ``hash`` by the formula above. The lock is held only for the
+commit itself, never across a client round trip; ``seq`` is commit order (no forks, no gaps; ``seq`` UNIQUE
+is the backstop), ``at`` the moment of the change, so ``at`` need not grow with ``seq``. Nothing outside the
+inserting transaction ever sees a placeholder, and ``verify_chain`` reports one as "unlinked". On SQLite
+``append`` links in Python: the IMMEDIATE write transaction already holds the database's write lock.
 """
 
 from __future__ import annotations
@@ -49,16 +54,18 @@ from api.services.audit_formula import (
     iso_utc,
     link_hash,
     link_hash_of_text,
+    link_text_around_seq,
     normalize,
     sign_checkpoint,
 )
 from models.audit_tables import AuditCheckpoint, AuditEvent
+from models.audit_trigger import CHAIN_LOCK_KEY, PLACEHOLDER_SEQUENCE
 from models.db import current_engine, is_postgres, write_transaction
 from models.tables import Enterprise
 from models.visit_tables import Visit
 from qr import KeyRing
 
-ADVISORY_LOCK_KEY = 0x7275716961756474  # b"ruqiaudt": one lock for the whole chain
+ADVISORY_LOCK_KEY = CHAIN_LOCK_KEY  # also taken by writers that link in Python (the bulk sample loader)
 AUDIT_KEY_DIR = "audit_keys"
 EXPORT_FORMAT = "ruqi-audit-checkpoints/1"
 YIELD_EVERY = 1000
@@ -71,6 +78,10 @@ _LINK_COLUMNS = (
     AuditEvent.payload,
     AuditEvent.prev_hash,
     AuditEvent.hash,
+)
+_UNLINKED_INSERT = (
+    "INSERT INTO audit_event (seq, at, actor, type, subject, payload, prev_hash, hash, link_prefix, link_suffix) "
+    f"VALUES (-nextval('{PLACEHOLDER_SEQUENCE}'), {{}}, {{}}, {{}}, {{}}, {{}}, '', '', {{}}, {{}})"
 )
 
 
@@ -101,17 +112,22 @@ def _ensure_write_transaction() -> None:
         raise RuntimeError("audit.append on SQLite needs write_transaction() (BEGIN IMMEDIATE)")
 
 
-async def append(event_type: str, actor_name: str, subject: str, payload: Mapping[str, Any]) -> int:
-    """Append one link and return its seq. Call it inside the caller's ``write_transaction()``, last if possible:
-    from here on the chain is locked until that transaction ends."""
+async def append(event_type: str, actor_name: str, subject: str, payload: Mapping[str, Any]) -> None:
+    """Append one link to the chain, committed or rolled back with the caller's ``write_transaction()``.
+
+    Returns nothing: on PostgreSQL the link's seq is assigned at COMMIT (see "Concurrency" above).
+    """
     _ensure_write_transaction()
+    at = dt.datetime.now(dt.UTC)
+    actor, subject, body = actor_name[:64], subject[:64], normalize(payload)
+    text = canonical_json(body)
     if is_postgres():
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", ADVISORY_LOCK_KEY)
+        prefix, suffix = link_text_around_seq(at, actor, event_type, subject, text)
+        await AuditEvent.raw(_UNLINKED_INSERT, at, actor, event_type, subject, text, prefix, suffix)
+        return
     head = await AuditEvent.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq, ascending=False).first()
     seq = int(head["seq"]) + 1 if head else 1
     prev_hash = str(head["hash"]) if head else GENESIS_HASH
-    at = dt.datetime.now(dt.UTC)
-    actor, subject, body = actor_name[:64], subject[:64], normalize(payload)
     digest = link_hash(prev_hash, seq, at, actor, event_type, subject, body)
     await AuditEvent.insert(
         AuditEvent(
@@ -120,12 +136,11 @@ async def append(event_type: str, actor_name: str, subject: str, payload: Mappin
             actor=actor,
             type=event_type,
             subject=subject,
-            payload=canonical_json(body),
+            payload=text,
             prev_hash=prev_hash,
             hash=digest,
         )
     )
-    return seq
 
 
 # -- verification ----------------------------------------------------------------------------------------
@@ -180,6 +195,19 @@ async def _anchor_problem(after_seq: int, after_hash: str) -> tuple[str, str] | 
     return None
 
 
+async def _unlinked_problem() -> tuple[int, str, str] | None:
+    """Committed links have seq >= 1; a row at seq <= 0 is a placeholder the COMMIT trigger never linked."""
+    row = (
+        await AuditEvent.select(AuditEvent.id, AuditEvent.seq)
+        .where(AuditEvent.seq <= 0)
+        .order_by(AuditEvent.seq)
+        .first()
+    )
+    if row is None:
+        return None
+    return row["seq"], "unlinked", f"event id {row['id']} has seq {row['seq']}: it was never linked into the chain"
+
+
 async def verify_chain(
     batch: int = 10_000,
     *,
@@ -213,6 +241,9 @@ async def verify_chain(
     anchor = await _anchor_problem(after_seq, after_hash)
     if anchor:
         return report(False, after_seq, *anchor)
+    unlinked = await _unlinked_problem()
+    if unlinked:
+        return report(False, *unlinked)
     while True:
         rows = await AuditEvent.select(*_LINK_COLUMNS).where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(batch)
         for index, row in enumerate(rows, 1):

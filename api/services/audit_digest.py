@@ -44,8 +44,11 @@ def digest_of(rows: list[dict[str, Any]]) -> str:
     return sha.hexdigest()
 
 
-async def fold_verifications() -> int | None:
-    """Append a digest of the verification log rows not yet covered; returns its seq, or None if none."""
+async def fold_verifications() -> int:
+    """Append a digest of the verification log rows not yet covered; returns how many it covers (0: none, no digest).
+
+    Not the digest's seq: on PostgreSQL that is assigned at COMMIT.
+    """
     async with write_transaction():
         last = (
             await AuditEvent.select(AuditEvent.payload)
@@ -56,8 +59,8 @@ async def fold_verifications() -> int | None:
         after = int(json.loads(last["payload"])["last_log_id"]) if last else 0
         rows = await VerificationLog.select().where(VerificationLog.id > after).order_by(VerificationLog.id)
         if not rows:
-            return None
-        return await audit.append(
+            return 0
+        await audit.append(
             DIGEST_TYPE,
             "system",
             "verification-log",
@@ -69,6 +72,7 @@ async def fold_verifications() -> int | None:
                 "sha256": digest_of(rows),
             },
         )
+        return len(rows)
 
 
 async def mismatched_digests() -> list[int]:

@@ -75,24 +75,21 @@ def link_hash_of_text(
 
     Equal to ``link_hash(..., json.loads(payload_text))`` whenever ``payload_text`` is canonical.
     """
-    record = "".join(
-        (
-            '{"actor":',
-            _string(actor),
-            ',"at":"',
-            iso_utc(at),
-            '","payload":',
-            payload_text,
-            ',"seq":',
-            str(seq),
-            ',"subject":',
-            _string(subject),
-            ',"type":',
-            _string(event_type),
-            "}",
-        )
-    )
-    return hashlib.sha256((prev_hash + record).encode("utf-8")).hexdigest()
+    prefix, suffix = link_text_around_seq(at, actor, event_type, subject, payload_text)
+    return hashlib.sha256((prev_hash + prefix + str(seq) + suffix).encode("utf-8")).hexdigest()
+
+
+def link_text_around_seq(
+    at: dt.datetime, actor: str, event_type: str, subject: str, payload_text: str
+) -> tuple[str, str]:
+    """The canonical link text split around its seq: ``link_record(seq, …) == prefix + str(seq) + suffix``.
+
+    PostgreSQL links an event at COMMIT, when its seq is known, as ``sha256(prev_hash || prefix || seq ||
+    suffix)``; the keys are in sorted order, so "seq" falls between "payload" and "subject".
+    """
+    prefix = "".join(('{"actor":', _string(actor), ',"at":"', iso_utc(at), '","payload":', payload_text, ',"seq":'))
+    suffix = "".join((',"subject":', _string(subject), ',"type":', _string(event_type), "}"))
+    return prefix, suffix
 
 
 def _string(text: str) -> str:

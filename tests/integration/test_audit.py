@@ -305,12 +305,11 @@ async def _append_concurrently(dsn: str, n: int) -> None:
     await engine.start_connection_pool(min_size=10, max_size=10)
     try:
 
-        async def one(i: int) -> int:
+        async def one(i: int) -> None:
             async with write_transaction():
-                return await audit.append("test", f"worker-{i % 10}", f"visit:{i % 7}", {"i": i})
+                await audit.append("test", f"worker-{i % 10}", f"visit:{i % 7}", {"i": i})
 
-        seqs = await asyncio.gather(*(one(i) for i in range(n)))
-        assert sorted(seqs) == list(range(1, n + 1))
+        await asyncio.gather(*(one(i) for i in range(n)))
         rows = await AuditEvent.select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash).order_by(AuditEvent.seq)
         assert [r["seq"] for r in rows] == list(range(1, n + 1))
         assert len({r["prev_hash"] for r in rows}) == n  # no two links share a parent: no fork

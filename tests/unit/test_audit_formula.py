@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -18,6 +19,7 @@ from api.services.audit_formula import (
     link_hash,
     link_hash_of_text,
     link_record,
+    link_text_around_seq,
     normalize,
     sign_checkpoint,
 )
@@ -60,6 +62,50 @@ def test_the_verifier_hashes_stored_text_exactly_as_the_formula() -> None:
     assert link_hash_of_text(GENESIS_HASH, 1, at, "planner-mkt", "visit.filed", "visit:12", text) == HASH_1
 
 
+def _hash_at_commit(prev_hash: str, seq: int, prefix: str, suffix: str) -> str:
+    """What the PostgreSQL trigger computes: sha256(convert_to(prev || prefix || seq::text || suffix, 'UTF8'))."""
+    return hashlib.sha256((prev_hash + prefix + str(seq) + suffix).encode("utf-8")).hexdigest()
+
+
+SPLIT_CASES = [
+    ("planner-mkt", "visit.filed", "visit:12", {"名称": "检查", "visit_id": 12}),
+    ("system", "code.issued", "visit:12", {"distance": 12.5, "ratio": 1e-07, "big": 1e300, "neg": -0.0}),
+    ("inspector-1", "scan", "visit:7", {"at": dt.datetime(2026, 3, 1, 10, 3, 5, 999999, tzinfo=SHANGHAI)}),
+    ('检查员"引号"\\', "complaint.step", "enterprise:91310000MA1FL0000X", {"note": "line\nbreak\ttab\u0001 é 🚀"}),
+    ("", "t", "", {}),
+    (
+        "a" * 64,
+        "sample.loaded",
+        "s" * 64,
+        {"nested": {"z": [1, "二", None, True], "a": {"b": 2.0}}, "d": dt.date(2026, 1, 2)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("actor", "event_type", "subject", "payload"), SPLIT_CASES)
+@pytest.mark.parametrize("seq", [1, 9, 10, 123_456, 2_147_483_647])
+def test_the_link_text_split_around_seq_hashes_as_the_formula(
+    actor: str, event_type: str, subject: str, payload: dict[str, object], seq: int
+) -> None:
+    at = dt.datetime(2026, 3, 1, 10, 3, 4, 5, tzinfo=SHANGHAI)
+    body = normalize(payload)
+    prefix, suffix = link_text_around_seq(at, actor, event_type, subject, canonical_json(body))
+    assert prefix + str(seq) + suffix == link_record(seq, at, actor, event_type, subject, body)
+    for prev in (GENESIS_HASH, HASH_1):
+        assert _hash_at_commit(prev, seq, prefix, suffix) == link_hash(prev, seq, at, actor, event_type, subject, body)
+
+
+def test_the_split_reproduces_the_hand_computed_hashes() -> None:
+    at = dt.datetime(2026, 3, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    prefix, suffix = link_text_around_seq(
+        at, "planner-mkt", "visit.filed", "visit:12", canonical_json(normalize({"名称": "检查", "visit_id": 12}))
+    )
+    assert _hash_at_commit(GENESIS_HASH, 1, prefix, suffix) == HASH_1
+    local = dt.datetime(2026, 3, 1, 10, 3, 5, tzinfo=SHANGHAI)
+    text = canonical_json(normalize({"visit_id": 12, "issued_at": local, "distance": 12.5}))
+    assert _hash_at_commit(HASH_1, 2, *link_text_around_seq(local, "system", "code.issued", "visit:12", text)) == HASH_2
+
+
 JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
 
 
@@ -71,6 +117,7 @@ def test_text_and_object_hashing_agree_for_any_strings(actor: str, subject: str,
     text = canonical_json(normalize(payload))
     expected = link_hash(HASH_1, 2, at, actor, "t", subject, normalize(payload))
     assert link_hash_of_text(HASH_1, 2, at, actor, "t", subject, text) == expected
+    assert _hash_at_commit(HASH_1, 2, *link_text_around_seq(at, actor, "t", subject, text)) == expected
 
 
 def test_canonical_json_is_sorted_compact_and_unescaped() -> None:
