@@ -8,8 +8,8 @@ bench/baseline_app.py (a bare Litestar handler, one asyncpg primary-key SELECT) 
 count. Files and approves a visit of enterprise-1 whose window covers the run, then drives three targets with
 wrk, rounds rotated: ``GET /pk/7`` (baseline), ``GET /api/v1/public/verify/{token}``, ``GET /V/{token}``.
 
-The verify routes are rate-limited per client and every call writes a verification-log row (and, since the audit
-trail landed, a link of the audit hash chain under its advisory lock): the benchmark sets
+The verify routes are rate-limited per client and every call writes a verification-log row (folded into the audit
+chain as a digest before each checkpoint, not linked one by one): the benchmark sets
 RUQI_VERIFY_RATE_PER_MINUTE=100000000 (all load comes from 127.0.0.1) and checks afterwards that every request
 was logged with the outcome ``valid``. Judged by requests/s of verify over the baseline in the same round
 (target ≥ 0.8×) and p99 at 64 connections (target < 50 ms).

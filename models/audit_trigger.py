@@ -11,7 +11,6 @@ commit, so it is held for microseconds, never across a client round trip. Rows i
 
 Installed by the ``audit_link_trigger`` migration and by ``models.db.create_schema`` (test databases). Every
 statement is idempotent; a change to them needs a new migration that runs ``install_audit_trigger`` again.
-The names match ``bench/prototype/audit_trigger.sql`` on purpose: applying it replaces, not doubles, the trigger.
 """
 
 from __future__ import annotations
