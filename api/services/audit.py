@@ -61,6 +61,7 @@ from api.services.audit_formula import (
 from models.audit_tables import AuditCheckpoint, AuditEvent
 from models.audit_trigger import CHAIN_LOCK_KEY, PLACEHOLDER_SEQUENCE
 from models.db import current_engine, is_postgres, write_transaction
+from models.fastsql import PrebuiltSQL
 from models.tables import Enterprise
 from models.visit_tables import Visit
 from qr import KeyRing
@@ -79,9 +80,10 @@ _LINK_COLUMNS = (
     AuditEvent.prev_hash,
     AuditEvent.hash,
 )
-_UNLINKED_INSERT = (
+_UNLINKED_INSERT = PrebuiltSQL(
+    AuditEvent,
     "INSERT INTO audit_event (seq, at, actor, type, subject, payload, prev_hash, hash, link_prefix, link_suffix) "
-    f"VALUES (-nextval('{PLACEHOLDER_SEQUENCE}'), {{}}, {{}}, {{}}, {{}}, {{}}, '', '', {{}}, {{}})"
+    f"VALUES (-nextval('{PLACEHOLDER_SEQUENCE}'), {{}}, {{}}, {{}}, {{}}, {{}}, '', '', {{}}, {{}})",
 )
 
 
@@ -123,7 +125,7 @@ async def append(event_type: str, actor_name: str, subject: str, payload: Mappin
     text = canonical_json(body)
     if is_postgres():
         prefix, suffix = link_text_around_seq(at, actor, event_type, subject, text)
-        await AuditEvent.raw(_UNLINKED_INSERT, at, actor, event_type, subject, text, prefix, suffix)
+        await _UNLINKED_INSERT.execute(at, actor, event_type, subject, text, prefix, suffix)
         return
     head = await AuditEvent.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq, ascending=False).first()
     seq = int(head["seq"]) + 1 if head else 1

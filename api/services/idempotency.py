@@ -17,16 +17,21 @@ import msgspec
 
 from api.domain.errors import Conflict
 from models.db import write_transaction
+from models.fastsql import PrebuiltSQL
 from models.visit_tables import IdempotencyRecord
 
-# Built once: plain SQL for both engines through ``Table.raw`` ({} placeholders), cheaper than Piccolo's builder.
-_CLAIM = (
+# Built once: plain SQL for both engines (``models.fastsql``), cheaper than Piccolo's builder.
+_CLAIM = PrebuiltSQL(
+    IdempotencyRecord,
     'INSERT INTO "idempotency_record" ("key", "operation", "request_hash", "status_code", "response", "created_at") '
-    'VALUES ({}, {}, {}, 0, {}, CURRENT_TIMESTAMP) ON CONFLICT ("key") DO NOTHING RETURNING "id"'
+    'VALUES ({}, {}, {}, 0, {}, CURRENT_TIMESTAMP) ON CONFLICT ("key") DO NOTHING RETURNING "id"',
 )
-_STORE_ANSWER = 'UPDATE "idempotency_record" SET "status_code" = {}, "response" = {} WHERE "id" = {}'
-_STORED = (
-    'SELECT "operation", "request_hash", "status_code", "response" FROM "idempotency_record" WHERE "key" = {} LIMIT 1'
+_STORE_ANSWER = PrebuiltSQL(
+    IdempotencyRecord, 'UPDATE "idempotency_record" SET "status_code" = {}, "response" = {} WHERE "id" = {}'
+)
+_STORED = PrebuiltSQL(
+    IdempotencyRecord,
+    'SELECT "operation", "request_hash", "status_code", "response" FROM "idempotency_record" WHERE "key" = {} LIMIT 1',
 )
 
 
@@ -48,13 +53,12 @@ async def run_once(
     """Run ``action`` once per key in one transaction with it; replay its stored answer afterwards."""
     digest = request_hash(body)
     async with write_transaction():
-        claimed = await IdempotencyRecord.raw(_CLAIM, key, operation, digest, "{}")
+        claimed = await _CLAIM.fetchrow(key, operation, digest, "{}")
         if claimed:
             status, response = await action()
-            await IdempotencyRecord.raw(_STORE_ANSWER, status, json.dumps(response, default=str), claimed[0]["id"])
+            await _STORE_ANSWER.execute(status, json.dumps(response, default=str), claimed["id"])
             return Outcome(status, response)
-        found = await IdempotencyRecord.raw(_STORED, key)
-    record = found[0] if found else None
+        record = await _STORED.fetchrow(key)
     if record is None:  # pragma: no cover - the conflicting row was committed before we looked
         raise Conflict("The event is being processed; retry.", code="idempotency_in_progress")
     if record["request_hash"] != digest or record["operation"] != operation:

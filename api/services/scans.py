@@ -17,6 +17,7 @@ from api.services.idempotency import run_once
 from api.services.visit_env import VisitEnv
 from api.services.visit_reads import assemble, visit_inspector_ids, visit_row
 from models.enums import Role, VisitStatus
+from models.fastsql import PrebuiltSQL
 from models.tables import Enterprise
 from models.visit_tables import Scan, UnfiledAttempt, Visit
 from qr import EnterpriseClaims, Outcome, verify_token
@@ -26,31 +27,38 @@ EARLY_ARRIVAL = dt.timedelta(minutes=15)
 FUTURE_SKEW = dt.timedelta(minutes=5)
 
 # The scan-in path's statements, built once (Piccolo's query builder cost more CPU than the round trips):
-# plain SQL that runs unchanged on SQLite and PostgreSQL through ``Table.raw`` ({} placeholders). Parameters
+# plain SQL that runs unchanged on SQLite and PostgreSQL (``models.fastsql``). Parameters
 # go through the engine's adapters as Piccolo's own queries do (aware datetimes stored as UTC on SQLite), and
 # the values read back are what Piccolo's selects gave: ints, floats for DOUBLE PRECISION, aware datetimes.
-_ENTERPRISE_BY_USCC = 'SELECT "id", "latitude", "longitude" FROM "enterprise" WHERE "uscc" = {} LIMIT 1'
+_ENTERPRISE_BY_USCC = PrebuiltSQL(
+    Enterprise,
+    'SELECT "id", "latitude", "longitude" FROM "enterprise" WHERE "uscc" = {} LIMIT 1',
+)
 # Statuses a scan may check in to; a filed (not yet approved) visit only if it is an emergency (突发事件).
 _SCANNABLE = ", ".join(f"'{s.value}'" for s in (VisitStatus.approved, VisitStatus.checked_in, VisitStatus.checked_out))
-_MATCHING_VISIT = (
+_MATCHING_VISIT = PrebuiltSQL(
+    Visit,
     'SELECT "id", "status" FROM "visit" '
     'WHERE "enterprise" = {} AND "window_start" <= {} AND "window_end" >= {} '
     'AND "id" IN (SELECT "visit" FROM "visit_inspector" WHERE "inspector" = {}) '
     f'AND ("status" IN ({_SCANNABLE}) OR ("status" = \'{VisitStatus.filed.value}\' AND "is_emergency")) '
-    'ORDER BY "window_start", "id" LIMIT 1'
+    'ORDER BY "window_start", "id" LIMIT 1',
 )
 # The conditional UPDATE decides arrival: of two simultaneous first scans only one wins it.
-_CLAIM_ARRIVAL = (
-    'UPDATE "visit" SET "status" = {}, "checked_in_at" = {} WHERE "id" = {} AND "checked_in_at" IS NULL RETURNING "id"'
+_CLAIM_ARRIVAL = PrebuiltSQL(
+    Visit,
+    'UPDATE "visit" SET "status" = {}, "checked_in_at" = {} WHERE "id" = {} AND "checked_in_at" IS NULL RETURNING "id"',
 )
-_INSERT_SCAN = (
+_INSERT_SCAN = PrebuiltSQL(
+    Scan,
     'INSERT INTO "scan" ("visit", "inspector", "kind", "latitude", "longitude", "accuracy_m", "mock_location", '
     '"distance_m", "far_from_enterprise", "device_time", "at", "backfill", "backfill_reason") '
-    'VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
+    'VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"',
 )
-_INSERT_UNFILED = (
+_INSERT_UNFILED = PrebuiltSQL(
+    UnfiledAttempt,
     'INSERT INTO "unfiled_attempt" ("inspector", "username", "uscc", "latitude", "longitude", "accuracy_m", '
-    '"mock_location", "device_time", "at", "reason") VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
+    '"mock_location", "device_time", "at", "reason") VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"',
 )
 
 
@@ -102,8 +110,7 @@ async def _matching_visit(
 ) -> dict[str, Any] | None:
     """The earliest-window approved (or emergency) visit of this enterprise naming this inspector whose window
     holds ``at``: its ``id`` and ``status``."""
-    rows = await Visit.raw(_MATCHING_VISIT, enterprise_id, at + EARLY_ARRIVAL, at - env.code_grace, inspector_id)
-    return rows[0] if rows else None
+    return await _MATCHING_VISIT.fetchrow(enterprise_id, at + EARLY_ARRIVAL, at - env.code_grace, inspector_id)
 
 
 async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.datetime) -> ScanRead:
@@ -113,12 +120,10 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
     backfill = bool(data.backfill_reason.strip())
 
     async def action() -> tuple[int, dict[str, Any]]:
-        found = await Enterprise.raw(_ENTERPRISE_BY_USCC, uscc)
-        enterprise = found[0] if found else None
+        enterprise = await _ENTERPRISE_BY_USCC.fetchrow(uscc)
         visit = await _matching_visit(inspector_id, enterprise["id"], at, env) if enterprise else None
         if visit is None:
-            rows = await UnfiledAttempt.raw(
-                _INSERT_UNFILED,
+            rows = await _INSERT_UNFILED.fetch(
                 inspector_id,
                 actor.username,
                 uscc,
@@ -150,10 +155,9 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
         if None not in (data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"]):
             distance = distance_m(data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"])  # type: ignore[arg-type]
         # Of two simultaneous first scans only one wins the conditional UPDATE: that one is the arrival.
-        claimed = await Visit.raw(_CLAIM_ARRIVAL, VisitStatus.checked_in.value, at, visit["id"])
+        claimed = await _CLAIM_ARRIVAL.fetch(VisitStatus.checked_in.value, at, visit["id"])
         arrival = bool(claimed)
-        rows = await Scan.raw(
-            _INSERT_SCAN,
+        rows = await _INSERT_SCAN.fetch(
             visit["id"],
             inspector_id,
             "arrival" if arrival else "presence",
