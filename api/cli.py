@@ -31,7 +31,9 @@ class RuqiCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         register_audit_commands(cli)
 
-        @cli.command(name="rotate-keys", help="Start signing codes with a new key; restart the service after.")
+        @cli.command(
+            name="rotate-keys", help="Start signing codes with a new key; running workers pick it up within seconds."
+        )
         @click.option(
             "--keep-days",
             default=400,

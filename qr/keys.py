@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -135,11 +136,17 @@ class _Key:
 class KeyRing:
     """The signing key plus every older key whose tokens may still be in circulation."""
 
+    # A ring kept in a directory re-reads it when another process (``ruqi rotate-keys``, another worker) has
+    # changed it: checked at most this often, and at once when a token names a kid the ring does not know.
+    reload_every_s = 2.0
+
     def __init__(self, keys: list[_Key], directory: Path | None = None) -> None:
         if not keys or keys[-1].info.not_signing_after is not None:
             raise ValueError("a key ring needs a current signing key (the last one)")
-        self._keys = keys
+        self._keys_loaded = keys
         self._directory = directory
+        self._stamp = _index_stamp(directory)
+        self._checked = time.monotonic()
 
     def __repr__(self) -> str:
         return f"KeyRing(signing_kid={self.signing_kid!r}, kids={[k.info.kid for k in self._keys]!r})"
@@ -178,6 +185,26 @@ class KeyRing:
             return ring
 
     # -- use ------------------------------------------------------------------------------------------
+    @property
+    def _keys(self) -> list[_Key]:
+        if self._directory is not None and time.monotonic() - self._checked >= self.reload_every_s:
+            self.reload_if_changed()
+        return self._keys_loaded
+
+    @_keys.setter
+    def _keys(self, keys: list[_Key]) -> None:
+        self._keys_loaded = keys
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the directory if its index changed since this ring last read or wrote it (one stat call)."""
+        self._checked = time.monotonic()
+        if self._directory is None or _index_stamp(self._directory) == self._stamp:
+            return False
+        with _locked(self._directory):
+            self._keys_loaded = _read_keys(self._directory)
+            self._stamp = _index_stamp(self._directory)
+        return True
+
     @property
     def signing_kid(self) -> str:
         return self._keys[-1].info.kid
@@ -239,6 +266,7 @@ class KeyRing:
             return
         with _locked(self._directory):
             self._keys = _read_keys(self._directory)
+            self._stamp = _index_stamp(self._directory)
             yield
 
     def _save(self) -> None:
@@ -250,9 +278,21 @@ class KeyRing:
         tmp = self._directory / f"{INDEX_FILE}.tmp"
         tmp.write_text(json.dumps(index, indent=2) + "\n")
         os.replace(tmp, self._directory / INDEX_FILE)
+        self._stamp = _index_stamp(self._directory)
 
 
 # -- storage helpers ----------------------------------------------------------------------------------
+def _index_stamp(directory: Path | None) -> tuple[int, int, int] | None:
+    """What changes whenever the index is rewritten (``os.replace`` gives it a new inode)."""
+    if directory is None:
+        return None
+    try:
+        stat = (directory / INDEX_FILE).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     """An exclusive lock so that two workers starting together create one first key, not two."""

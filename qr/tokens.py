@@ -64,7 +64,11 @@ def sign_enterprise(claims: EnterpriseClaims, keyring: KeyRing) -> bytes:
 def verify_token(raw: bytes | str, keys: KeyRing | Mapping[str, Any], now: datetime) -> VerifyResult:
     """Check a token (bytes, Base32 text or a scanned URL) against a key ring or a public JWK Set."""
     if isinstance(keys, KeyRing):
-        return _verify(raw, keys.verification_keys(now), now)
+        result = _verify(raw, keys.verification_keys(now), now)
+        if result.outcome is Outcome.UNKNOWN_KEY and keys.reload_if_changed():
+            # signed by a key another process rotated in moments ago
+            result = _verify(raw, keys.verification_keys(now), now)
+        return result
     return verify_with_jwks(raw, keys, now)
 
 

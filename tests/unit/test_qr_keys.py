@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from qr import Outcome, VisitClaims, sign_visit, verify_token
 from qr.keys import INDEX_FILE, KeyRing, public_keys_from_jwks
 
 NOW = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
@@ -135,3 +136,30 @@ def test_public_keys_from_jwks_skips_foreign_key_types_and_refuses_a_broken_set(
     for broken in ({}, {"keys": "x"}, {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "!!", "kid": "A"}]}):
         with pytest.raises(ValueError):
             public_keys_from_jwks(broken)
+
+
+def _visit_token(ring: KeyRing) -> bytes:
+    claims = VisitClaims("ruqi", 1, "91310000MA1FL0000X", NOW, NOW + timedelta(hours=8), NOW, ("C-1",), ("I-1",))
+    return sign_visit(claims, ring)
+
+
+def test_a_running_worker_picks_up_a_rotation_made_by_another_process(tmp_path: Path) -> None:
+    worker_a = KeyRing.load_or_create(tmp_path, NOW)
+    worker_b = KeyRing.load_or_create(tmp_path, NOW)
+    worker_b.reload_every_s = 3600.0  # no periodic re-read: only the unknown kid makes b look
+    new_kid = KeyRing.load_or_create(tmp_path, NOW).rotate(NOW, LIFETIME)  # `ruqi rotate-keys`
+
+    worker_a.reload_every_s = 0.0  # its periodic check is due: it signs with the new key from now on
+    assert worker_a.signing_kid == new_kid
+    token = _visit_token(worker_a)
+    # b has not re-read the directory, yet verifies the new key's token: the unknown kid makes it look
+    assert verify_token(token, worker_b, NOW).outcome is Outcome.VALID
+    assert worker_b.signing_kid == new_kid
+    assert not worker_b.reload_if_changed()  # nothing changed since: one stat call, no re-read
+
+
+def test_an_unknown_kid_from_a_forger_leaves_the_ring_as_it_is(tmp_path: Path) -> None:
+    ring = KeyRing.load_or_create(tmp_path, NOW)
+    stranger = _visit_token(KeyRing.generate(NOW))
+    assert verify_token(stranger, ring, NOW).outcome is Outcome.UNKNOWN_KEY
+    assert [k.kid for k in ring.key_infos()] == [ring.signing_kid]
