@@ -6,7 +6,6 @@ Use ``public_route_handlers(settings)`` in the app: the verification routes are 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Annotated, Any
 
@@ -27,6 +26,7 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, S
 from api.auth import require
 from api.controllers.visits import DEPENDENCIES, Env
 from api.deps import Limit, Offset, utc_now
+from api.http_cache import etag_matches, etag_of
 from api.schemas.common import Page
 from api.schemas.verification import EnterpriseCodeRead, RevocationList, VerificationLogRead, VerificationRead
 from api.services.verification import (
@@ -195,21 +195,10 @@ class VerifyController(Controller):
                         pass
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
 def _cacheable(request: Request[Any, Any, Any], body: bytes, max_age: int) -> Response[bytes]:
-    etag = _etag(body)
+    etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    if _matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     return Response(body, media_type=MediaType.JSON, headers=headers)
 

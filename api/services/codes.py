@@ -157,19 +157,6 @@ def _token_facts(
     return url, result.kid or "", qr_version(url) or 0, len(token), claims
 
 
-def image_etag(url: str, fmt: str) -> str:
-    """A strong validator of a code image: the image is a pure function of its URL and format."""
-    return '"' + hashlib.sha256(f"{fmt}\n{url}".encode()).hexdigest()[:32] + '"'
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 If-None-Match: ``*`` or any listed validator (weak comparison) equals ``etag``."""
-    if not if_none_match:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
 @lru_cache(maxsize=4096)
 def render_cached(url: str, fmt: str) -> bytes:
     """Render each code once per process; later requests are served from memory."""
