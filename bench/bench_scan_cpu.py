@@ -40,11 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.domain.actor import Actor
 from api.schemas.scans import ScanCreate
 from api.services.scans import record_scan
+from api.services.users import actor_of
 from api.services.visit_env import VisitEnv
 from api.settings import Settings
 from bench import common, fixtures, report
 from models.db import bind_engine, engine_from_url
-from models.enums import Role
 from qr import KeyRing
 
 RAW_TABLE = """
@@ -62,15 +62,7 @@ COUNTS = "SELECT (SELECT count(*) FROM scan) AS scans, (SELECT count(*) FROM unf
 
 
 def _actor(dsn: str, username: str) -> Actor:
-    row = common.sql(dsn, ACTOR_ROW, username)[0]
-    return Actor(
-        user_id=row["id"],
-        username=row["username"],
-        role=Role(row["role"]),
-        unit_id=row["unit"],
-        inspector_id=row["inspector"],
-        uscc=row["uscc"],
-    )
+    return actor_of(common.sql(dsn, ACTOR_ROW, username)[0])
 
 
 def _env(data_dir: Path) -> VisitEnv:
