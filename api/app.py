@@ -1,4 +1,4 @@
-"""The app factory: the one place where controllers, stores, channels, auth, errors and OpenAPI meet."""
+"""The app factory: the one place where controllers, rate counting, channels, auth, errors and OpenAPI meet."""
 
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
-from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
@@ -49,15 +45,13 @@ from api.controllers.scans import EnterpriseCodeController, ScanController
 from api.controllers.visits import VisitController
 from api.errors import exception_handlers
 from api.openapi_errors import ProblemResponsesPlugin
-from api.redis_resilience import FailOpenStore, MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
+from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.services.visit_env import VisitEnv
 from api.settings import Settings
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing
 
 logger = logging.getLogger("ruqi")
-
-STORE_NAMES = ("rate_limit", "cache", "idempotency")
 
 OPENAPI_DESCRIPTION = """\
 扫码入企 — the field-inspection API: the inspection item list, joint-inspection scenarios,
@@ -66,17 +60,6 @@ the 无事不扰 library, the registry of units, inspectors and enterprises, and
 When the service runs on the generated sample district, every record carries `sample: true`
 and sample enterprise names end with （样例）: it is not real data.
 """
-
-
-def _stores(settings: Settings, redis_client: Redis | None) -> StoreRegistry:
-    stores: dict[str, Store] = {}
-    for name in STORE_NAMES:
-        if redis_client is not None:
-            # Fail open: a Redis outage degrades rate limiting and caching, it does not fail requests.
-            stores[name] = FailOpenStore(RedisStore(redis_client, namespace=f"{settings.redis_prefix}:{name}"), name)
-        else:
-            stores[name] = MemoryStore()
-    return StoreRegistry(stores=stores)
 
 
 async def _keep_session(_: Any) -> None:
@@ -144,7 +127,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
         middleware=[ContentTypeMiddleware()],
-        stores=_stores(settings, redis_client),
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

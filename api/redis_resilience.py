@@ -1,17 +1,15 @@
 """Redis is an accelerator here, never the truth: when it is down the service keeps working without it.
 
-* ``FailOpenStore`` wraps a ``RedisStore``: a Redis error is logged (once per outage) and the operation
-  degrades — reads miss, writes are dropped — so rate limiting fails open instead of failing the request.
 * ``ResilientPubSubBackend`` keeps live updates best-effort: a failed publish is logged and dropped (an
   exception would end the channels plugin's publishing task for good, and shutdown would then wait forever
   on its queue), and the event stream reconnects — re-subscribing its channels — when Redis is back.
-* ``RedisWindowCounter`` counts requests for the verify rate limit and fails open like the stores.
+* ``RedisWindowCounter`` counts requests for the verify rate limit; a Redis error is logged (once per outage)
+  and the request is let through, so rate limiting fails open instead of failing the request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import math
 import time
@@ -19,7 +17,6 @@ from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
-from litestar.stores.base import Store
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -44,57 +41,6 @@ class _OutageLog:
         if self.down:
             self.down = False
             logger.warning("Redis available again: %s restored", self.what)
-
-
-class FailOpenStore(Store):
-    """A store that answers as if empty while its Redis store fails."""
-
-    def __init__(self, inner: Store, name: str) -> None:
-        self.inner = inner
-        self._log = _OutageLog(f"store {name!r}")
-
-    async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
-        try:
-            await self.inner.set(key, value, expires_in)
-        except RedisError as exc:
-            self._log.failed("set", exc)
-            return
-        self._log.succeeded()
-
-    async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
-        try:
-            value = await self.inner.get(key, renew_for)
-        except RedisError as exc:
-            self._log.failed("get", exc)
-            return None
-        self._log.succeeded()
-        return value
-
-    async def delete(self, key: str) -> None:
-        try:
-            await self.inner.delete(key)
-        except RedisError as exc:
-            self._log.failed("delete", exc)
-
-    async def delete_all(self) -> None:
-        try:
-            await self.inner.delete_all()
-        except RedisError as exc:
-            self._log.failed("delete_all", exc)
-
-    async def exists(self, key: str) -> bool:
-        try:
-            return await self.inner.exists(key)
-        except RedisError as exc:
-            self._log.failed("exists", exc)
-            return False
-
-    async def expires_in(self, key: str) -> int | None:
-        try:
-            return await self.inner.expires_in(key)
-        except RedisError as exc:
-            self._log.failed("expires_in", exc)
-            return None
 
 
 class ResilientPubSubBackend(RedisChannelsPubSubBackend):
