@@ -28,7 +28,11 @@ def decode(source: Path | bytes) -> str:
         image = _open(source)
     except (OSError, ValueError) as exc:
         raise NoCode(f"cannot read the image: {exc}") from exc
-    results = [r for r in zxingcpp.read_barcodes(image) if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode]
+    results = [
+        r
+        for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode
+    ]
     if not results:
         raise NoCode("no QR code found in the image")
     return str(results[0].text)
