@@ -21,33 +21,33 @@ from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
 from api import __version__
+from api.accounts.controller import AuthController, UserController
+from api.audit.controller import AuditController
 from api.auth import build_jwt_auth
-from api.cli import RuqiCLIPlugin
-from api.content_type import ContentTypeMiddleware
-from api.controllers.audit import AuditController
-from api.controllers.auth import AuthController, UserController
-from api.controllers.catalogue import (
+from api.catalogue.controller import (
     CatalogueController,
     ItemController,
     LibraryController,
     ScenarioController,
 )
-from api.controllers.catalogue_io import CatalogueIOController
-from api.controllers.dashboard import DashboardController
-from api.controllers.feedback import ComplaintController, PublicFeedbackController, RatingController
-from api.controllers.health import HealthController
-from api.controllers.metrics import MetricsController
-from api.controllers.nonsite import nonsite_router
-from api.controllers.plans import plan_route_handlers
-from api.controllers.public import public_route_handlers
-from api.controllers.registry import EnterpriseController, InspectorController, UnitController
-from api.controllers.scans import EnterpriseCodeController, ScanController
-from api.controllers.visits import VisitController
-from api.errors import exception_handlers
+from api.catalogue.spreadsheet_controller import CatalogueIOController
+from api.cli import RuqiCLIPlugin
+from api.content_type import ContentTypeMiddleware
+from api.context import VisitEnv
+from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
+from api.health.controller import HealthController
+from api.metrics.controller import MetricsController
+from api.metrics.dashboard_controller import DashboardController
+from api.nonsite.controller import nonsite_router
 from api.openapi_errors import ProblemResponsesPlugin
+from api.plans.controller import plan_route_handlers
+from api.problems import exception_handlers
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
-from api.services.visit_env import VisitEnv
+from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
+from api.verification.controller import public_route_handlers
+from api.visits.controller import VisitController
+from api.visits.scans_controller import EnterpriseCodeController, ScanController
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing
 

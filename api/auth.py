@@ -13,7 +13,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
-from api.domain.actor import Actor
+from api.actor import Actor
 from models.enums import Role
 
 _hasher = PasswordHasher()
@@ -28,7 +28,7 @@ PUBLIC_PATHS = [
     "^/E/",
     "^/public/",
     "^/api/v1/public/",
-    "^/dashboard",  # the dashboard checks its own cookie (api/controllers/dashboard.py)
+    "^/dashboard",  # the dashboard checks its own cookie (api/metrics/dashboard_controller.py)
 ]
 
 

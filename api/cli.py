@@ -11,7 +11,7 @@ from click import Group
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
-from api.cli_audit import register_audit_commands
+from api.audit.cli import register_audit_commands
 from models.enums import Role
 
 
@@ -112,10 +112,10 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             cert_no: str | None,
             uscc: str | None,
         ) -> None:
+            from api.accounts.schemas import UserCreate
+            from api.accounts.service import create_user as create
             from api.auth import hash_password
-            from api.domain.errors import DomainError
-            from api.schemas.auth import UserCreate
-            from api.services.users import create_user as create
+            from api.errors import DomainError
 
             data = UserCreate(
                 username=username,

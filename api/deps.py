@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 
+from api.actor import Actor
 from api.auth import current_actor
-from api.domain.actor import Actor
-from api.services.visit_env import VisitEnv
+from api.context import VisitEnv
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Rows to skip.")]
@@ -34,3 +34,13 @@ def provide_env(request: Request[Any, Any, Any]) -> VisitEnv:
     """What the visit use cases need from the running app (keys, policy, live updates)."""
     env: VisitEnv = request.app.state.visit_env
     return env
+
+
+Env = NamedDependency[VisitEnv]
+"""The running service's context for use cases, injected by name from ``provide_env``."""
+
+DEPENDENCIES = {
+    "actor": Provide(provide_actor, sync_to_thread=False),
+    "env": Provide(provide_env, sync_to_thread=False),
+}
+"""The dependencies most controllers declare: the actor and the service context."""

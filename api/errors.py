@@ -1,157 +1,55 @@
-"""Domain errors with stable machine codes, and the one mapping of every error to problem+json.
-
-Services raise ``DomainError`` subclasses and never HTTP exceptions; ``exception_handlers`` below is
-the only place that turns anything into an HTTP response body (RFC 9457).
-"""
+"""The domain error hierarchy. Each error carries a stable machine ``code`` and a human message."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.exceptions import ValidationException as LitestarValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from api.domain.errors import DomainError
+class DomainError(Exception):
+    status = 400
+    code = "domain_error"
 
-PROBLEM_JSON = "application/problem+json"
-logger = logging.getLogger("ruqi.errors")
-
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    503: "service_unavailable",
-}
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None, **extra: Any):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+        self.extra = extra
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {
-        "type": f"https://ruqi.example/problems/{code}",
-        "title": code.replace("_", " "),
-        "status": status,
-        "code": code,
-        "detail": detail,
-    }
-    body.update({k: v for k, v in extra.items() if v is not None})
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid_input"
 
 
-def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return problem(exc.status, exc.code, exc.message, field=exc.field, **exc.extra)
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
 
 
-def _validation_error(_: Request[Any, Any, Any], exc: LitestarValidationException) -> Response[dict[str, Any]]:
-    errors = exc.extra if isinstance(exc.extra, list) else []
-    fields = [str(e.get("key")) for e in errors if isinstance(e, dict) and e.get("key")]
-    detail = "; ".join(
-        f"{e.get('key')}: {e.get('message')}" if e.get("key") else str(e.get("message"))
-        for e in errors
-        if isinstance(e, dict)
-    )
-    return problem(
-        400,
-        "validation_error",
-        detail or str(exc.detail),
-        field=fields[0] if fields else None,
-        errors=errors or None,
-    )
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
-    if isinstance(exc, NotAuthorizedException):
-        code = "not_authenticated"
-    elif isinstance(exc, PermissionDeniedException):
-        code = "forbidden"
-    response = problem(exc.status_code, code, str(exc.detail))
-    if exc.headers:
-        response.headers.update(exc.headers)
-    return response
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
 
 
-def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    if is_out_of_range(exc):
-        # An id or number the database cannot even store (e.g. /visits/99999999999999999999): no such record.
-        return problem(400, "out_of_range", "A number in the request is outside the range the database stores.")
-    if is_database_unavailable(exc):
-        logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-        return problem(503, "database_unavailable", "The database is unavailable; please retry shortly.")
-    if _is_undecodable_body(exc):
-        logger.info("undecodable body on %s %s: %r", request.method, request.url.path, exc)
-        return problem(400, "bad_request", "The request body is not valid UTF-8 JSON (or is nested too deeply).")
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred.")
+class Unauthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
 
 
-def is_out_of_range(exc: BaseException) -> bool:
-    """An integer too large for the database column: SQLite's OverflowError, asyncpg's DataError."""
-    for error in _chain(exc):
-        if isinstance(error, OverflowError):
-            return True
-        if type(error).__name__ == "DataError" and "out of" in str(error) and "range" in str(error):
-            return True
-    return False
+class RuleViolation(DomainError):
+    """A business rule refused the request (422: understood, but not allowed)."""
+
+    status = 422
+    code = "rule_violation"
 
 
-def _is_undecodable_body(exc: BaseException) -> bool:
-    """Body decoding errors Litestar does not turn into 400 itself: invalid UTF-8, JSON nested too deeply."""
-    return isinstance(exc, UnicodeDecodeError | RecursionError)
-
-
-def is_database_unavailable(exc: BaseException) -> bool:
-    """A lost or refused database connection (e.g. PostgreSQL restarting), anywhere in the cause chain."""
-    for error in _chain(exc):
-        if isinstance(error, ConnectionError):  # refused, reset, aborted
-            return True
-        # asyncio reports a refused connect to several addresses as a plain OSError("Multiple exceptions: ...").
-        if type(error) is OSError and str(error).startswith("Multiple exceptions"):
-            return True
-        if any(
-            cls.__module__.startswith("asyncpg") and cls.__name__ in _ASYNCPG_UNAVAILABLE for cls in type(error).__mro__
-        ):
-            return True
-    return False
-
-
-# asyncpg's classes for "the server is not there": SQLSTATE class 08 (connection exception), class 57
-# (operator intervention: admin shutdown, crash shutdown, cannot connect now) and client-side interface errors.
-_ASYNCPG_UNAVAILABLE = frozenset(
-    {
-        "PostgresConnectionError",
-        "OperatorInterventionError",
-        "InterfaceError",
-        "ConnectionDoesNotExistError",
-        "TooManyConnectionsError",
-        # A connection the server terminated mid-query is left in an error state; the next query on it
-        # fails with "cannot switch to state N; another operation (2) is in progress" (asyncpg#1069).
-        "InternalClientError",
-    }
-)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-exception_handlers: dict[Any, Any] = {
-    DomainError: _domain_error,
-    LitestarValidationException: _validation_error,
-    HTTPException: _http_error,
-    Exception: _unexpected_error,
-}
-
-__all__ = ["PROBLEM_JSON", "MediaType", "exception_handlers", "problem"]
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"

@@ -1,6 +1,6 @@
 """The OpenAPI names, for every operation, the error statuses it can answer: problem+json, one ``Problem`` schema.
 
-Every error of the API is RFC 9457 problem+json made by ``api.errors.problem`` (README "Errors"). Litestar
+Every error of the API is RFC 9457 problem+json made by ``api.problems.problem`` (README "Errors"). Litestar
 documents only a handler's success status, its ``responses=`` and a default 400 whose schema
 (``status_code``/``detail``/``extra``) is not our body. ``ProblemResponsesPlugin`` receives each route as
 it is registered and sets its handlers' ``responses`` (Litestar's ``ResponseSpec``, so the generated
@@ -39,7 +39,7 @@ from litestar.openapi.spec import Example
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 
-from api.errors import PROBLEM_JSON
+from api.problems import PROBLEM_JSON
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALWAYS = frozenset({503})

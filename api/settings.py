@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.domain.visit_rules import FilingPolicy
+from api.visits.rules import FilingPolicy
 
 DEFAULT_DATA_DIR = Path("var")
 

@@ -4,7 +4,7 @@
 
 Creates a throw-away database on the loopback server (RUQI_BENCH_PG_DSN, default
 postgresql://postgres@127.0.0.1:5432/postgres), COPYs precomputed valid links of realistic payloads
-(visit filings, scans, catalogue changes) into ``audit_event``, times ``api.services.audit.verify_chain``
+(visit filings, scans, catalogue changes) into ``audit_event``, times ``api.audit.chain.verify_chain``
 through the app's own code and connection pool, and drops the database.
 """
 
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from piccolo.engine.postgres import PostgresEngine
 
-from api.services.audit import verify_chain
-from api.services.audit_formula import GENESIS_HASH, canonical_json, link_hash, normalize
+from api.audit.chain import verify_chain
+from api.audit.formula import GENESIS_HASH, canonical_json, link_hash, normalize
 from models.audit_tables import AUDIT_TABLES
 
 ADMIN_DSN = os.environ.get("RUQI_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

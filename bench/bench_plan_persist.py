@@ -4,7 +4,7 @@ Generates the city of ``bench_schedule_build`` (200,000 enterprises, 47 units, ~
 builds one month, creates a fresh PostgreSQL database with the app's schema, then in the same run and on the
 same rows, alternately:
 
-- **bulk**: ``api.services.plans_build.persist_result`` inside ``write_transaction()`` — the path a build
+- **bulk**: ``api.plans.build.persist_result`` inside ``write_transaction()`` — the path a build
   takes in the app (one ``INSERT … SELECT FROM unnest(arrays)`` per chunk per table, through Piccolo);
 - **COPY**: asyncpg ``copy_records_to_table`` of the very same row tuples into scratch tables created
   ``LIKE … INCLUDING ALL`` plus the same foreign keys, in one transaction.
@@ -31,8 +31,8 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.services.plans_build import persist_result, result_rows
-from api.services.plans_bulk import PLAN_CARRY, PLAN_DROPPED, PLAN_TASK, PLAN_VISIT, BulkTable
+from api.plans.build import persist_result, result_rows
+from api.plans.bulk import PLAN_CARRY, PLAN_DROPPED, PLAN_TASK, PLAN_VISIT, BulkTable
 from bench.bench_schedule_build import UNITS, generate
 from models.db import bind_engine, create_schema, engine_from_url, write_transaction
 from models.plan_tables import ScheduleMonth

@@ -6,7 +6,7 @@
    district: a USCC, 2–4 执法证 numbers of one unit, 1–4 item codes, visit ids up to 5,000,000, windows over a
    month), signed with a fresh Ed25519 key ring and put under https://ruqi.example.gov.cn (27 characters, the
    longest base that keeps version 11); item codes are dropped when the URL would exceed version 11, as
-   ``api.services.codes.issue_code`` does. Each URL is rendered once with ``qr.render.render_png(url, box_size=8)``
+   ``api.visits.codes.issue_code`` does. Each URL is rendered once with ``qr.render.render_png(url, box_size=8)``
    (what ``render_cached`` calls on a miss) and timed with perf_counter; segno renders the same URLs as a
    reference. Target: median ≤ 5 ms per code at version ≤ 11.
 2. Cached serving: a fresh PostgreSQL + Redis deployment (as bench/bench_verify.py), ``ruqi run`` with N workers,
@@ -39,7 +39,7 @@ from qr import KeyRing, VisitClaims, render_png, sign_visit, visit_url
 from qr.render import MAX_VERSION, qr_matrix, qr_version
 
 RENDER_TARGET_MS = 5.0
-BOX_SIZE = 8  # api.services.codes.render_cached
+BOX_SIZE = 8  # api.visits.codes.render_cached
 SEGNO_SAMPLE = 100  # segno's PNG writer is pure Python and slow: a sample is enough for a reference
 BASELINE, PNG = "baseline GET /pk/{id}", "code.png (cached)"
 

@@ -1,4 +1,4 @@
-"""CPU per scan-in in-process: ``api.services.scans.record_scan`` against one raw asyncpg INSERT, same loop.
+"""CPU per scan-in in-process: ``api.visits.scans.record_scan`` against one raw asyncpg INSERT, same loop.
 
     .venv/bin/python bench/bench_scan_cpu.py [--calls 1000] [--warmup 100] [--rounds 3]
 
@@ -37,12 +37,12 @@ from piccolo.engine.postgres import PostgresEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.domain.actor import Actor
-from api.schemas.scans import ScanCreate
-from api.services.scans import record_scan
-from api.services.users import actor_of
-from api.services.visit_env import VisitEnv
+from api.accounts.service import actor_of
+from api.actor import Actor
+from api.context import VisitEnv
 from api.settings import Settings
+from api.visits.scan_schemas import ScanCreate
+from api.visits.scans import record_scan
 from bench import common, fixtures, report
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing

@@ -7,7 +7,7 @@ Starts on loopback a throw-away PostgreSQL database and Redis key prefix (bench/
 (bench/fixtures.py), then — in this process, one event loop (uvloop, as the server runs), the app's pool size —
 times with ``time.process_time``:
 
-- ``verify_visit_code`` (api/services/verification.py) on the fixture's valid code, N calls in a row: the
+- ``verify_visit_code`` (api/verification/service.py) on the fixture's valid code, N calls in a row: the
   service as the handlers call it (token check, visit read, log row), without HTTP, Litestar or rate limiting;
 - ``pool.fetchrow('SELECT id, status, window_start FROM visit WHERE id = $1')``, N calls in a row.
 
@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from piccolo.engine.postgres import PostgresEngine
 
-from api.services.verification import verify_visit_code
-from api.services.visit_env import VisitEnv
+from api.context import VisitEnv
 from api.settings import Settings
+from api.verification.service import verify_visit_code
 from bench import common, fixtures, report
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing

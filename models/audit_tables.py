@@ -1,4 +1,4 @@
-"""The tamper-evident event log (全过程记录) and its signed checkpoints; see ``api.services.audit``."""
+"""The tamper-evident event log (全过程记录) and its signed checkpoints; see ``api.audit.chain``."""
 
 from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table

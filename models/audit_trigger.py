@@ -1,11 +1,11 @@
 """PostgreSQL links audit events at COMMIT: the sequence, function and constraint trigger that do it.
 
-``api.services.audit.append`` inserts an event with a placeholder seq (``-nextval('audit_placeholder_seq')``,
+``api.audit.chain.append`` inserts an event with a placeholder seq (``-nextval('audit_placeholder_seq')``,
 negative and unique) and the canonical link text split around the seq (``link_prefix``, ``link_suffix``). A
 ``DEFERRABLE INITIALLY DEFERRED`` constraint trigger fires at COMMIT, in insert order: it takes the chain's
 advisory lock, reads the head (seq > 0) with a fresh READ COMMITTED snapshot and sets ``seq``, ``prev_hash``
 and ``hash = sha256_hex(prev_hash || prefix || seq || suffix)`` — ``link_hash`` of
-``api.services.audit_formula`` byte for byte — and clears the two halves. The lock is released with the
+``api.audit.formula`` byte for byte — and clears the two halves. The lock is released with the
 commit, so it is held for microseconds, never across a client round trip. Rows inserted already linked
 (SQLite-style, the bulk sample loader) have ``link_prefix`` NULL and are left alone.
 

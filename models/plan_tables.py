@@ -1,6 +1,6 @@
 """Plans: annual plans (年度检查计划) with their entries, and monthly schedules (月计划) with tasks and visits.
 
-A monthly schedule's rows are written in bulk (``api.services.plans_bulk``): tasks point at their visit by
+A monthly schedule's rows are written in bulk (``api.plans.bulk``): tasks point at their visit by
 ``(schedule, visit_seq)`` rather than by a foreign key, so a whole month goes in without a round trip for ids.
 Enterprises are referenced by USCC (the registry's business key), units by foreign key.
 """

@@ -5,7 +5,7 @@ every item of ``I`` is in ``s.item_codes`` — a task with one item outside the 
 A group of two or more tasks may form one joint visit when a single scenario that applies to the
 enterprise's industry (``ScenarioInfo.applies_to``: industry code prefix) covers every task of the group
 *and* one task of the group is the scenario's lead unit's: the lead unit is the scenario's, and filing
-needs the lead among the visit's units (``api.domain.visit_rules.check_people``). A single task is
+needs the lead among the visit's units (``api.visits.rules.check_people``). A single task is
 always a visit of its own, led by its unit, with no scenario. When several scenarios cover a group, the
 one with the smallest code is named.
 

@@ -10,21 +10,18 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 from pluggy import Result
 
 from api.app import create_app
-from api.auth import token_extras
 from api.settings import Settings
 from models.db import bind_engine, create_schema, engine_from_url
 from tests.e2e.servers import RUNNING
-from tests.services import (
+from tests.support.api import Api
+from tests.support.databases import (
     REDIS_URL,
     create_pg_database,
     drop_pg_database,
@@ -32,7 +29,7 @@ from tests.services import (
     pg_dsn,
     redis_prefix,
 )
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -67,36 +64,6 @@ def pg_template() -> Iterator[tuple[str, World]]:
     world = asyncio.run(_build(pg_dsn(name)))
     yield name, world
     drop_pg_database(name)
-
-
-@dataclass
-class Api:
-    """A test client plus the world's actors, with bearer headers per username."""
-
-    client: TestClient[Litestar]
-    world: World
-    backend: str
-
-    @property
-    def app(self) -> Litestar:
-        return self.client.app
-
-    def headers(self, username: str) -> dict[str, str]:
-        actor = self.world.actors[username]
-        token = self.app.state.jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
-        return {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.get(path, headers=self.headers(as_) if as_ else None, **kw)
-
-    def post(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.post(path, headers=self.headers(as_) if as_ else None, **kw)
-
-    def patch(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.patch(path, headers=self.headers(as_) if as_ else None, **kw)
-
-    def delete(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.delete(path, headers=self.headers(as_) if as_ else None, **kw)
 
 
 @pytest.fixture(params=BACKENDS)

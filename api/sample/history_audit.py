@@ -1,4 +1,4 @@
-"""The audit-chain links of bulk-loaded sample history, computed with ``api.services.audit_formula``.
+"""The audit-chain links of bulk-loaded sample history, computed with ``api.audit.formula``.
 
 The loader writes rows in bulk instead of through the services, so it also appends the links the services
 would have appended (``visit.filed``, ``visit.approved``, ``visit.cancelled``, ``scan``, ``checkout``,
@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from api.audit.chain import ADVISORY_LOCK_KEY, visit_subject
+from api.audit.formula import GENESIS_HASH, canonical_json, link_hash, normalize
 from api.sample.bulk import insert_rows
 from api.sample.history_records import HistoryVisit
-from api.services.audit import ADVISORY_LOCK_KEY, visit_subject
-from api.services.audit_formula import GENESIS_HASH, canonical_json, link_hash, normalize
 from models.audit_tables import AuditEvent
 from models.db import is_postgres
 
@@ -111,7 +111,7 @@ def visit_events(
 async def append_events(events: Sequence[Event], at: dt.datetime) -> int:
     """Append ``events`` (sorted by when they happened) after the chain's head; return how many.
 
-    Runs inside the caller's write transaction, like ``api.services.audit.append``.
+    Runs inside the caller's write transaction, like ``api.audit.chain.append``.
     """
     if is_postgres():
         await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", ADVISORY_LOCK_KEY)

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from api.domain import geojson
+from api.nonsite import geojson
 from api.sample.history_records import HistoryAsset, HistoryRecord
 from api.sample.history_world import SAMPLE_MARK, World, local
 from models.nonsite_tables import NonsiteKind, NonsiteResult

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from api.domain.visit_rules import LOCAL_TZ
+from api.visits.rules import LOCAL_TZ
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class HistoryStep:
 class HistoryComplaint:
     visit: int | None  # index into SampleHistory.visits
     uscc: str
-    kind: str  # api.schemas.feedback.ComplaintKind value
+    kind: str  # api.feedback.schemas.ComplaintKind value
     description: str
     status: str
     received_at: dt.datetime
@@ -120,7 +120,7 @@ class HistoryRecord:
     operator_cert: str
     started_at: dt.datetime
     ended_at: dt.datetime
-    geometry: str  # GeoJSON text as api.domain.geojson.dumps writes it
+    geometry: str  # GeoJSON text as api.nonsite.geojson.dumps writes it
     uscc: str | None
     item_codes: tuple[str, ...]
     findings: str

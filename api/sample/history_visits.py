@@ -13,10 +13,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import replace
 
-from api.domain.geo import distance_m
 from api.sample.history_records import HistoryRating, HistoryScan, HistoryVisit
 from api.sample.history_world import SAMPLE_MARK, Ledger, World, local
 from api.sample.records import SampleEnterprise, SampleItem, SampleScenario
+from api.visits.geo import distance_m
 from models.enums import VisitOrigin, VisitResult, VisitStatus, VisitTrigger
 
 # Who does most of the single-unit inspections (市场监管, 消防, 生态环境, 应急, 综合执法 first).

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from api.domain.visit_rules import LOCAL_TZ, FilingPolicy
 from api.sample.records import (
     SampleDistrict,
     SampleEnterprise,
@@ -20,6 +19,7 @@ from api.sample.records import (
     SampleItem,
     SampleScenario,
 )
+from api.visits.rules import LOCAL_TZ, FilingPolicy
 from models.enums import InspectorStatus, ItemCategory, ListStatus
 
 POLICY = FilingPolicy()

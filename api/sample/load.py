@@ -13,9 +13,9 @@ from typing import Any
 
 from piccolo.table import Table
 
+from api.audit import chain as audit
 from api.sample.generate import DEMO_PASSWORD
 from api.sample.records import SampleDistrict, SampleItem, SampleLibraryEntry, SampleScenario
-from api.services import audit
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction
 from models.tables import (

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
-from api.domain.uscc import ALPHABET, check_character
+from api.registry.uscc import ALPHABET, check_character
 from api.sample import names
 from api.sample.records import SampleEnterprise, SampleInspector, SampleUnit, SampleUser
 from models.enums import InspectorStatus, RiskGrade, Role, UnitKind

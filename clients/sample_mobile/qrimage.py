@@ -30,7 +30,7 @@ def decode(source: Path | bytes) -> str:
         raise NoCode(f"cannot read the image: {exc}") from exc
     results = [
         r
-        for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
         if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode
     ]
     if not results:

@@ -12,7 +12,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
-from tests.world import PASSWORD, World
+from tests.support.live_server import LiveServer
+from tests.support.world import World
 
 CHROMIUM = os.environ.get("RUQI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,23 +47,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    base_url: str
-    world: World
-    http: httpx.Client
-
-    def login(self, username: str) -> dict[str, str]:
-        response = self.http.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    def call(self, method: str, path: str, as_: str, **kw: Any) -> Any:
-        response = self.http.request(method, path, headers=self.login(as_), **kw)
-        assert response.status_code < 300, response.text
-        return response.json()
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer
-from tests.metrics_data import insert_history
-from tests.world import PASSWORD
+from tests.support.live_server import LiveServer
+from tests.support.metrics_data import insert_history
+from tests.support.world import PASSWORD
 
 pytestmark = pytest.mark.browser
 

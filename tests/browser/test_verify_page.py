@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from api.domain.visit_rules import LOCAL_TZ
+from api.visits.rules import LOCAL_TZ
 from qr.codec import decode_token, encode_token
-from tests.browser.conftest import LiveServer
-from tests.world import USCC_A
+from tests.support.live_server import LiveServer
+from tests.support.world import USCC_A
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,14 @@ from typing import IO, TypeVar
 import httpx
 import pytest
 
-from tests.services import REDIS_URL, create_pg_database, drop_pg_database, drop_redis_prefix, pg_dsn, redis_prefix
+from tests.support.databases import (
+    REDIS_URL,
+    create_pg_database,
+    drop_pg_database,
+    drop_redis_prefix,
+    pg_dsn,
+    redis_prefix,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 RUQI = REPO / ".venv" / "bin" / "ruqi"

@@ -13,10 +13,10 @@ from markupsafe import escape
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import Api
-from tests.integration.test_scans import live_visit
-from tests.visit_helpers import window
-from tests.world import USCC_A, World, uscc
+from tests.support.api import Api
+from tests.support.scans import live_visit
+from tests.support.visits import window
+from tests.support.world import USCC_A, World, uscc
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 PROBLEM = "application/problem+json"

@@ -34,7 +34,7 @@ from tests.failure.helpers import (
     scan_body,
     service_body,
 )
-from tests.services import REDIS_URL, drop_redis_prefix, redis_prefix
+from tests.support.databases import REDIS_URL, drop_redis_prefix, redis_prefix
 
 pytestmark = pytest.mark.e2e
 THREADS = 6

@@ -27,7 +27,7 @@ from tests.failure.helpers import (
     scan_body,
     visit_body,
 )
-from tests.services import create_pg_database, drop_pg_database, pg_dsn
+from tests.support.databases import create_pg_database, drop_pg_database, pg_dsn
 
 pytestmark = pytest.mark.e2e
 RATE = 5  # verifications per minute per client, low enough to trip in a test

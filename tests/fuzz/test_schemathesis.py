@@ -44,9 +44,9 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app
 from api.auth import token_extras
 from api.settings import Settings
-from tests.conftest import Api
-from tests.integration.test_authorization_matrix import EXPECTED, ROLES, N
-from tests.world import World
+from tests.support.api import Api
+from tests.support.authorization import EXPECTED, ROLES, N
+from tests.support.world import World
 
 # Bounded for CI; RUQI_FUZZ_EXAMPLES=100 RUQI_FUZZ_ALL_ROLES=1 for a deeper local run.
 MAX_EXAMPLES = int(os.environ.get("RUQI_FUZZ_EXAMPLES", "10"))

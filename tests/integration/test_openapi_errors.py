@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.openapi_errors import EXTRA_STATUSES, STATUSES
 from api.settings import Settings
-from tests.integration.test_authorization_matrix import EXPECTED, F, H, N
+from tests.support.authorization import EXPECTED, F, H, N
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"

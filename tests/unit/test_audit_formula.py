@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.services.audit_formula import (
+from api.audit.formula import (
     GENESIS_HASH,
     canonical_json,
     checkpoint_message,

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from asyncpg.exceptions._base import InternalClientError
 
-from api.errors import is_database_unavailable, is_out_of_range
+from api.problems import is_database_unavailable, is_out_of_range
 
 
 def _caused_by(cause: BaseException) -> RuntimeError:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 
-from api.domain import geojson
-from api.domain.errors import InvalidInput, PayloadTooLarge, RuleViolation
-from api.services.evidence_media import UnsupportedMedia, clean_image, sanitize_filename, sniff
-from api.services.evidence_store import EvidenceStore
-from tests.nonsite_helpers import jpeg_with_gps
+from api.errors import InvalidInput, PayloadTooLarge, RuleViolation
+from api.nonsite import geojson
+from api.nonsite.evidence_media import UnsupportedMedia, clean_image, sanitize_filename, sniff
+from api.nonsite.evidence_store import EvidenceStore
+from tests.support.nonsite import jpeg_with_gps
 
 
 @pytest.mark.parametrize(

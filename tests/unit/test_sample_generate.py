@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from api.domain.uscc import is_valid_uscc
+from api.registry.uscc import is_valid_uscc
 from api.sample import DEMO_PASSWORD, SampleDistrict, demo_logins, generate_district
 from api.sample.registry import LATITUDE_RANGE, LONGITUDE_RANGE, WHITELIST_REASON, WHITELIST_UNTIL
 from models.enums import InspectorStatus, ItemCategory, ItemMethod, ListStatus, Role, Trigger, UnitKind

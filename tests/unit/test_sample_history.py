@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from api.domain.visit_rules import LOCAL_TZ
 from api.sample import SampleDistrict, SampleHistory, generate_district, generate_history
 from api.sample.history_world import certified_on
+from api.visits.rules import LOCAL_TZ
 from models.enums import ItemCategory, ListStatus
 from schedules.calendar import is_working_day
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.domain.uscc import ALPHABET, InvalidUSCC, check_character, is_valid_uscc, normalize_uscc
+from api.registry.uscc import ALPHABET, InvalidUSCC, check_character, is_valid_uscc, normalize_uscc
 
 # Published examples of real registrations (GB 32100-2015 check characters).
 VALID = ["91350100M000100Y43", "91110000600037341L"]

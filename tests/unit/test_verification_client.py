@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.schemas.verification import VerificationOutcome
-from api.services.verification import MAX_TOKEN_TEXT, live_visit_id, parse_token
-from api.services.verification_log import browser_family, coarse_client, network_of
-from api.services.verification_texts import kind_text, outcome_text, window_text
-from api.services.visit_env import VisitEnv
+from api.context import VisitEnv
 from api.settings import Settings
+from api.verification.log import browser_family, coarse_client, network_of
+from api.verification.schemas import VerificationOutcome
+from api.verification.service import MAX_TOKEN_TEXT, live_visit_id, parse_token
+from api.verification.texts import kind_text, outcome_text, window_text
 from models.enums import ServiceType, VisitKind
 from qr import KeyRing
 

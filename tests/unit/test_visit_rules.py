@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from api.domain.visit_rules import (
+from api.visits.rules import (
     EnterpriseHistory,
     FilingPolicy,
     FilingRefused,

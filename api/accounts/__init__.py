@@ -1,0 +1,1 @@
+"""Accounts: logging in and out, creating users; one role and its binding per account."""

@@ -1,0 +1,50 @@
+"""``ruqi audit-verify`` and ``ruqi audit-checkpoint``: the audit chain from the command line (cron, auditors)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+from click import Group
+from litestar import Litestar
+
+
+def register_audit_commands(cli: Group) -> None:
+    @cli.command(name="audit-verify", help="Re-walk the audit hash chain; exit 1 and name the first broken seq.")
+    @click.option("--batch", default=10_000, show_default=True, help="Links read per query.")
+    def audit_verify(app: Litestar, batch: int) -> None:
+        from api.audit.chain import audit_keyring, verify_chain
+
+        keyring = audit_keyring(app.state.settings.data_dir)
+        report = asyncio.run(verify_chain(batch, keyring=keyring))
+        click.echo(json.dumps(msgspec.to_builtins(report), ensure_ascii=False))
+        if not report.ok:
+            click.echo(f"audit chain BROKEN at seq {report.broken_seq}: {report.reason} ({report.detail})", err=True)
+            raise SystemExit(1)
+        click.echo(f"audit chain ok: {report.checked} links up to seq {report.head_seq} in {report.seconds:.3f} s")
+
+    @cli.command(name="audit-checkpoint", help="Sign a checkpoint of the audit chain head with the audit key.")
+    @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+    def audit_checkpoint(app: Litestar, export_path: Path | None) -> None:
+        from api.audit.chain import audit_keyring, export_checkpoints, make_checkpoint
+        from api.audit.digest import fold_verifications
+        from api.errors import DomainError
+
+        async def fold_and_sign() -> Any:
+            await fold_verifications()
+            return await make_checkpoint(keyring)
+
+        keyring = audit_keyring(app.state.settings.data_dir)
+        try:
+            checkpoint = asyncio.run(fold_and_sign())
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        click.echo(json.dumps(msgspec.to_builtins(checkpoint), ensure_ascii=False))
+        if export_path is not None:
+            exported = asyncio.run(export_checkpoints(keyring))
+            export_path.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            click.echo(f"checkpoints exported to {export_path}")

@@ -1,0 +1,188 @@
+"""涉企检查事项清单: create, update and retire items, each change a numbered version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import msgspec
+
+from api.access import ensure_can_edit_unit_list
+from api.actor import Actor
+from api.catalogue.schemas import ItemCreate, ItemRead, ItemUpdate
+from api.catalogue.versioning import record_change
+from api.errors import Conflict, NotFound, RuleViolation
+from api.registry.lookups import item_by_code, unit_by_code
+from models.db import write_transaction
+from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus
+from models.tables import Item, LibraryEntry, Scenario, Unit
+
+ITEM_COLUMNS = (
+    Item.code,
+    Item.name,
+    Item.unit.code.as_alias("unit_code"),
+    Item.unit.name.as_alias("unit_name"),
+    Item.legal_basis,
+    Item.object,
+    Item.method,
+    Item.yearly_cap,
+    Item.nonsite_capable,
+    Item.category,
+    Item.status,
+    Item.version,
+    Item.updated_at,
+    Item.sample,
+)
+
+
+def item_snapshot(row: dict[str, Any], unit_code: str) -> dict[str, Any]:
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "unit_code": unit_code,
+        "legal_basis": row["legal_basis"],
+        "object": row["object"],
+        "method": row["method"],
+        "yearly_cap": row["yearly_cap"],
+        "nonsite_capable": row["nonsite_capable"],
+        "category": row["category"],
+        "status": row["status"],
+    }
+
+
+async def read_item(code: str, *, published_only: bool = False) -> ItemRead:
+    row = await Item.select(*ITEM_COLUMNS).where(Item.code == code).first()
+    if row is None or (published_only and row["status"] != ListStatus.published.value):
+        raise NotFound(f"Item {code!r} is not on the inspection item list.", code="item_not_found")
+    return msgspec.convert(row, ItemRead)
+
+
+async def list_items(
+    *,
+    unit_code: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    published_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[ItemRead], int]:
+    query = Item.select(*ITEM_COLUMNS)
+    count = Item.count()
+    conditions = []
+    if unit_code:
+        conditions.append(Item.unit.code == unit_code)
+    if published_only:
+        conditions.append(Item.status == ListStatus.published.value)
+    elif status:
+        conditions.append(Item.status == status)
+    if category:
+        conditions.append(Item.category == category)
+    if q:
+        conditions.append(Item.name.ilike(f"%{q}%") | Item.code.ilike(f"%{q}%"))
+    for condition in conditions:
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await query.order_by(Item.code).limit(limit).offset(offset)
+    return [msgspec.convert(r, ItemRead) for r in rows], await count
+
+
+async def create_item(actor: Actor, data: ItemCreate) -> ItemRead:
+    async with write_transaction():
+        unit = await unit_by_code(data.unit_code)
+        ensure_can_edit_unit_list(actor, unit["id"], "inspection items")
+        if await Item.exists().where(Item.code == data.code):
+            raise Conflict(f"Item code {data.code!r} is already taken.", code="item_code_taken", field="code")
+        values = msgspec.structs.asdict(data)
+        reason = values.pop("reason") or "created"
+        values.pop("unit_code")
+        now = dt.datetime.now(dt.UTC)
+        await Item.insert(Item(**values, unit=unit["id"], version=1, updated_at=now))
+        row = await item_by_code(data.code)
+        await record_change(
+            list_name=CatalogueList.items,
+            record_code=data.code,
+            record_version=1,
+            action=ChangeAction.create,
+            actor=actor,
+            reason=reason,
+            snapshot=item_snapshot(row, unit["code"]),
+        )
+    return await read_item(data.code)
+
+
+async def _ensure_not_in_use(code: str, new_status: str) -> None:
+    """An item used by a published scenario or the 无事不扰 library stays published."""
+    if new_status == ListStatus.published.value:
+        return
+    scenarios = await Scenario.select(Scenario.code, Scenario.item_codes).where(
+        Scenario.status == ListStatus.published.value
+    )
+    using = sorted(s["code"] for s in scenarios if code in _codes(s["item_codes"]))
+    if using:
+        raise RuleViolation(
+            f"Item {code!r} is used by published scenarios {', '.join(using)}; change them first.",
+            code="item_in_use",
+            scenarios=using,
+        )
+    in_library = await LibraryEntry.exists().where(
+        (LibraryEntry.item.code == code) & (LibraryEntry.status == ListStatus.published.value)
+    )
+    if in_library:
+        raise RuleViolation(
+            f"Item {code!r} is in the 无事不扰 library; retire the library entry first.", code="item_in_use"
+        )
+
+
+def _codes(raw: Any) -> list[str]:
+    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
+
+
+async def update_item(
+    actor: Actor, code: str, data: ItemUpdate, *, action: ChangeAction = ChangeAction.update
+) -> ItemRead:
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    reason = changes.pop("reason")
+    async with write_transaction():
+        row = await item_by_code(code)
+        ensure_can_edit_unit_list(actor, row["unit"], "inspection items")
+        if row["status"] == ListStatus.retired.value and action == ChangeAction.update and "status" not in changes:
+            raise RuleViolation(f"Item {code!r} is retired; republish it to change it.", code="item_retired")
+        if "status" in changes:
+            await _ensure_not_in_use(code, str(changes["status"]))
+        if changes.get("category", row["category"]) != ItemCategory.no_disturbance.value:
+            in_library = await LibraryEntry.exists().where(
+                (LibraryEntry.item == row["id"]) & (LibraryEntry.status == ListStatus.published.value)
+            )
+            if in_library:
+                raise RuleViolation(
+                    f"Item {code!r} is in the 无事不扰 library; retire the library entry before changing its category.",
+                    code="item_in_library",
+                    field="category",
+                )
+        if not changes:
+            raise RuleViolation("The update changes nothing.", code="no_change")
+        new_version = row["version"] + 1
+        values = {getattr(Item, k): v for k, v in changes.items()}
+        values[Item.version] = new_version
+        values[Item.updated_at] = dt.datetime.now(dt.UTC)
+        await Item.update(values).where(Item.code == code)
+        updated = await item_by_code(code)
+        unit_code = (await Unit.select(Unit.code).where(Unit.id == updated["unit"]).first() or {})["code"]
+        await record_change(
+            list_name=CatalogueList.items,
+            record_code=code,
+            record_version=new_version,
+            action=action,
+            actor=actor,
+            reason=reason,
+            snapshot=item_snapshot(updated, unit_code),
+        )
+    return await read_item(code)
+
+
+async def retire_item(actor: Actor, code: str, reason: str) -> ItemRead:
+    return await update_item(
+        actor, code, ItemUpdate(reason=reason, status=ListStatus.retired), action=ChangeAction.retire
+    )

@@ -1,0 +1,107 @@
+"""Numbered versions of the three lists: every change is kept with who, when, why and the new state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from api.actor import Actor
+from api.audit import chain as audit
+from models.enums import CatalogueList, ChangeAction
+from models.tables import CatalogueChange, ListHead
+
+
+async def bump_list_version(list_name: CatalogueList) -> int:
+    """Increment and return the list's version; must run inside the caller's write transaction.
+
+    The UPDATE takes the row lock on PostgreSQL (and SQLite holds the write lock), so concurrent
+    changes to one list get distinct, gap-free version numbers.
+    """
+    rows = await ListHead.raw(
+        "UPDATE list_head SET version = version + 1 WHERE name = {} RETURNING version", list_name.value
+    )
+    if rows:
+        return int(rows[0]["version"])
+    await ListHead.insert(ListHead(name=list_name.value, version=1))
+    return 1
+
+
+async def record_change(
+    *,
+    list_name: CatalogueList,
+    record_code: str,
+    record_version: int,
+    action: ChangeAction,
+    actor: Actor,
+    reason: str,
+    snapshot: dict[str, Any],
+) -> int:
+    list_version = await bump_list_version(list_name)
+    await CatalogueChange.insert(
+        CatalogueChange(
+            list_name=list_name.value,
+            list_version=list_version,
+            record_code=record_code,
+            record_version=record_version,
+            action=action.value,
+            actor=actor.username,
+            at=dt.datetime.now(dt.UTC),
+            reason=reason,
+            snapshot=json.dumps(snapshot, ensure_ascii=False, default=str),
+        )
+    )
+    await audit.append(
+        "catalogue.change",
+        actor.username,
+        f"{list_name.value}:{record_code}",
+        {
+            "list": list_name.value,
+            "list_version": list_version,
+            "record_code": record_code,
+            "record_version": record_version,
+            "action": action.value,
+            "reason": reason,
+            "snapshot": json.loads(json.dumps(snapshot, ensure_ascii=False, default=str)),
+        },
+    )
+    return list_version
+
+
+async def list_versions() -> dict[str, int]:
+    heads = {r["name"]: int(r["version"]) for r in await ListHead.select(ListHead.name, ListHead.version)}
+    latest = await CatalogueChange.select(CatalogueChange.id).order_by(CatalogueChange.id, ascending=False).first()
+    return {
+        "items": heads.get("items", 0),
+        "scenarios": heads.get("scenarios", 0),
+        "library": heads.get("library", 0),
+        "catalogue": int(latest["id"]) if latest else 0,
+    }
+
+
+def _change_row(row: dict[str, Any]) -> dict[str, Any]:
+    snapshot = row["snapshot"]
+    return {
+        "seq": row["id"],
+        "list_name": row["list_name"],
+        "list_version": row["list_version"],
+        "record_code": row["record_code"],
+        "record_version": row["record_version"],
+        "action": row["action"],
+        "actor": row["actor"],
+        "at": row["at"],
+        "reason": row["reason"],
+        "snapshot": json.loads(snapshot) if isinstance(snapshot, str) else snapshot,
+    }
+
+
+async def history(
+    list_name: CatalogueList, *, record_code: str | None = None, since: int = 0, limit: int = 200
+) -> list[dict[str, Any]]:
+    query = CatalogueChange.select().where(
+        (CatalogueChange.list_name == list_name.value) & (CatalogueChange.list_version > since)
+    )
+    if record_code is not None:
+        query = query.where(CatalogueChange.record_code == record_code)
+    rows = await query.order_by(CatalogueChange.list_version).limit(limit)
+    return [_change_row(r) for r in rows]

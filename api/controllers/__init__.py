@@ -1,1 +1,0 @@
-"""Thin HTTP controllers: parse → call a service → return a schema."""

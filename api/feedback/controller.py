@@ -1,0 +1,136 @@
+"""Ratings and complaints: public (code as capability), enterprise, and supervisor routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+
+from api.auth import require
+from api.deps import CurrentActor, Env, Limit, Offset, provide_actor, provide_env, utc_now
+from api.feedback import service as feedback
+from api.feedback.schemas import (
+    AdvanceRequest,
+    ComplaintCreate,
+    ComplaintDetail,
+    ComplaintRead,
+    ComplaintReceipt,
+    PublicComplaintCreate,
+    RatingCreate,
+    RatingRead,
+    RatingReceipt,
+    RatingSummary,
+)
+from api.pagination import Page
+from models.enums import ComplaintStatus, Role
+
+CodePath = Annotated[str, PathParameter(max_length=4096, description="The visit code token (Base32, as in the QR URL)")]
+From = Annotated[dt.datetime | None, QueryParameter(name="from", description="Rated at or after")]
+To = Annotated[dt.datetime | None, QueryParameter(name="to", description="Rated before")]
+UnitCode = Annotated[str | None, QueryParameter(max_length=32)]
+SUPERVISOR = require(Role.supervisor)
+
+
+def _written(written: feedback.Written) -> Response[Any]:
+    status, receipt, replayed = written
+    return Response(receipt, status_code=status, headers={"Idempotent-Replayed": "true" if replayed else "false"})
+
+
+class PublicFeedbackController(Controller):
+    """No login: the scanned code is the capability; nothing about the sender is stored."""
+
+    path = "/api/v1/public"
+    tags = ["feedback"]
+    dependencies = {"env": Provide(provide_env, sync_to_thread=False)}
+
+    @post("/visits/{token:str}/rating", summary="Rate a checked-out visit with its code (anonymous)")
+    async def rate(self, env: Env, token: CodePath, data: JSONBody[RatingCreate]) -> Response[RatingReceipt]:
+        return _written(await feedback.rate_with_code(token, data, env, utc_now()))
+
+    @post("/complaints", summary="Complain (投诉) from any verification result, even a forged code")
+    async def complain(self, env: Env, data: JSONBody[PublicComplaintCreate]) -> Response[ComplaintReceipt]:
+        return _written(await feedback.file_public_complaint(data, env, utc_now()))
+
+
+class RatingController(Controller):
+    path = "/api/v1"
+    tags = ["feedback"]
+    dependencies = {"actor": Provide(provide_actor, sync_to_thread=False)}
+
+    @post("/visits/{visit_id:int}/rating", guards=[require(Role.enterprise)], summary="Rate your own visit")
+    async def rate(
+        self, actor: CurrentActor, visit_id: FromPath[int], data: JSONBody[RatingCreate]
+    ) -> Response[RatingReceipt]:
+        return _written(await feedback.rate_as_enterprise(actor, visit_id, data, utc_now()))
+
+    @get("/ratings", guards=[SUPERVISOR], summary="Ratings, without who rated (supervisor only)")
+    async def list_ratings(
+        self,
+        actor: CurrentActor,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        unit_code: UnitCode = None,
+        start: From = None,
+        end: To = None,
+    ) -> Page[RatingRead]:
+        rows, total = await feedback.list_ratings(
+            actor, unit_code=unit_code, start=start, end=end, limit=limit, offset=offset
+        )
+        return Page(items=rows, total=total, limit=limit, offset=offset)
+
+    @get("/ratings/summary", guards=[SUPERVISOR], summary="Count, average and distribution of ratings")
+    async def summary(
+        self, actor: CurrentActor, unit_code: UnitCode = None, start: From = None, end: To = None
+    ) -> RatingSummary:
+        return await feedback.rating_summary(actor, unit_code=unit_code, start=start, end=end)
+
+
+class ComplaintController(Controller):
+    path = "/api/v1/complaints"
+    tags = ["feedback"]
+    dependencies = {
+        "actor": Provide(provide_actor, sync_to_thread=False),
+        "env": Provide(provide_env, sync_to_thread=False),
+    }
+
+    @post("/", guards=[require(Role.enterprise)], summary="Complain as the logged-in enterprise")
+    async def complain(
+        self, actor: CurrentActor, env: Env, data: JSONBody[ComplaintCreate]
+    ) -> Response[ComplaintReceipt]:
+        return _written(await feedback.file_enterprise_complaint(actor, data, env, utc_now()))
+
+    @get(
+        "/",
+        guards=[require(Role.supervisor, Role.enterprise)],
+        summary="Complaints: all for the supervisor, its own for an enterprise",
+    )
+    async def list_complaints(
+        self,
+        actor: CurrentActor,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        status: FromQuery[ComplaintStatus | None] = None,
+        overdue: FromQuery[bool] = False,
+    ) -> Page[ComplaintRead]:
+        rows, total = await feedback.list_complaints(
+            actor, utc_now(), status=status, overdue=overdue, limit=limit, offset=offset
+        )
+        return Page(items=rows, total=total, limit=limit, offset=offset)
+
+    @get("/{complaint_id:int}", guards=[require(Role.supervisor, Role.enterprise)], summary="A complaint and its steps")
+    async def read_complaint(self, actor: CurrentActor, complaint_id: FromPath[int]) -> ComplaintDetail:
+        return await feedback.read_complaint(actor, complaint_id, utc_now())
+
+    @post(
+        "/{complaint_id:int}/advance",
+        guards=[SUPERVISOR],
+        status_code=200,
+        summary="Move the complaint one step on (received → verifying → determined → feedback → rectified → archived)",
+    )
+    async def advance(
+        self, actor: CurrentActor, complaint_id: FromPath[int], data: JSONBody[AdvanceRequest]
+    ) -> ComplaintDetail:
+        return await feedback.advance_complaint(actor, complaint_id, data, utc_now())

@@ -1,0 +1,388 @@
+"""Ratings (评价) and complaints (投诉): after-visit feedback from the enterprise, read by the supervisor.
+
+Ratings are anonymous: no rater is stored, and only supervisors (and admins) read them. The visit code
+is the capability to rate without an account: the enterprise got it by scanning the inspector's code.
+
+Complaint workflow (立案、核实、认定、反馈、纠错、归档), one step at a time:
+
+    received → verifying → determined → feedback → rectified → archived
+                                               ↘──────────────↗  (feedback → archived)
+
+``feedback → archived`` skips 纠错 for a complaint found unfounded (nothing to correct); it needs a note
+saying so. Every step is appended to ``complaint_step`` with its actor and time; archiving sets
+``closed_at``. A complaint is overdue while it is not archived and its due date (received + 30 days)
+has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from api.actor import Actor
+from api.audit import chain as audit
+from api.context import VisitEnv
+from api.errors import Conflict, Forbidden, NotFound, RuleViolation
+from api.feedback.schemas import (
+    AdvanceRequest,
+    ComplaintCreate,
+    ComplaintDetail,
+    ComplaintKind,
+    ComplaintRead,
+    ComplaintReceipt,
+    ComplaintStepRead,
+    PublicComplaintCreate,
+    RatingCreate,
+    RatingRead,
+    RatingReceipt,
+    RatingSummary,
+)
+from api.idempotency import run_once
+from api.registry.uscc import is_valid_uscc, normalize_uscc
+from api.visits.reads import visible_visit_row
+from api.visits.schemas import UnitOnVisit
+from models.db import write_transaction
+from models.enums import ComplaintStatus, Role, VisitStatus
+from models.visit_tables import Complaint, ComplaintStep, Rating, Visit, VisitUnit
+from qr import EnterpriseClaims, Outcome, VisitClaims, verify_token
+
+COMPLAINT_DUE = dt.timedelta(days=30)  # 投诉 handled within 30 days (seed 003)
+PUBLIC_ACTOR = "(public)"  # the filer of a complaint sent without login; no username can contain "("
+RATABLE_OUTCOMES = (Outcome.VALID, Outcome.EXPIRED)  # a rating comes after the visit, often after expiry
+NEXT_STATUS: dict[ComplaintStatus, tuple[ComplaintStatus, ...]] = {
+    ComplaintStatus.received: (ComplaintStatus.verifying,),
+    ComplaintStatus.verifying: (ComplaintStatus.determined,),
+    ComplaintStatus.determined: (ComplaintStatus.feedback,),
+    ComplaintStatus.feedback: (ComplaintStatus.rectified, ComplaintStatus.archived),
+    ComplaintStatus.rectified: (ComplaintStatus.archived,),
+    ComplaintStatus.archived: (),
+}
+
+Written = tuple[int, Any, bool]  # HTTP status, receipt, replayed
+
+
+# -- ratings ---------------------------------------------------------------------------------------------
+async def rate_with_code(token: str, data: RatingCreate, env: VisitEnv, now: dt.datetime) -> Written:
+    """The public path: the scanned visit code names the visit."""
+    return await _rate(await _visit_of_code(token, env, now), data, now)
+
+
+async def rate_as_enterprise(actor: Actor, visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
+    """The logged-in path: an enterprise account rates its own visit (others' visits are 404)."""
+    if actor.role != Role.enterprise:
+        raise Forbidden("Only the inspected enterprise rates a visit.")
+    await visible_visit_row(actor, visit_id)
+    return await _rate(visit_id, data, now)
+
+
+async def _visit_of_code(token: str, env: VisitEnv, now: dt.datetime) -> int:
+    result = verify_token(token, env.keyring, now)
+    claims = result.claims
+    if result.outcome not in RATABLE_OUTCOMES or not isinstance(claims, VisitClaims):
+        raise Forbidden("This is not a valid visit code.", code="invalid_code", outcome=result.outcome.value)
+    row = await Visit.select(Visit.id, Visit.code_issued_at).where(Visit.id == claims.visit_id).first()
+    if row is None:
+        raise Forbidden("This is not a valid visit code.", code="invalid_code", outcome="unknown_visit")
+    if row["code_issued_at"] is not None and claims.issued_at < row["code_issued_at"]:
+        # The visit was re-scheduled and re-approved: only its current code rates it.
+        raise Forbidden("This code was replaced by a newer one.", code="invalid_code", outcome="superseded")
+    return int(row["id"])
+
+
+async def _rate(visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
+    # Hash what is rated, not the token's spelling: a retry through either route replays the first answer.
+    body = {"visit_id": visit_id, "score": data.score, "comment": data.comment}
+
+    async def action() -> tuple[int, dict[str, Any]]:
+        visit = await Visit.select(Visit.status).where(Visit.id == visit_id).first()
+        status = visit["status"] if visit else None
+        if status == VisitStatus.cancelled.value:
+            raise RuleViolation("A cancelled visit cannot be rated.", code="visit_cancelled")
+        if status != VisitStatus.checked_out.value:
+            raise RuleViolation("A visit is rated after check-out.", code="visit_not_checked_out")
+        inserted = await Rating.raw(
+            "INSERT INTO rating (visit, score, comment, at) VALUES ({}, {}, {}, {}) "
+            "ON CONFLICT (visit) DO NOTHING RETURNING id",
+            visit_id,
+            data.score,
+            data.comment,
+            now,
+        )
+        if not inserted:
+            raise Conflict("This visit has already been rated.", code="already_rated")
+        # The rater is never recorded: the actor is always "anonymous".
+        await audit.append(
+            "rating",
+            "anonymous",
+            audit.visit_subject(visit_id),
+            {"visit_id": visit_id, "rating_id": inserted[0]["id"], "score": data.score, "at": now},
+        )
+        receipt = RatingReceipt(visit_id=visit_id, score=data.score, comment=data.comment, at=now)
+        return 201, msgspec.to_builtins(receipt)
+
+    outcome = await run_once(f"rating:{data.client_event_id}", "rating", body, action)
+    return outcome.status, msgspec.convert(outcome.body, RatingReceipt), outcome.replayed
+
+
+def _rating_conditions(unit_code: str | None, start: dt.datetime | None, end: dt.datetime | None) -> list[Any]:
+    conditions: list[Any] = []
+    if unit_code:
+        conditions.append(
+            Rating.visit.is_in(VisitUnit.select(VisitUnit.visit).where(VisitUnit.unit._.code == unit_code))
+        )
+    if start:
+        conditions.append(Rating.at >= start)
+    if end:
+        conditions.append(Rating.at < end)
+    return conditions
+
+
+def _ensure_supervisor(actor: Actor) -> None:
+    if not actor.sees_everything:
+        raise Forbidden("Ratings and complaints are read by the supervisor (司法局) only.")
+
+
+async def list_ratings(
+    actor: Actor,
+    *,
+    unit_code: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[RatingRead], int]:
+    _ensure_supervisor(actor)
+    query = Rating.select(Rating.visit, Rating.score, Rating.comment, Rating.at).order_by(Rating.at, ascending=False)
+    count = Rating.count()
+    for condition in _rating_conditions(unit_code, start, end):
+        query, count = query.where(condition), count.where(condition)
+    rows = await query.limit(limit).offset(offset)
+    units = await VisitUnit.select(
+        VisitUnit.visit, VisitUnit.unit._.code.as_alias("code"), VisitUnit.unit._.name.as_alias("name")
+    ).where(VisitUnit.visit.is_in([r["visit"] for r in rows] or [-1]))
+    ratings = [
+        RatingRead(
+            visit_id=r["visit"],
+            units=sorted(
+                (UnitOnVisit(code=u["code"], name=u["name"]) for u in units if u["visit"] == r["visit"]),
+                key=lambda u: u.code,
+            ),
+            score=r["score"],
+            comment=r["comment"],
+            at=r["at"],
+        )
+        for r in rows
+    ]
+    return ratings, await count
+
+
+async def rating_summary(
+    actor: Actor, *, unit_code: str | None = None, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> RatingSummary:
+    _ensure_supervisor(actor)
+    query = Rating.select(Rating.score)
+    for condition in _rating_conditions(unit_code, start, end):
+        query = query.where(condition)
+    distribution = dict.fromkeys(range(1, 6), 0)
+    for row in await query:
+        distribution[int(row["score"])] += 1
+    total = sum(distribution.values())
+    average = round(sum(s * n for s, n in distribution.items()) / total, 2) if total else None
+    return RatingSummary(count=total, average=average, distribution=distribution)
+
+
+# -- complaints: filing ------------------------------------------------------------------------------------
+async def file_public_complaint(data: PublicComplaintCreate, env: VisitEnv, now: dt.datetime) -> Written:
+    """Never refused for what the page passes along: a garbage code or USCC still files the complaint.
+
+    The page forwards the USCC from its own query string, which the user cannot correct; an invalid one
+    is not stored (the column holds only valid codes) rather than losing the complaint.
+    """
+    uscc = normalize_uscc(data.uscc) if data.uscc and is_valid_uscc(data.uscc) else ""
+    return await _file_complaint(data, uscc, PUBLIC_ACTOR, env, now)
+
+
+async def file_enterprise_complaint(actor: Actor, data: ComplaintCreate, env: VisitEnv, now: dt.datetime) -> Written:
+    if actor.role != Role.enterprise or not actor.uscc:
+        raise Forbidden("Complaints are filed by enterprise accounts (or without login).")
+    return await _file_complaint(data, actor.uscc, actor.username, env, now)
+
+
+async def _code_link(token: str | None, uscc: str, env: VisitEnv, now: dt.datetime) -> tuple[int | None, str, str]:
+    """(linked visit id, verification outcome, USCC the code names) — never an error for a bad code."""
+    if token is None or not token.strip():
+        return None, "", ""
+    result = verify_token(token.strip(), env.keyring, now)
+    claims = result.claims
+    if isinstance(claims, EnterpriseClaims):
+        return None, result.outcome.value, claims.uscc
+    if not isinstance(claims, VisitClaims):
+        return None, result.outcome.value, ""
+    outcome = result.outcome.value
+    visit = await Visit.select(Visit.id, Visit.status).where(Visit.id == claims.visit_id).first()
+    if visit is None:
+        return None, outcome, claims.uscc
+    if visit["status"] == VisitStatus.cancelled.value:
+        outcome = "cancelled"
+    elif uscc and uscc != claims.uscc:
+        outcome = "enterprise_mismatch"
+    return int(visit["id"]), outcome, claims.uscc
+
+
+async def _file_complaint(data: ComplaintCreate, uscc: str, filed_by: str, env: VisitEnv, now: dt.datetime) -> Written:
+    body = {**msgspec.to_builtins(data), "uscc": uscc, "filed_by": filed_by}
+
+    async def action() -> tuple[int, dict[str, Any]]:
+        visit_id, outcome, code_uscc = await _code_link(data.token, uscc, env, now)
+        due_at = now + COMPLAINT_DUE
+        inserted = await Complaint.insert(
+            Complaint(
+                visit=visit_id,
+                uscc=uscc or code_uscc,
+                verification_outcome=outcome,
+                kind=data.kind.value,
+                description=data.description,
+                contact=data.contact,
+                status=ComplaintStatus.received.value,
+                received_at=now,
+                due_at=due_at,
+            )
+        )
+        complaint_id = int(inserted[0]["id"])
+        await _append_step(complaint_id, ComplaintStatus.received, "", filed_by, now)
+        receipt = ComplaintReceipt(
+            id=complaint_id, reference=reference(complaint_id), status=ComplaintStatus.received, due_at=due_at
+        )
+        return 201, msgspec.to_builtins(receipt)
+
+    outcome = await run_once(f"complaint:{data.client_event_id}", "complaint", body, action)
+    return outcome.status, msgspec.convert(outcome.body, ComplaintReceipt), outcome.replayed
+
+
+async def _append_step(complaint_id: int, status: ComplaintStatus, note: str, actor: str, now: dt.datetime) -> None:
+    await ComplaintStep.insert(
+        ComplaintStep(complaint=complaint_id, status=status.value, note=note, actor=actor, at=now)
+    )
+    await audit.append(
+        "complaint.step",
+        actor,
+        f"complaint:{complaint_id}",
+        {"complaint_id": complaint_id, "status": status.value, "note": note, "at": now},
+    )
+
+
+def reference(complaint_id: int) -> str:
+    return f"TS-{complaint_id:06d}"
+
+
+# -- complaints: reading and the workflow ------------------------------------------------------------------
+def _own(actor: Actor) -> Any:
+    """An enterprise's own complaints: those its account filed (a USCC typed into a public form proves nothing)."""
+    filed = ComplaintStep.select(ComplaintStep.complaint).where(
+        (ComplaintStep.status == ComplaintStatus.received.value) & (ComplaintStep.actor == actor.username)
+    )
+    return (Complaint.uscc == (actor.uscc or "")) & Complaint.id.is_in(filed)
+
+
+def _overdue(row: dict[str, Any], now: dt.datetime) -> bool:
+    return bool(row["status"] != ComplaintStatus.archived.value and row["due_at"] < now)
+
+
+def _read(row: dict[str, Any], now: dt.datetime) -> ComplaintRead:
+    return ComplaintRead(
+        id=row["id"],
+        reference=reference(row["id"]),
+        visit_id=row["visit"],
+        uscc=row["uscc"],
+        verification_outcome=row["verification_outcome"],
+        kind=ComplaintKind(row["kind"]),
+        description=row["description"],
+        contact=row["contact"],
+        status=ComplaintStatus(row["status"]),
+        received_at=row["received_at"],
+        due_at=row["due_at"],
+        closed_at=row["closed_at"],
+        overdue=_overdue(row, now),
+    )
+
+
+def _reader_conditions(actor: Actor) -> list[Any]:
+    if actor.role == Role.enterprise:
+        return [_own(actor)]
+    _ensure_supervisor(actor)  # unit roles never read complaints: complaints may concern them
+    return []
+
+
+async def list_complaints(
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    status: ComplaintStatus | None = None,
+    overdue: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[ComplaintRead], int]:
+    conditions = _reader_conditions(actor)
+    if status:
+        conditions.append(Complaint.status == status.value)
+    if overdue:
+        conditions.append((Complaint.status != ComplaintStatus.archived.value) & (Complaint.due_at < now))
+    query = Complaint.select().order_by(Complaint.due_at if overdue else Complaint.id, ascending=overdue)
+    count = Complaint.count()
+    for condition in conditions:
+        query, count = query.where(condition), count.where(condition)
+    rows = await query.limit(limit).offset(offset)
+    return [_read(r, now) for r in rows], await count
+
+
+async def read_complaint(actor: Actor, complaint_id: int, now: dt.datetime) -> ComplaintDetail:
+    query = Complaint.select().where(Complaint.id == complaint_id)
+    for condition in _reader_conditions(actor):
+        query = query.where(condition)
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"Complaint {complaint_id} does not exist.", code="complaint_not_found")
+    steps = await ComplaintStep.select().where(ComplaintStep.complaint == complaint_id).order_by(ComplaintStep.id)
+    return ComplaintDetail(
+        **msgspec.structs.asdict(_read(row, now)),
+        steps=[
+            ComplaintStepRead(status=ComplaintStatus(s["status"]), note=s["note"], actor=s["actor"], at=s["at"])
+            for s in steps
+        ],
+    )
+
+
+async def advance_complaint(actor: Actor, complaint_id: int, data: AdvanceRequest, now: dt.datetime) -> ComplaintDetail:
+    _ensure_supervisor(actor)
+    async with write_transaction():
+        row = await Complaint.select(Complaint.status).where(Complaint.id == complaint_id).first()
+        if row is None:
+            raise NotFound(f"Complaint {complaint_id} does not exist.", code="complaint_not_found")
+        current = ComplaintStatus(row["status"])
+        allowed = NEXT_STATUS[current]
+        if data.to not in allowed:
+            names = ", ".join(s.value for s in allowed) or "none (archived is final)"
+            raise RuleViolation(
+                f"A {current.value} complaint cannot move to {data.to.value}; next: {names}.",
+                code="invalid_transition",
+                field="to",
+                allowed=[s.value for s in allowed],
+            )
+        if current == ComplaintStatus.feedback and data.to == ComplaintStatus.archived and not data.note.strip():
+            raise RuleViolation(
+                "Archiving without 纠错 needs a note saying why nothing was corrected (e.g. found unfounded).",
+                code="note_required",
+                field="note",
+            )
+        closed_at = now if data.to == ComplaintStatus.archived else None
+        updated = (
+            await Complaint.update({Complaint.status: data.to.value, Complaint.closed_at: closed_at})
+            .where((Complaint.id == complaint_id) & (Complaint.status == current.value))
+            .returning(Complaint.id)
+        )
+        if not updated:
+            raise Conflict("The complaint changed meanwhile; reload it.", code="complaint_changed")
+        await _append_step(complaint_id, data.to, data.note, actor.username, now)
+    return await read_complaint(actor, complaint_id, now)

@@ -1,0 +1,1 @@
+"""Health: can the service reach its database and Redis?"""

@@ -1,0 +1,184 @@
+"""The supervisor's dashboard: server-rendered HTML with inline SVG charts, no script at all.
+
+A browser cannot send a bearer header on a plain link, so ``/dashboard`` (excluded from the bearer
+middleware by ``PUBLIC_PATHS``) reads the same JWT from an HttpOnly, SameSite=Strict cookie set by the
+login form, and checks it here: no or bad cookie → redirect to the login form; a role other than
+supervisor or admin → a 403 page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from api.accounts import service as users
+from api.actor import Actor
+from api.auth import actor_from_claims, token_extras, verify_password
+from api.errors import DomainError
+from api.metrics.controller import FromDate, PeriodText, ToDate, UnitCode
+from api.metrics.dashboard_view import dashboard_context
+from api.metrics.export import export_file
+from api.metrics.period import parse_period
+from api.metrics.service import compute_metrics
+from models.enums import Role
+
+COOKIE = "ruqi_dashboard"
+COOKIE_PATH = "/dashboard"
+LOGIN = "/dashboard/login"
+READERS = (Role.supervisor, Role.admin)
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class LoginForm(msgspec.Struct):
+    username: str = ""
+    password: str = ""
+    next: str = ""
+
+
+def cookie_actor(request: Request[Any, Any, Any]) -> Actor | None:
+    """The actor of the dashboard cookie's JWT, or None when it is missing, forged or expired."""
+    encoded = request.cookies.get(COOKIE)
+    if not encoded:
+        return None
+    jwt_auth = request.app.state.jwt_auth
+    try:
+        token = jwt_auth.token_cls.decode(encoded, jwt_auth.token_secret, jwt_auth.algorithm)
+    except (NotAuthorizedException, ValueError):
+        return None
+    return actor_from_claims(token)
+
+
+def _safe_next(target: str) -> str:
+    """Only a dashboard path on this site (no scheme, no host): never an open redirect."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or parts.path.startswith(LOGIN):
+        return "/dashboard"
+    return target
+
+
+def _to_login(request: Request[Any, Any, Any]) -> Redirect:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # An explicit media type: the export route's application/octet-stream is not one a redirect may carry.
+    return Redirect(f"{LOGIN}?{urlencode({'next': here})}", status_code=303, media_type=MediaType.TEXT)
+
+
+def _page(name: str, context: dict[str, Any], status: int = 200) -> Template:
+    return Template(template_name=name, context=context, status_code=status, headers=HEADERS)
+
+
+def _denied(actor: Actor) -> Template:
+    return _page("dashboard_denied.html", {"username": actor.username, "role": actor.role.value}, 403)
+
+
+def _cross_site(request: Request[Any, Any, Any]) -> bool:
+    origin = request.headers.get("origin")
+    return bool(origin) and urlsplit(origin).netloc != request.headers.get("host", "")
+
+
+class DashboardController(Controller):
+    path = "/dashboard"
+    include_in_schema = False
+
+    @get("/", media_type=MediaType.HTML)
+    async def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        period: PeriodText = None,
+        start: FromDate = None,
+        last_day: ToDate = None,
+        unit_code: UnitCode = None,
+    ) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None:
+            return _to_login(request)
+        if actor.role not in READERS:
+            return _denied(actor)
+        if start or last_day:  # the form keeps the last period in its text box: dates typed in win
+            period = None
+        form = {"period": period or "", "from": start, "to": last_day, "unit_code": unit_code or ""}
+        try:
+            chosen = parse_period(period, start=start, last_day=last_day)
+            metrics = await compute_metrics(
+                chosen.start, chosen.end, unit_code or None, policy=request.app.state.visit_env.policy
+            )
+        except DomainError as exc:
+            return _page("dashboard.html", await dashboard_context(None, form, actor, exc.message), 400)
+        return _page("dashboard.html", await dashboard_context(metrics, form, actor))
+
+    @get("/export", media_type="application/octet-stream")
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        format: FromQuery[str] = "xlsx",
+        period: PeriodText = None,
+        start: FromDate = None,
+        last_day: ToDate = None,
+        unit_code: UnitCode = None,
+    ) -> Response[bytes] | Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None:
+            return _to_login(request)
+        if actor.role not in READERS:
+            return _denied(actor)
+        chosen = parse_period(period, start=start, last_day=last_day)
+        metrics = await compute_metrics(
+            chosen.start, chosen.end, unit_code or None, policy=request.app.state.visit_env.policy
+        )
+        content, media_type, filename = export_file(metrics, "csv" if format == "csv" else "xlsx")
+        disposition = f'attachment; filename="{filename}"'
+        return Response(content, media_type=media_type, headers={"Content-Disposition": disposition, **HEADERS})
+
+    @get("/login", media_type=MediaType.HTML)
+    async def login_form(self, next: FromQuery[str] = "/dashboard") -> Template:
+        return _page("dashboard_login.html", {"next": _safe_next(next), "error": "", "username": ""})
+
+    @post("/login", media_type=MediaType.HTML, status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        target = _safe_next(data.next or "/dashboard")
+        context = {"next": target, "username": data.username}
+        if _cross_site(request):
+            return _page("dashboard_login.html", {**context, "error": "跨站登录请求已拒绝。"}, 403)
+        try:
+            actor, _ = await users.authenticate(data.username, data.password, verify_password)
+        except DomainError:
+            return _page("dashboard_login.html", {**context, "error": "用户名或密码错误。"}, 401)
+        if actor.role not in READERS:
+            return _denied(actor)
+        jwt_auth = request.app.state.jwt_auth
+        token = jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
+        cookie = Cookie(
+            key=COOKIE,
+            value=token,
+            path=COOKIE_PATH,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=int(jwt_auth.default_token_expiration.total_seconds()),
+        )
+        return Redirect(target, status_code=303, cookies=[cookie])
+
+    @post("/logout", status_code=303)
+    async def logout(self) -> Redirect:
+        expired = Cookie(key=COOKIE, value="", path=COOKIE_PATH, httponly=True, samesite="strict", max_age=0)
+        return Redirect(LOGIN, status_code=303, cookies=[expired])

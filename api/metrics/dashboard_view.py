@@ -1,0 +1,84 @@
+"""What the dashboard template shows: the metrics, their charts and display helpers (no HTTP here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from api.actor import Actor
+from api.metrics.charts import monthly_chart, unit_rates_chart
+from api.metrics.schemas import Metrics
+from api.metrics.service import unit_choices
+from api.visits.rules import LOCAL_TZ
+
+FREQUENCY_KINDS = {"day": "当日超过 1 次", "week": "当周超过 2 次", "month": "当月超过 3 次"}
+COMPLAINT_STATUS = {
+    "received": "立案",
+    "verifying": "核实",
+    "determined": "认定",
+    "feedback": "反馈",
+    "rectified": "纠错",
+    "archived": "归档",
+}
+UNFILED_REASONS = {"no_matching_visit": "无匹配的已备案、已批准检查"}
+PLAN_NOTES = {"no published plan task is due in the period": "本期无已公示的计划任务"}
+
+
+def pct(value: float | None) -> str:
+    """A 0–1 rate as a percentage with two decimals ("75.16%"), or "—"."""
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def signed(value: float | None) -> str:
+    """A year-on-year change in percent ("+12.5%", "−33.0%"), or "—" without last year's figure."""
+    if value is None:
+        return "—"
+    return f"{'+' if value > 0 else '−' if value < 0 else '±'}{abs(value):.1f}%"
+
+
+def local(value: dt.datetime | None) -> str:
+    return "—" if value is None else value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def plain(value: Any) -> str:
+    """The JSON spelling of a figure, for ``data-value`` (tests compare it with the API)."""
+    return "null" if value is None else str(value)
+
+
+def query(form: dict[str, Any], **extra: str) -> str:
+    values = {k: v for k, v in {**form, **extra}.items() if v not in (None, "")}
+    return urlencode({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()})
+
+
+async def dashboard_context(
+    metrics: Metrics | None, form: dict[str, Any], actor: Actor, error: str = ""
+) -> dict[str, Any]:
+    today = dt.datetime.now(LOCAL_TZ).date()
+    quarter = (today.month - 1) // 3 + 1
+    return {
+        "m": metrics,
+        "error": error,
+        "form": form,
+        "username": actor.username,
+        "units": await unit_choices(),
+        "monthly_svg": monthly_chart(metrics) if metrics else "",
+        "unit_rates_svg": unit_rates_chart(metrics) if metrics else "",
+        "quick": [
+            ("本月", f"{today.year}-{today.month:02d}"),
+            ("本季度", f"{today.year}-Q{quarter}"),
+            ("本年", str(today.year)),
+            ("上年", str(today.year - 1)),
+        ],
+        "api_query": query(form),
+        "export_csv": "/dashboard/export?" + query(form, format="csv"),
+        "export_xlsx": "/dashboard/export?" + query(form, format="xlsx"),
+        "frequency_kinds": FREQUENCY_KINDS,
+        "complaint_status": COMPLAINT_STATUS,
+        "unfiled_reasons": UNFILED_REASONS,
+        "plan_notes": PLAN_NOTES,
+        "pct": pct,
+        "signed": signed,
+        "local": local,
+        "plain": plain,
+    }

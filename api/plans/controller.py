@@ -1,0 +1,217 @@
+"""Annual plans, monthly schedules, planner edits and filing from a task (thin: the services decide).
+
+Register with ``*plan_route_handlers`` (this module and ``api.plans.public_controller``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.types import ControllerRouterHandler
+
+from api.auth import STAFF, any_authenticated, require
+from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Offset, utc_now
+from api.plans import annual as plans_annual
+from api.plans import edit_ops as plans_edit_ops
+from api.plans import extra as plans_extra
+from api.plans import schedule as plans_schedule
+from api.plans.build import build_schedule
+from api.plans.filing import file_from_task
+from api.plans.policy import PlanPolicy, parse_period
+from api.plans.public_controller import MyController, PublicScheduleController, UnitFeedController
+from api.plans.schemas import (
+    AmendRequest,
+    AnnualPlanCreate,
+    AnnualPlanRead,
+    ApproveMonthRequest,
+    EditResult,
+    EntriesReplace,
+    ExtraTaskCreate,
+    ExtraTaskRead,
+    FileTaskRequest,
+    MergeRequest,
+    MoveRequest,
+    ReasonRequest,
+    ScheduleRead,
+    SplitRequest,
+)
+from api.visits.schemas import VisitRead
+from models.enums import Role
+
+Policy = NamedDependency[PlanPolicy]
+
+
+def provide_policy(request: Request[Any, Any, Any]) -> PlanPolicy:
+    """``app.state.plan_policy`` when set (tests, embedding), else the environment (see ``plans_policy``)."""
+    policy = getattr(request.app.state, "plan_policy", None)
+    return policy if isinstance(policy, PlanPolicy) else PlanPolicy.from_env(request.app.state.settings.unit_yearly_cap)
+
+
+PLAN_DEPENDENCIES = {**DEPENDENCIES, "policy": Provide(provide_policy, sync_to_thread=False)}
+PLANNER = [require(Role.planner)]
+
+
+class AnnualPlanController(Controller):
+    path = "/api/v1/annual-plans"
+    tags = ["plans"]
+    dependencies = PLAN_DEPENDENCIES
+
+    @post("/", guards=PLANNER, summary="Create the unit's annual plan (年度检查计划) for a year, as a draft")
+    async def create(self, actor: CurrentActor, policy: Policy, data: JSONBody[AnnualPlanCreate]) -> AnnualPlanRead:
+        return await plans_annual.create_plan(actor, data, policy, utc_now())
+
+    @get("/", guards=[any_authenticated], summary="Annual plans you may see (every version)")
+    async def list_plans(
+        self,
+        actor: CurrentActor,
+        year: FromQuery[int | None] = None,
+        unit_code: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+    ) -> list[AnnualPlanRead]:
+        return await plans_annual.list_plans(actor, year, unit_code, status)
+
+    @get("/filings", guards=[require(Role.supervisor)], summary="Plans filed with the supervisor (late ones flagged)")
+    async def filings(self, actor: CurrentActor, year: FromQuery[int | None] = None) -> list[AnnualPlanRead]:
+        return await plans_annual.list_plans(actor, year, None, None, filed_only=True)
+
+    @get("/{plan_id:int}", guards=[any_authenticated])
+    async def read(self, actor: CurrentActor, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.read_plan(actor, plan_id)
+
+    @put("/{plan_id:int}/entries", guards=PLANNER, summary="Replace the entries of a draft")
+    async def entries(
+        self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[EntriesReplace]
+    ) -> AnnualPlanRead:
+        return await plans_annual.replace_entries(actor, plan_id, data.entries)
+
+    @post("/{plan_id:int}/submit", guards=PLANNER, status_code=200)
+    async def submit(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "submit", policy, utc_now())
+
+    @post("/{plan_id:int}/approve", guards=[require(Role.approver)], status_code=200)
+    async def approve(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "approve", policy, utc_now())
+
+    @post("/{plan_id:int}/return", guards=[require(Role.approver)], status_code=200, summary="Send back to draft")
+    async def send_back(
+        self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[ReasonRequest]
+    ) -> AnnualPlanRead:
+        return await plans_annual.send_back(actor, plan_id, data.reason)
+
+    @post("/{plan_id:int}/file", guards=PLANNER, status_code=200, summary="File with the supervisor (备案)")
+    async def file(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "file", policy, utc_now())
+
+    @post("/{plan_id:int}/publish", guards=PLANNER, status_code=200)
+    async def publish(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "publish", policy, utc_now())
+
+    @post("/{plan_id:int}/amend", guards=PLANNER, summary="Amend a filed plan: a new version, with a reason")
+    async def amend(self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[AmendRequest]) -> AnnualPlanRead:
+        return await plans_annual.amend(actor, plan_id, data.reason, data.entries, utc_now())
+
+
+class ScheduleController(Controller):
+    path = "/api/v1/schedules"
+    tags = ["plans"]
+    dependencies = PLAN_DEPENDENCIES
+
+    @post("/{period:str}/build", guards=PLANNER, status_code=200, summary="(Re)build a draft month for the district")
+    async def build(self, actor: CurrentActor, policy: Policy, period: FromPath[str]) -> ScheduleRead:
+        year, month = parse_period(period)
+        await build_schedule(actor, year, month, policy, utc_now())
+        return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
+
+    @get("/{period:str}", guards=[require(*STAFF)], summary="The month's schedule, joint rates and approvals")
+    async def read(
+        self,
+        period: FromPath[str],
+        unit_code: FromQuery[str | None] = None,
+        uscc: FromQuery[str | None] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> ScheduleRead:
+        year, month = parse_period(period)
+        return await plans_schedule.read_schedule(year, month, unit_code, uscc, limit, offset)
+
+    @post("/{period:str}/approve", guards=[require(Role.approver)], status_code=200, summary="Approve your unit's part")
+    async def approve(
+        self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ApproveMonthRequest | None] = None
+    ) -> ScheduleRead:
+        year, month = parse_period(period)
+        await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, utc_now())
+        return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
+
+    @post("/{period:str}/extra-tasks", guards=PLANNER, summary="Add an approved triggered or 专项 task to the month")
+    async def add_extra(
+        self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ExtraTaskCreate]
+    ) -> ExtraTaskRead:
+        year, month = parse_period(period)
+        return await plans_extra.add_extra_task(actor, year, month, data, utc_now())
+
+    @get("/{period:str}/extra-tasks", guards=[require(*STAFF)], summary="The month's added triggered / 专项 tasks")
+    async def list_extra(self, period: FromPath[str], unit_code: FromQuery[str | None] = None) -> list[ExtraTaskRead]:
+        year, month = parse_period(period)
+        return await plans_extra.list_extra_tasks(year, month, unit_code)
+
+    @post("/{period:str}/publish", guards=[require(Role.supervisor)], status_code=200)
+    async def publish(self, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:
+        year, month = parse_period(period)
+        await plans_schedule.publish_month(actor, year, month, utc_now())
+        return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
+
+
+class PlanVisitController(Controller):
+    path = "/api/v1/plan-visits"
+    tags = ["plans"]
+    dependencies = PLAN_DEPENDENCIES
+
+    @post("/{visit_id:int}/move", guards=PLANNER, status_code=200)
+    async def move(
+        self, actor: CurrentActor, policy: Policy, visit_id: FromPath[int], data: JSONBody[MoveRequest]
+    ) -> EditResult:
+        return await plans_edit_ops.move(actor, visit_id, data.window_start, data.window_end, policy)
+
+    @post("/{visit_id:int}/split", guards=PLANNER, status_code=200, summary="Split by units (one part per list)")
+    async def split(
+        self, actor: CurrentActor, policy: Policy, visit_id: FromPath[int], data: JSONBody[SplitRequest]
+    ) -> EditResult:
+        return await plans_edit_ops.split(actor, visit_id, data.parts, policy)
+
+    @post("/merge", guards=PLANNER, status_code=200, summary="Merge visits to one enterprise under a scenario")
+    async def merge(self, actor: CurrentActor, policy: Policy, data: JSONBody[MergeRequest]) -> EditResult:
+        return await plans_edit_ops.merge(actor, data.visit_ids, data.scenario_code, policy)
+
+
+class PlanTaskController(Controller):
+    path = "/api/v1/plan-tasks"
+    tags = ["plans"]
+    dependencies = PLAN_DEPENDENCIES
+
+    @post("/{task_id:int}/unmerge", guards=PLANNER, status_code=200, summary="Take the task out of its joint visit")
+    async def unmerge(self, actor: CurrentActor, policy: Policy, task_id: FromPath[int]) -> EditResult:
+        return await plans_edit_ops.unmerge(actor, task_id, policy)
+
+    @post("/{task_id:int}/cancel", guards=PLANNER, status_code=200, summary="Cancel a task of a draft month")
+    async def cancel(self, actor: CurrentActor, policy: Policy, task_id: FromPath[int]) -> EditResult:
+        return await plans_edit_ops.cancel(actor, task_id, policy)
+
+    @post("/{task_id:int}/file", guards=PLANNER, summary="File the task's planned visit (pre-filled, linked)")
+    async def file(
+        self, actor: CurrentActor, env: Env, task_id: FromPath[int], data: JSONBody[FileTaskRequest]
+    ) -> VisitRead:
+        return await file_from_task(actor, task_id, data, env, utc_now())
+
+
+plan_route_handlers: list[ControllerRouterHandler] = [
+    AnnualPlanController,
+    ScheduleController,
+    PlanVisitController,
+    PlanTaskController,
+    UnitFeedController,
+    PublicScheduleController,
+    MyController,
+]

@@ -1,0 +1,238 @@
+"""What the schedule builder and the edit validator need, loaded from the database as ``schedules`` data.
+
+- **Plans**: for every unit, the latest version of its annual plan of the year that is approved, filed or
+  published (an amendment in progress does not replace the version in force until it is approved).
+  Entry ids are ``<unit code>-<year>-E<entry_no>``: stable across amendments, so spreading stays put.
+- **Lists**: published items (an item in the published 无事不扰 library counts as category
+  ``no_disturbance``), published scenarios (their units are their items' units).
+- **Registry**: every enterprise; the whitelist counts when it is still valid on the first day of the month.
+- **History** of the year, without the month's own schedule: every enforcement visit that is not cancelled
+  (filed, approved, done), plus the tasks of other *published* months that no visit was filed from yet
+  (a visit filed from a task is counted once, as a visit).
+- **Extra tasks**: the tasks an earlier month's build carried over into this month, and the approved
+  triggered / 专项 tasks planners added to it (``plans_extra``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from api.metrics.sql import local_bucket
+from api.plans.extra import approved_extra_tasks
+from api.plans.policy import json_list
+from models.enums import ItemCategory, ListStatus, VisitKind, VisitStatus
+from models.plan_tables import AnnualPlan, AnnualPlanEntry, PlanCarry
+from models.tables import Enterprise, Item, LibraryEntry, Scenario, Unit
+from schedules import (
+    EnterpriseInfo,
+    ExtraTask,
+    History,
+    ItemInfo,
+    PlanEntry,
+    PlanKind,
+    ScenarioInfo,
+    SourceKind,
+    TargetSelector,
+)
+
+IN_FORCE = ("approved", "filed", "published")
+
+
+@dataclass(frozen=True)
+class Lists:
+    items: list[ItemInfo]
+    scenarios: list[ScenarioInfo]
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    entries: list[PlanEntry]
+    enterprises: list[EnterpriseInfo]
+    lists: Lists
+    history: History
+    extra_tasks: list[ExtraTask]
+
+
+def entry_id(unit_code: str, year: int, entry_no: int) -> str:
+    return f"{unit_code}-{year}-E{entry_no}"
+
+
+async def load_inputs(year: int, month: int, schedule_id: int | None) -> BuildInputs:
+    return BuildInputs(
+        entries=await load_entries(year),
+        enterprises=await load_enterprises(dt.date(year, month, 1)),
+        lists=await load_lists(),
+        history=await load_history(year, schedule_id),
+        extra_tasks=await load_extra_tasks(year, month, schedule_id),
+    )
+
+
+async def load_entries(year: int) -> list[PlanEntry]:
+    plans = await AnnualPlan.select(AnnualPlan.id, AnnualPlan.unit, AnnualPlan.version).where(
+        (AnnualPlan.year == year) & AnnualPlan.status.is_in(list(IN_FORCE))
+    )
+    in_force: dict[int, dict[str, Any]] = {}
+    for plan in sorted(plans, key=lambda p: (p["unit"], p["version"])):
+        in_force[plan["unit"]] = plan
+    if not in_force:
+        return []
+    codes = {r["id"]: r["code"] for r in await Unit.select(Unit.id, Unit.code)}
+    plan_units = {plan["id"]: unit for unit, plan in in_force.items()}
+    rows = await AnnualPlanEntry.select().where(AnnualPlanEntry.plan.is_in(list(plan_units)))
+    entries = []
+    for row in rows:
+        unit_id = plan_units[row["plan"]]
+        selector = TargetSelector(
+            industry_prefixes=tuple(json_list(row["industry_prefixes"])),
+            risk_grades=tuple(json_list(row["risk_grades"])),
+            above_scale_only=bool(row["above_scale_only"]),
+            usccs=tuple(json_list(row["usccs"])),
+        )
+        entries.append(
+            PlanEntry(
+                unit_id=unit_id,
+                entry_id=entry_id(codes[unit_id], year, row["entry_no"]),
+                item_codes=tuple(json_list(row["item_codes"])),
+                selector=selector,
+                frequency=row["frequency"],
+                kind=PlanKind(row["kind"]),
+                onsite=bool(row["onsite"]),
+            )
+        )
+    return entries
+
+
+async def load_enterprises(on: dt.date, uscc: str | None = None) -> list[EnterpriseInfo]:
+    query = Enterprise.select(
+        Enterprise.uscc,
+        Enterprise.industry_code,
+        Enterprise.risk_grade,
+        Enterprise.above_scale,
+        Enterprise.whitelisted,
+        Enterprise.whitelist_until,
+    )
+    if uscc is not None:
+        query = query.where(Enterprise.uscc == uscc)
+    return [
+        EnterpriseInfo(
+            uscc=r["uscc"],
+            industry_code=r["industry_code"] or "",
+            risk_grade=r["risk_grade"],
+            above_scale=bool(r["above_scale"]),
+            whitelisted=bool(r["whitelisted"]) and (r["whitelist_until"] is None or r["whitelist_until"] >= on),
+        )
+        for r in await query
+    ]
+
+
+async def load_lists() -> Lists:
+    library = {
+        r["code"]
+        for r in await LibraryEntry.select(LibraryEntry.item._.code.as_alias("code")).where(
+            LibraryEntry.status == ListStatus.published.value
+        )
+    }
+    rows = await Item.select(Item.code, Item.unit, Item.yearly_cap, Item.category, Item.nonsite_capable, Item.status)
+    units = {r["code"]: r["unit"] for r in rows}
+    items = [
+        ItemInfo(
+            code=r["code"],
+            unit_id=r["unit"],
+            yearly_cap=r["yearly_cap"],
+            category=ItemCategory.no_disturbance.value if r["code"] in library else r["category"],
+            nonsite_capable=bool(r["nonsite_capable"]),
+        )
+        for r in rows
+        if r["status"] == ListStatus.published.value
+    ]
+    scenarios = []
+    for r in await Scenario.select().where(Scenario.status == ListStatus.published.value):
+        codes = frozenset(json_list(r["item_codes"]))
+        scenarios.append(
+            ScenarioInfo(
+                code=r["code"],
+                lead_unit_id=r["lead_unit"],
+                item_codes=codes,
+                unit_ids=frozenset(units[c] for c in codes if c in units),
+                industry_prefixes=tuple(json_list(r["industry_codes"])),
+            )
+        )
+    return Lists(items=items, scenarios=scenarios)
+
+
+async def load_history(year: int, schedule_id: int | None, uscc: str | None = None) -> History:
+    unit_visits: dict[tuple[str, int], int] = defaultdict(int)
+    item_inspections: dict[tuple[str, str], int] = defaultdict(int)
+    by_month: dict[tuple[str, int], int] = defaultdict(int)
+    visit_filter = (
+        f"v.year = {{}} AND v.status <> '{VisitStatus.cancelled.value}' AND v.kind = '{VisitKind.enforcement.value}'"
+    )
+    args: list[Any] = [year]
+    if uscc is not None:
+        visit_filter += " AND e.uscc = {}"
+        args.append(uscc)
+    base = f"FROM visit v JOIN enterprise e ON e.id = v.enterprise WHERE {visit_filter}"
+    month = local_bucket("v.window_start", "month")
+    for r in await Enterprise.raw(
+        f"SELECT e.uscc AS uscc, {month} AS m, COUNT(*) AS n {base} GROUP BY e.uscc, {month}", *args
+    ):
+        by_month[(r["uscc"], int(str(r["m"])[5:7]))] += int(r["n"])
+    units_sql = base.replace("WHERE", "JOIN visit_unit vu ON vu.visit = v.id WHERE", 1)
+    for r in await Enterprise.raw(
+        f"SELECT e.uscc AS uscc, vu.unit AS unit, COUNT(*) AS n {units_sql} GROUP BY e.uscc, vu.unit", *args
+    ):
+        unit_visits[(r["uscc"], int(r["unit"]))] += int(r["n"])
+    items_sql = base.replace("WHERE", "JOIN visit_item vi ON vi.visit = v.id JOIN item i ON i.id = vi.item WHERE", 1)
+    for r in await Enterprise.raw(
+        f"SELECT e.uscc AS uscc, i.code AS code, COUNT(*) AS n {items_sql} GROUP BY e.uscc, i.code", *args
+    ):
+        item_inspections[(r["uscc"], r["code"])] += int(r["n"])
+    groups: set[tuple[str, int, int, int]] = set()
+    for r in await _unfiled_published_tasks(year, schedule_id, uscc):
+        if r["onsite"]:
+            unit_visits[(r["uscc"], int(r["unit"]))] += 1
+            groups.add((r["uscc"], int(r["month"]), int(r["schedule"]), int(r["visit_seq"])))
+        for code in json_list(r["item_codes"]):
+            item_inspections[(r["uscc"], code)] += 1
+    for group_uscc, group_month, _, _ in groups:
+        by_month[(group_uscc, group_month)] += 1
+    return History(
+        unit_visits=dict(unit_visits), item_inspections=dict(item_inspections), onsite_visits_by_month=dict(by_month)
+    )
+
+
+async def _unfiled_published_tasks(year: int, schedule_id: int | None, uscc: str | None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT t.uscc AS uscc, t.unit AS unit, t.item_codes AS item_codes, t.onsite AS onsite, "
+        "t.visit_seq AS visit_seq, t.schedule AS schedule, s.month AS month "
+        "FROM plan_task t JOIN schedule_month s ON s.id = t.schedule "
+        "WHERE s.year = {} AND s.status = 'published' AND t.status = 'planned' AND s.id <> {} "
+        "AND NOT EXISTS (SELECT 1 FROM plan_task t2 JOIN visit v ON v.plan_task_id = t2.id "
+        "WHERE t2.schedule = t.schedule AND t2.visit_seq = t.visit_seq AND v.status <> 'cancelled')"
+    )
+    args: list[Any] = [year, schedule_id or 0]
+    if uscc is not None:
+        sql += " AND t.uscc = {}"
+        args.append(uscc)
+    return list(await Enterprise.raw(sql, *args))
+
+
+async def load_extra_tasks(year: int, month: int, schedule_id: int | None) -> list[ExtraTask]:
+    rows = await PlanCarry.select().where(
+        (PlanCarry.year == year) & (PlanCarry.month == month) & (PlanCarry.schedule != (schedule_id or 0))
+    )
+    return await approved_extra_tasks(year, month) + [
+        ExtraTask(
+            task_id=r["task_key"],
+            uscc=r["uscc"],
+            unit_id=r["unit"],
+            item_codes=tuple(json_list(r["item_codes"])),
+            kind=SourceKind(r["kind"]),
+            onsite=bool(r["onsite"]),
+            note=r["note"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,279 @@
+"""Annual plans, monthly schedules, planner edits, publication and filing from a task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+from api.pagination import Code, Reason
+from models.enums import RiskGrade
+from schedules import PlanKind
+
+AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+Prefix = Annotated[str, msgspec.Meta(min_length=1, max_length=8, pattern=r"^[A-Z0-9]+$")]
+UsccText = Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
+Note = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+# -- annual plans (年度检查计划) ----------------------------------------------------------------------------------
+class PlanEntryIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Item(s) of the unit × target selector × frequency (times per year per enterprise) × kind × mode.
+
+    Every selector criterion given must hold; an empty selector targets every enterprise.
+    """
+
+    item_codes: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=20)]
+    frequency: Annotated[int, msgspec.Meta(ge=1, le=52)]
+    kind: PlanKind = PlanKind.routine
+    onsite: bool = True
+    industry_prefixes: Annotated[list[Prefix], msgspec.Meta(max_length=50)] = []
+    risk_grades: Annotated[list[RiskGrade], msgspec.Meta(max_length=3)] = []
+    above_scale_only: bool = False
+    usccs: Annotated[list[UsccText], msgspec.Meta(max_length=1000)] = []
+    note: Note = ""
+    # Keep an entry's number across amendments (its months are hashed on it); new entries get the next free one.
+    entry_no: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+
+
+class PlanEntryRead(msgspec.Struct, kw_only=True):
+    entry_no: int
+    entry_id: str  # what the schedule's task sources name
+    item_codes: list[str]
+    frequency: int
+    kind: PlanKind
+    onsite: bool
+    industry_prefixes: list[str]
+    risk_grades: list[str]
+    above_scale_only: bool
+    usccs: list[str]
+    note: str
+
+
+Entries = Annotated[list[PlanEntryIn], msgspec.Meta(max_length=500)]
+
+
+class AnnualPlanCreate(msgspec.Struct, forbid_unknown_fields=True):
+    year: Annotated[int, msgspec.Meta(ge=2000, le=2100)]
+    entries: Entries = []
+    unit_code: Code | None = None  # admins name the unit; a planner's is its own
+
+
+class EntriesReplace(msgspec.Struct, forbid_unknown_fields=True):
+    entries: Entries
+
+
+class AmendRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+    entries: Entries | None = None  # None: start from the amended version's entries
+
+
+class ReasonRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class AnnualPlanRead(msgspec.Struct, kw_only=True):
+    id: int
+    unit_code: str
+    unit_name: str
+    year: int
+    version: int
+    status: str  # draft | submitted | approved | filed | published
+    in_force: bool  # the version the schedule builder uses for the unit's year
+    amends: int | None
+    amendment_reason: str
+    return_reason: str
+    filing_deadline: dt.date
+    late: bool
+    created_by: str
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    approved_by: str | None
+    approved_at: dt.datetime | None
+    filed_by: str | None
+    filed_at: dt.datetime | None
+    published_at: dt.datetime | None
+    entries: list[PlanEntryRead]
+
+
+# -- monthly schedules (月计划) ------------------------------------------------------------------------------------
+class TaskSourceRead(msgspec.Struct):
+    kind: str
+    ref: str
+    detail: str
+
+
+class PlanTaskRead(msgspec.Struct, kw_only=True):
+    id: int
+    unit_code: str
+    item_codes: list[str]
+    onsite: bool
+    status: str
+    explanation: str
+    sources: list[TaskSourceRead]
+
+
+class PlanVisitRead(msgspec.Struct, kw_only=True):
+    id: int
+    uscc: str
+    enterprise_name: str
+    lead_unit_code: str
+    scenario_code: str | None
+    window_start: dt.date
+    window_end: dt.date
+    onsite: bool
+    joint: bool
+    explanation: str
+    tasks: list[PlanTaskRead]
+
+
+class JointRates(msgspec.Struct, kw_only=True):
+    onsite_tasks: int
+    tasks_in_joint_visits: int
+    joint_task_rate: float | None  # tasks in joint visits / all on-site tasks
+    onsite_visits: int
+    joint_visits: int
+    joint_visit_rate: float | None  # joint visits / all on-site visits
+    nonsite_tasks: int
+
+
+class ApprovalRead(msgspec.Struct):
+    unit_code: str
+    approved_by: str
+    approved_at: dt.datetime
+
+
+class CarriedRead(msgspec.Struct, kw_only=True):
+    uscc: str
+    unit_code: str
+    item_codes: list[str]
+    onsite: bool
+    to_period: str
+    note: str
+
+
+class DroppedRead(msgspec.Struct, kw_only=True):
+    uscc: str
+    unit_code: str
+    item_codes: list[str]
+    source_kind: str
+    source_ref: str
+    reason: str
+
+
+class ScheduleRead(msgspec.Struct, kw_only=True):
+    period: str
+    status: str  # draft | published
+    built_by: str | None
+    built_at: dt.datetime | None
+    build_seconds: float
+    config: dict[str, object]
+    published_by: str | None
+    published_at: dt.datetime | None
+    rates: JointRates
+    approvals: list[ApprovalRead]
+    units_pending: list[str]  # units with tasks that have not approved yet
+    visits: list[PlanVisitRead]
+    total_visits: int
+    carried_over: list[CarriedRead]
+    total_carried_over: int
+    dropped: list[DroppedRead]
+    total_dropped: int
+    limit: int
+    offset: int
+
+
+class MoveRequest(msgspec.Struct, forbid_unknown_fields=True):
+    window_start: dt.date
+    window_end: dt.date | None = None
+
+
+class SplitRequest(msgspec.Struct, forbid_unknown_fields=True):
+    parts: Annotated[list[Annotated[list[Code], msgspec.Meta(min_length=1)]], msgspec.Meta(min_length=1, max_length=10)]
+
+
+class MergeRequest(msgspec.Struct, forbid_unknown_fields=True):
+    visit_ids: Annotated[list[int], msgspec.Meta(min_length=2, max_length=10)]
+    scenario_code: Code | None = None
+
+
+class EditResult(msgspec.Struct, kw_only=True):
+    period: str
+    removed_visit_ids: list[int]
+    visits: list[PlanVisitRead]  # the visits the edit made
+    cancelled_task_ids: list[int]
+
+
+class ApproveMonthRequest(msgspec.Struct, forbid_unknown_fields=True):
+    unit_code: Code | None = None  # admins name the unit; an approver approves its own
+
+
+class FileTaskRequest(msgspec.Struct, forbid_unknown_fields=True):
+    inspector_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=20)]
+    window_start: AwareDatetime | None = None  # default: the task's first day, 09:00–17:00 local time
+    window_end: AwareDatetime | None = None
+
+
+# -- publication -------------------------------------------------------------------------------------------------
+class PublicVisitRead(msgspec.Struct, kw_only=True):
+    """One planned on-site visit of an above-scale enterprise: nothing about inspectors."""
+
+    enterprise_name: str
+    uscc: str
+    units: list[str]
+    items: list[str]
+    week: int  # ISO week of the window's first day
+    window_start: dt.date
+    window_end: dt.date
+    joint: bool
+
+
+class PublicScheduleRead(msgspec.Struct, kw_only=True):
+    period: str
+    published_at: dt.datetime | None
+    visits: list[PublicVisitRead]
+
+
+class UpcomingVisitRead(msgspec.Struct, kw_only=True):
+    period: str
+    units: list[str]
+    items: list[str]
+    window_start: dt.date
+    window_end: dt.date
+    onsite: bool
+    joint: bool
+
+
+class UpcomingRead(msgspec.Struct, kw_only=True):
+    uscc: str
+    ics_url: str  # the enterprise's private calendar feed (the token in it is a secret)
+    visits: list[UpcomingVisitRead]
+
+
+# -- approved extra tasks of a month (triggered / 专项) -------------------------------------------------------------
+class ExtraTaskCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """An approved triggered (投诉举报, 转办交办 …, ``trigger_ref`` required) or 专项 task for the month."""
+
+    uscc: UsccText
+    item_codes: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=20)]
+    kind: Literal["triggered", "special"]
+    onsite: bool = True
+    trigger_ref: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    note: Note = ""
+    unit_code: Code | None = None  # admins name the unit; a planner's is its own
+
+
+class ExtraTaskRead(msgspec.Struct, kw_only=True):
+    id: int
+    task_id: str  # what the schedule's task sources name
+    period: str
+    unit_code: str
+    uscc: str
+    item_codes: list[str]
+    kind: str
+    onsite: bool
+    trigger_ref: str
+    note: str
+    created_by: str
+    created_at: dt.datetime

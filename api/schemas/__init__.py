@@ -1,1 +1,0 @@
-"""msgspec Structs for request and response bodies (Create / Update / Read naming)."""

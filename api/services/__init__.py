@@ -1,1 +1,0 @@
-"""Use cases over the Piccolo tables. They own their transactions and raise domain errors only."""

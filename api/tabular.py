@@ -1,0 +1,245 @@
+"""Spreadsheets in and out: .xlsx (openpyxl) and UTF-8 CSV, plus typed reading of one row's cells.
+
+No HTTP and no database here: ``read_table`` turns uploaded bytes into numbered rows keyed by header,
+``write_xlsx``/``write_csv`` turn rows into bytes, and ``RowReader`` parses cells into domain values,
+collecting a ``RowError`` per bad cell instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import PurePath
+from typing import Any
+
+import msgspec
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from api.errors import DomainError, InvalidInput, PayloadTooLarge
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 5000
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to text/* types itself
+LIST_SEPARATORS = ("、", ",", "，", ";", "；")  # ideographic comma, ASCII and full-width , ;
+_TRUE = {"是", "y", "yes", "true", "1", "√"}
+_FALSE = {"否", "n", "no", "false", "0", "×"}
+
+
+# What openpyxl raises on a damaged workbook (SyntaxError: the XML parsers' ParseError).
+_XLSX_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError)
+_XLSX_ERRORS += (IndexError, AttributeError, OSError, EOFError, SyntaxError)
+
+
+class UnsupportedFileType(DomainError):
+    status = 415
+    code = "unsupported_file_type"
+
+
+class RowError(msgspec.Struct):
+    row: int
+    column: str
+    code: str
+    message: str
+
+
+class Table(msgspec.Struct):
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number in the sheet, header -> cell text); header is row 1
+
+
+def file_kind(filename: str, content_type: str | None) -> str:
+    """``xlsx`` or ``csv`` from the file name's extension (or, without one, from the media type)."""
+    suffix = PurePath(filename or "").suffix.lower()
+    media = (content_type or "").split(";")[0].strip().lower()
+    if suffix == ".xlsx" or (not suffix and media == XLSX_MEDIA_TYPE):
+        return "xlsx"
+    if suffix == ".csv" or (not suffix and media in {"text/csv", "application/csv"}):
+        return "csv"
+    hint = " Save old .xls workbooks as .xlsx first." if suffix == ".xls" else ""
+    raise UnsupportedFileType(
+        f"Only .xlsx workbooks and UTF-8 .csv files can be imported, not {filename or 'this file'!r}.{hint}"
+    )
+
+
+def read_table(filename: str, content_type: str | None, data: bytes) -> Table:
+    kind = file_kind(filename, content_type)
+    if len(data) > MAX_FILE_BYTES:
+        raise PayloadTooLarge(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+    if kind == "csv":
+        return _table(_csv_rows(data))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return _table(workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except _XLSX_ERRORS as exc:
+        raise InvalidInput(
+            f"The file is not a readable .xlsx workbook ({type(exc).__name__}).", code="unreadable_file"
+        ) from exc
+
+
+def _table(raw_rows: Iterable[Sequence[Any]]) -> Table:
+    headers: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, values in enumerate(raw_rows, start=1):
+        cells = [cell_text(v) for v in values]
+        if number == 1:
+            headers = [_header(c) for c in cells]
+            continue
+        if not any(cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise PayloadTooLarge(f"A file may hold at most {MAX_ROWS} data rows.", code="too_many_rows")
+        cells += [""] * (len(headers) - len(cells))
+        row: dict[str, str] = {}
+        for header, cell in zip(headers, cells, strict=False):
+            if header and header not in row:
+                row[header] = cell
+        rows.append((number, row))
+    return Table(headers=headers, rows=rows)
+
+
+def _header(text: str) -> str:
+    return text.replace(" ", "").replace("\u3000", "").strip("*＊")
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"The CSV file is not valid UTF-8 (byte {exc.start}). In Excel use 'Save as → CSV UTF-8'.",
+            code="invalid_encoding",
+        ) from exc
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InvalidInput(f"The CSV file cannot be read: {exc}.", code="unreadable_file") from exc
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def write_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str):  # control characters (a name typed with \x01) cannot go in a worksheet
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text that starts with "=" stays text, never a formula
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def write_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese text as UTF-8
+
+
+class RowReader:
+    """Typed access to one row's cells. ``None`` means "not given": the column is absent or the cell empty."""
+
+    def __init__(self, number: int, cells: Mapping[str, str], errors: list[RowError]) -> None:
+        self.number = number
+        self.cells = cells
+        self.errors = errors
+
+    def error(self, column: str, code: str, message: str) -> None:
+        self.errors.append(RowError(row=self.number, column=column, code=code, message=message))
+
+    def text(self, column: str, *, required: bool = False) -> str | None:
+        value = self.cells.get(column)
+        if value:
+            return value
+        if required:
+            self.error(column, "required", f"{column} must not be empty.")
+            return None
+        return None if value is None else ""
+
+    def label(self, column: str, labels: Mapping[str, str]) -> str | None:
+        """A Chinese label (or the stored English value) from a closed list."""
+        raw = self.cells.get(column) or ""
+        if not raw:
+            return None
+        if raw in labels:
+            return labels[raw]
+        if raw in labels.values():
+            return raw
+        self.error(column, "invalid_value", f"{column} {raw!r} is not one of: {'/'.join(labels)}.")
+        return None
+
+    def integer(self, column: str, *, suffixes: Sequence[str] = ()) -> int | None:
+        raw = self.cells.get(column) or ""
+        for suffix in suffixes:
+            raw = raw.removesuffix(suffix)
+        if not raw:
+            return None
+        try:
+            return int(raw.strip())
+        except ValueError:
+            self.error(column, "invalid_value", f"{column} must be a whole number, not {raw!r}.")
+            return None
+
+    def boolean(self, column: str) -> bool | None:
+        raw = (self.cells.get(column) or "").lower()
+        if not raw:
+            return None
+        if raw in _TRUE or raw in _FALSE:
+            return raw in _TRUE
+        self.error(column, "invalid_value", f"{column} must be 是 or 否, not {raw!r}.")
+        return None
+
+    def codes(
+        self, column: str, *, required: bool = False, labels: Mapping[str, str] | None = None
+    ) -> list[str] | None:
+        raw = self.text(column, required=required)
+        if raw is None:
+            return None
+        for separator in LIST_SEPARATORS[1:]:
+            raw = raw.replace(separator, LIST_SEPARATORS[0])
+        parts = [p.strip() for p in raw.split(LIST_SEPARATORS[0]) if p.strip()]
+        if labels is None:
+            return parts
+        values: list[str] = []
+        for part in parts:
+            value = labels.get(part, part if part in labels.values() else None)
+            if value is None:
+                self.error(column, "invalid_value", f"{column} {part!r} is not one of: {'/'.join(labels)}.")
+            elif value not in values:
+                values.append(value)
+        return values

@@ -1,0 +1,260 @@
+"""Login-free routes: the verification page (/V/), its JSON twin, live updates, enterprise codes (/E/),
+the public keys (JWK Set) and the revocation list for offline verifiers; plus the supervisor's log.
+
+Use ``public_route_handlers(settings)`` in the app: the verification routes are rate-limited per client.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+import anyio
+import msgspec
+from litestar import Controller, MediaType, Request, Response, Router, WebSocket, get, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import TooManyRequestsException, WebSocketDisconnect, WebSocketException
+from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware, get_remote_address
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+from litestar.status_codes import WS_1008_POLICY_VIOLATION
+from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
+
+from api.auth import require
+from api.context import VisitEnv
+from api.deps import DEPENDENCIES, Env, Limit, Offset, utc_now
+from api.http_cache import etag_matches, etag_of
+from api.pagination import Page
+from api.settings import Settings
+from api.verification.log import coarse_client, list_verifications
+from api.verification.schemas import EnterpriseCodeRead, RevocationList, VerificationLogRead, VerificationRead
+from api.verification.service import (
+    MAX_TOKEN_TEXT,
+    live_visit_id,
+    read_enterprise_code,
+    revocation_list,
+    verify_visit_code,
+)
+from models.enums import Role
+
+LIVE_MAX_SECONDS = 6 * 3600  # a page left open all day reconnects (or polls) after this
+Uscc = Annotated[str | None, QueryParameter(max_length=64, description="The scanning enterprise's USCC.")]
+COMPLAINT_KINDS = (  # the values of api.feedback.schemas.ComplaintKind
+    ("unfiled_inspection", "未备案/无效的检查"),
+    ("too_frequent", "频繁、重复检查"),
+    ("disguised_inspection", "以服务等名义变相检查"),
+    ("inspector_conduct", "执法人员行为问题"),
+    ("other", "其他"),
+)
+
+
+def _client(connection: Request[Any, Any, Any] | WebSocket[Any, Any, Any]) -> str:
+    return coarse_client(connection.client.host if connection.client else None, connection.headers.get("user-agent"))
+
+
+def _page_headers(nonce: str) -> dict[str, str]:
+    """Inline CSS/JS only, by nonce; no external resource; the token in the URL is never sent as a referrer."""
+    csp = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": csp,
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+class _VerifyRateLimitMiddleware(RateLimitMiddleware):
+    """Litestar's rate-limit middleware and headers over our fixed-window counter (``app.state.rate_counter``:
+    one atomic Redis round trip instead of Litestar's GET + SET of a request history under a process lock),
+    extended to the live-update websocket (closed with 4429 when over)."""
+
+    def __init__(self, app: ASGIApp, config: RateLimitConfig) -> None:
+        super().__init__(app, config)
+        self.scopes = {ScopeType.HTTP, ScopeType.WEBSOCKET}
+        self.window_s = DURATION_VALUES[self.unit]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = scope["litestar_app"]
+        request: Request[Any, Any, Any] = app.request_class(scope)
+        if not await self.should_check_request(request=request):
+            await self.app(scope, receive, send)
+            return
+        count, reset_in = await app.state.rate_counter.hit(self.cache_key_from_request(request), self.window_s)
+        headers = {
+            self.config.rate_limit_policy_header_key: f"{self.max_requests}; w={self.window_s}",
+            self.config.rate_limit_limit_header_key: str(self.max_requests),
+            self.config.rate_limit_remaining_header_key: str(max(0, self.max_requests - count)),
+            self.config.rate_limit_reset_header_key: str(reset_in),
+        }
+        if count > self.max_requests:
+            if scope["type"] == ScopeType.WEBSOCKET:
+                raise WebSocketException(detail="Too many requests", code=4429)
+            raise TooManyRequestsException(headers=headers)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message=message).update(headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _verify_key(request: Request[Any, Any, Any]) -> str:
+    # Its own key space: other rate limits in the same store keep their own counters.
+    return f"verify:{get_remote_address(request)}"
+
+
+def verify_rate_limit(per_minute: int) -> RateLimitConfig:
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        identifier_for_request=_verify_key,
+        middleware_class=_VerifyRateLimitMiddleware,
+    )
+
+
+_RATE_LIMITED = ResponseSpec(
+    None,
+    description="Too many verifications from this client: problem+json with RateLimit-* headers",
+    media_type="application/problem+json",
+)
+
+
+class VerifyController(Controller):
+    """What a phone camera opens: rate-limited, no login."""
+
+    path = "/"
+    tags = ["public verification"]
+    dependencies = DEPENDENCIES
+
+    @get("/V/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
+    async def page(
+        self, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
+    ) -> Template:
+        view = await verify_visit_code(
+            token, env, utc_now(), expected_uscc=uscc, channel="page", client=_client(request)
+        )
+        nonce = secrets.token_urlsafe(16)
+        context = {
+            "view": view,
+            "token": token[:MAX_TOKEN_TEXT],
+            "nonce": nonce,
+            "complaint_kinds": COMPLAINT_KINDS,
+        }
+        return Template(template_name="verify.html", context=context, headers=_page_headers(nonce))
+
+    @get(
+        "/api/v1/public/verify/{token:str}",
+        summary="Verify a visit code (检查码): the JSON twin of the /V/ page",
+        description="Always 200 with an `outcome`: valid, not_yet_valid, expired, cancelled, unknown_key, "
+        "bad_signature, malformed or enterprise_mismatch (when `uscc` names another enterprise). `visit` holds "
+        "the filed visit from the database only when the code's signature verified. Rate-limited per client; "
+        "every call is logged with coarse client facts.",
+        cache_control=CacheControlHeader(no_store=True),
+        responses={429: _RATE_LIMITED},
+    )
+    async def verify(
+        self, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
+    ) -> VerificationRead:
+        return await verify_visit_code(
+            token, env, utc_now(), expected_uscc=uscc, channel="json", client=_client(request)
+        )
+
+    @get("/E/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
+    async def enterprise_page(self, env: Env, token: FromPath[str]) -> Template:
+        view: EnterpriseCodeRead = await read_enterprise_code(token, env, utc_now())
+        nonce = secrets.token_urlsafe(16)
+        return Template(
+            template_name="enterprise_code.html", context={"view": view, "nonce": nonce}, headers=_page_headers(nonce)
+        )
+
+    @websocket("/V/{token:str}/live")
+    async def live(self, socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
+        """Sends a message whenever the visit changes (check-in, check-out, cancel); the page re-fetches."""
+        env: VisitEnv = socket.app.state.visit_env
+        visit_id = live_visit_id(token, env, utc_now())
+        if visit_id is None:
+            await socket.close(code=WS_1008_POLICY_VIOLATION, reason="not a visit code")
+            return
+        channels = socket.app.plugins.get(ChannelsPlugin)
+        # Subscribe before accepting, so that nothing published after the page connected is missed.
+        async with channels.start_subscription([f"visit-{visit_id}"]) as subscriber:
+            await socket.accept()
+            async with subscriber.run_in_background(socket.send_data):
+                with anyio.move_on_after(LIVE_MAX_SECONDS):
+                    try:
+                        while True:  # the page sends nothing; this notices when it goes away
+                            await socket.receive_data(mode="text")
+                    except WebSocketDisconnect:
+                        pass
+
+
+def _cacheable(request: Request[Any, Any, Any], body: bytes, max_age: int) -> Response[bytes]:
+    etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=MediaType.JSON, headers=headers)
+
+
+_NOT_MODIFIED = ResponseSpec(None, description="Not modified (If-None-Match matched the ETag)")
+
+
+class PublicKeysController(Controller):
+    """What offline verifiers download: cacheable, with ETags."""
+
+    path = "/"
+    tags = ["public verification"]
+    dependencies = DEPENDENCIES
+
+    @get(
+        "/.well-known/jwks.json",
+        summary="Public keys (JWK Set) that verify visit and enterprise codes",
+        description="Ed25519 keys with their kid (8 Base32 characters, as in the codes' COSE header); keys retired "
+        "from signing stay until their last code has expired. ETag and If-None-Match are supported.",
+        responses={200: ResponseSpec(dict[str, list[dict[str, str]]], description="JWK Set"), 304: _NOT_MODIFIED},
+    )
+    async def jwks(self, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
+        return _cacheable(request, msgspec.json.encode(env.keyring.jwks(utc_now())), max_age=300)
+
+    @get(
+        "/api/v1/public/revocations",
+        summary="Codes revoked (cancelled or re-scheduled visits) since a cursor, while they could still be shown",
+        description="Pass the returned `cursor` as `since` next time. Revocations whose codes have expired drop out.",
+        responses={200: ResponseSpec(RevocationList, description="Revocations after the cursor"), 304: _NOT_MODIFIED},
+    )
+    async def revocations(
+        self,
+        request: Request[Any, Any, Any],
+        since: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Cursor from the last call")] = 0,
+    ) -> Response[bytes]:
+        return _cacheable(request, msgspec.json.encode(await revocation_list(since, utc_now())), max_age=60)
+
+
+class VerificationLogController(Controller):
+    path = "/api/v1/verifications"
+    tags = ["public verification"]
+
+    @get("/", guards=[require(Role.supervisor)], summary="The verification log (newest first)")
+    async def list_log(
+        self,
+        visit_id: Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[VerificationLogRead]:
+        items, total = await list_verifications(visit_id, limit, offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def public_route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
+    limited = Router(
+        path="/",
+        route_handlers=[VerifyController],
+        middleware=[verify_rate_limit(settings.verify_rate_per_minute).middleware],
+    )
+    return [limited, PublicKeysController, VerificationLogController]

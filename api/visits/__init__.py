@@ -1,0 +1,1 @@
+"""Visits: filing (备案), approval, per-visit codes (检查码), scan-in, check-out and unfiled attempts."""

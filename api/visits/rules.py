@@ -1,0 +1,275 @@
+"""Filing rules for a visit (备案), as pure functions over plain facts.
+
+``check_filing`` raises ``FilingRefused`` with the first rule broken (each rule its own code) and
+returns the warnings a lawful filing still carries (frequency, caps passed by triggered visits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.errors import RuleViolation
+from models.enums import InspectorStatus, ItemCategory, ListStatus, VisitKind, VisitOrigin, VisitTrigger
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class FilingRefused(RuleViolation):
+    code = "filing_refused"
+
+
+@dataclass(frozen=True)
+class InspectorFact:
+    id: int
+    name: str
+    cert_no: str | None
+    unit_id: int
+    status: str
+    is_auxiliary: bool
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> InspectorFact:
+        """From an ``inspector`` table row (``unit`` is the unit id)."""
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            cert_no=row["cert_no"],
+            unit_id=row["unit"],
+            status=row["status"],
+            is_auxiliary=row["is_auxiliary"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+        )
+
+
+@dataclass(frozen=True)
+class ItemFact:
+    code: str
+    unit_id: int
+    status: str
+    category: str
+    yearly_cap: int
+
+
+@dataclass(frozen=True)
+class VisitDraft:
+    uscc: str
+    enterprise_whitelisted: bool
+    unit_ids: tuple[int, ...]
+    lead_unit_id: int
+    kind: VisitKind
+    origin: VisitOrigin
+    trigger: VisitTrigger | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+    inspectors: tuple[InspectorFact, ...]
+    items: tuple[ItemFact, ...]
+    # 无事不扰 library: item code -> the triggers that allow an on-site visit.
+    library_triggers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.trigger == VisitTrigger.emergency
+
+
+@dataclass(frozen=True)
+class FilingPolicy:
+    min_inspectors: int = 2
+    max_window: dt.timedelta = dt.timedelta(days=1)
+    unit_yearly_cap: int = 2
+    # Clock skew tolerated for "the window is in the past".
+    past_tolerance: dt.timedelta = dt.timedelta(minutes=5)
+    # An emergency visit may be filed while (or shortly after) it happens.
+    emergency_filing_allowance: dt.timedelta = dt.timedelta(hours=12)
+    emergency_approval_deadline: dt.timedelta = dt.timedelta(hours=24)
+    max_per_day: int = 1
+    max_per_week: int = 2
+    max_per_month: int = 3
+
+
+@dataclass(frozen=True)
+class EnterpriseHistory:
+    """Non-cancelled enforcement visits to the enterprise, this visit excluded."""
+
+    item_counts: dict[str, int] = field(default_factory=dict)  # this year, per item code
+    unit_counts: dict[int, int] = field(default_factory=dict)  # this year, per unit id
+    same_day: int = 0
+    same_week: int = 0
+    same_month: int = 0
+
+
+@dataclass(frozen=True)
+class FilingWarning:
+    code: str
+    detail: str
+
+
+def _refuse(message: str, code: str, field: str | None = None) -> FilingRefused:
+    return FilingRefused(message, code=code, field=field)
+
+
+def check_window(draft: VisitDraft, policy: FilingPolicy, now: dt.datetime) -> None:
+    if draft.window_end <= draft.window_start:
+        raise _refuse("The time window is empty: it must end after it starts.", "window_empty", "window_end")
+    if draft.window_end - draft.window_start > policy.max_window:
+        hours = policy.max_window.total_seconds() / 3600
+        raise _refuse(f"The time window is longer than the maximum of {hours:g} h.", "window_too_long", "window_end")
+    earliest = now - (policy.emergency_filing_allowance if draft.is_emergency else policy.past_tolerance)
+    if draft.window_start < earliest:
+        raise _refuse(
+            "The time window starts in the past; visits are filed before they happen.", "window_in_past", "window_start"
+        )
+
+
+def check_people(draft: VisitDraft, policy: FilingPolicy) -> None:
+    units = set(draft.unit_ids)
+    if draft.lead_unit_id not in units:
+        raise _refuse("The lead unit must be one of the visit's units.", "lead_unit_not_in_visit", "lead_unit_code")
+    minimum = policy.min_inspectors if draft.kind == VisitKind.enforcement else 1
+    if len({i.id for i in draft.inspectors}) < minimum:
+        raise _refuse(f"A visit needs at least {minimum} inspectors.", "too_few_inspectors", "inspector_ids")
+    for person in draft.inspectors:
+        if person.unit_id not in units:
+            raise _refuse(
+                f"{person.name} belongs to none of the visit's units.", "inspector_not_in_visit_units", "inspector_ids"
+            )
+        if draft.kind != VisitKind.enforcement:
+            continue
+        if person.is_auxiliary or not person.cert_no:
+            raise _refuse(
+                f"{person.name} is auxiliary staff (辅助人员) and may not inspect.",
+                "inspector_auxiliary",
+                "inspector_ids",
+            )
+        if person.status == InspectorStatus.suspended:
+            raise _refuse(
+                f"{person.name}'s 执法证 {person.cert_no} is suspended.", "inspector_suspended", "inspector_ids"
+            )
+        if person.status == InspectorStatus.revoked:
+            raise _refuse(f"{person.name}'s 执法证 {person.cert_no} is revoked.", "inspector_revoked", "inspector_ids")
+        first = draft.window_start.astimezone(LOCAL_TZ).date()
+        last = draft.window_end.astimezone(LOCAL_TZ).date()
+        if not (person.valid_from and person.valid_to and person.valid_from <= first and last <= person.valid_to):
+            raise _refuse(
+                f"{person.name}'s 执法证 {person.cert_no} is not valid for the whole window "
+                f"(valid {person.valid_from} – {person.valid_to}).",
+                "certificate_not_valid",
+                "inspector_ids",
+            )
+    if draft.kind == VisitKind.enforcement:
+        staffed = {p.unit_id for p in draft.inspectors}
+        missing = sorted(units - staffed)
+        if missing:
+            raise _refuse(
+                "Every unit of a joint visit brings inspectors of its own.", "unit_without_inspector", "inspector_ids"
+            )
+
+
+def check_items(draft: VisitDraft) -> None:
+    if draft.kind == VisitKind.service:
+        if draft.items:
+            raise _refuse(
+                "A service visit (服务/宣传/调研/观摩/督导) carries no inspection items.",
+                "service_visit_with_items",
+                "item_codes",
+            )
+        return
+    if not draft.items:
+        raise _refuse("An inspection names at least one item of the list.", "no_items", "item_codes")
+    units = set(draft.unit_ids)
+    for item in draft.items:
+        if item.status != ListStatus.published:
+            raise _refuse(
+                f"Item {item.code} is not published; only listed items may be inspected.",
+                "item_not_published",
+                "item_codes",
+            )
+        if item.unit_id not in units:
+            raise _refuse(
+                f"Item {item.code} belongs to none of the visit's units.", "item_not_of_visit_units", "item_codes"
+            )
+    if draft.origin == VisitOrigin.triggered:
+        for item in draft.items:
+            allowed = draft.library_triggers.get(item.code)
+            if allowed is not None and draft.trigger != VisitTrigger.emergency and draft.trigger not in allowed:
+                raise _refuse(
+                    f"Item {item.code} is in the 无事不扰 library; a {draft.trigger} does not allow an on-site visit "
+                    f"(allowed: {', '.join(sorted(allowed))}).",
+                    "trigger_not_allowed_for_item",
+                    "trigger_type",
+                )
+        return
+    for item in draft.items:
+        if item.category == ItemCategory.no_disturbance or item.code in draft.library_triggers:
+            raise _refuse(
+                f"Item {item.code} is in the 无事不扰 library: an on-site visit needs a trigger.",
+                "no_disturbance_without_trigger",
+                "item_codes",
+            )
+    if draft.enterprise_whitelisted:
+        raise _refuse(
+            "The enterprise is on the 无事不扰 whitelist: an on-site visit needs a trigger.",
+            "whitelisted_without_trigger",
+            "origin",
+        )
+
+
+def check_caps(draft: VisitDraft, history: EnterpriseHistory, policy: FilingPolicy) -> list[FilingWarning]:
+    """Yearly caps: planned visits are refused, triggered ones are counted and warned about."""
+    if draft.kind != VisitKind.enforcement:
+        return []
+    breaches: list[tuple[str, str]] = []
+    for item in draft.items:
+        used = history.item_counts.get(item.code, 0)
+        if used + 1 > item.yearly_cap:
+            breaches.append(
+                (
+                    "item_cap_exceeded",
+                    f"Item {item.code} allows {item.yearly_cap} inspection(s) a year of this enterprise; "
+                    f"{used} already filed.",
+                )
+            )
+    for unit_id in draft.unit_ids:
+        used = history.unit_counts.get(unit_id, 0)
+        if used + 1 > policy.unit_yearly_cap:
+            breaches.append(
+                (
+                    "unit_cap_exceeded",
+                    f"Unit {unit_id} may inspect this enterprise {policy.unit_yearly_cap} time(s) a year; "
+                    f"{used} already filed.",
+                )
+            )
+    if breaches and draft.origin == VisitOrigin.planned:
+        code, message = breaches[0]
+        raise _refuse(message, code, "item_codes" if code == "item_cap_exceeded" else "unit_codes")
+    return [FilingWarning(code, message) for code, message in breaches]
+
+
+def frequency_warnings(history: EnterpriseHistory, policy: FilingPolicy) -> list[FilingWarning]:
+    """Across all units, a joint visit counting once (Chengdu: >1 a day, >2 a week, >3 a month)."""
+    warnings = []
+    for count, limit, code, period in [
+        (history.same_day + 1, policy.max_per_day, "enterprise_daily_limit", "day"),
+        (history.same_week + 1, policy.max_per_week, "enterprise_weekly_limit", "week"),
+        (history.same_month + 1, policy.max_per_month, "enterprise_monthly_limit", "month"),
+    ]:
+        if count > limit:
+            warnings.append(
+                FilingWarning(code, f"This would be visit {count} to the enterprise this {period} (limit {limit}).")
+            )
+    return warnings
+
+
+def check_filing(
+    draft: VisitDraft, history: EnterpriseHistory, policy: FilingPolicy, now: dt.datetime
+) -> list[FilingWarning]:
+    check_window(draft, policy, now)
+    check_people(draft, policy)
+    check_items(draft)
+    return check_caps(draft, history, policy) + frequency_warnings(history, policy)

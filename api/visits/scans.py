@@ -1,0 +1,289 @@
+"""Scan-in (the inspector's phone reads the enterprise code), check-out, and unfiled attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from api.actor import Actor
+from api.audit import chain as audit
+from api.context import VisitEnv
+from api.errors import DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
+from api.idempotency import run_once
+from api.visits.geo import distance_m
+from api.visits.reads import assemble, visit_inspector_ids, visit_row
+from api.visits.scan_schemas import CheckoutRequest, ScanCreate, ScanRead, UnfiledAttemptRead
+from api.visits.schemas import VisitRead
+from models.enums import Role, VisitStatus
+from models.fastsql import PrebuiltSQL
+from models.tables import Enterprise
+from models.visit_tables import Scan, UnfiledAttempt, Visit
+from qr import EnterpriseClaims, Outcome, verify_token
+
+# How early before the filed window an arrival scan still matches (clock skew, early arrival).
+EARLY_ARRIVAL = dt.timedelta(minutes=15)
+FUTURE_SKEW = dt.timedelta(minutes=5)
+
+# The scan-in path's statements, built once (Piccolo's query builder cost more CPU than the round trips):
+# plain SQL that runs unchanged on SQLite and PostgreSQL (``models.fastsql``). Parameters
+# go through the engine's adapters as Piccolo's own queries do (aware datetimes stored as UTC on SQLite), and
+# the values read back are what Piccolo's selects gave: ints, floats for DOUBLE PRECISION, aware datetimes.
+_ENTERPRISE_BY_USCC = PrebuiltSQL(
+    Enterprise,
+    'SELECT "id", "latitude", "longitude" FROM "enterprise" WHERE "uscc" = {} LIMIT 1',
+)
+# Statuses a scan may check in to; a filed (not yet approved) visit only if it is an emergency (突发事件).
+_SCANNABLE = ", ".join(f"'{s.value}'" for s in (VisitStatus.approved, VisitStatus.checked_in, VisitStatus.checked_out))
+_MATCHING_VISIT = PrebuiltSQL(
+    Visit,
+    'SELECT "id", "status" FROM "visit" '
+    'WHERE "enterprise" = {} AND "window_start" <= {} AND "window_end" >= {} '
+    'AND "id" IN (SELECT "visit" FROM "visit_inspector" WHERE "inspector" = {}) '
+    f'AND ("status" IN ({_SCANNABLE}) OR ("status" = \'{VisitStatus.filed.value}\' AND "is_emergency")) '
+    'ORDER BY "window_start", "id" LIMIT 1',
+)
+# The conditional UPDATE decides arrival: of two simultaneous first scans only one wins it.
+_CLAIM_ARRIVAL = PrebuiltSQL(
+    Visit,
+    'UPDATE "visit" SET "status" = {}, "checked_in_at" = {} WHERE "id" = {} AND "checked_in_at" IS NULL RETURNING "id"',
+)
+_INSERT_SCAN = PrebuiltSQL(
+    Scan,
+    'INSERT INTO "scan" ("visit", "inspector", "kind", "latitude", "longitude", "accuracy_m", "mock_location", '
+    '"distance_m", "far_from_enterprise", "device_time", "at", "backfill", "backfill_reason") '
+    'VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"',
+)
+_INSERT_UNFILED = PrebuiltSQL(
+    UnfiledAttempt,
+    'INSERT INTO "unfiled_attempt" ("inspector", "username", "uscc", "latitude", "longitude", "accuracy_m", '
+    '"mock_location", "device_time", "at", "reason") VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING "id"',
+)
+
+
+class UnfiledVisit(DomainError):
+    """No filed, approved visit matches: the scan is rejected and recorded for the supervisor."""
+
+    status = 403
+    code = "unfiled_visit"
+
+
+def _inspector_of(actor: Actor) -> int:
+    if actor.role != Role.inspector or actor.inspector_id is None:
+        raise Forbidden("Only an inspector's account scans enterprise codes.")
+    return actor.inspector_id
+
+
+def _scanned_uscc(content: str, env: VisitEnv, now: dt.datetime) -> str:
+    result = verify_token(content, env.keyring, now)
+    if result.outcome is not Outcome.VALID or not isinstance(result.claims, EnterpriseClaims):
+        raise InvalidInput(
+            f"The scanned code is not a valid enterprise code ({result.outcome.value}).",
+            code="invalid_enterprise_code",
+            field="content",
+        )
+    return result.claims.uscc
+
+
+def _scan_time(data: ScanCreate, env: VisitEnv, now: dt.datetime) -> dt.datetime:
+    """When the scan happened: now, or the device time of a back-fill after an outage (≤ 10 days)."""
+    if not data.backfill_reason.strip():
+        return now
+    if data.device_time is None:
+        raise InvalidInput(
+            "A back-filled scan gives the device time it happened.", code="backfill_needs_time", field="device_time"
+        )
+    if data.device_time > now + FUTURE_SKEW:
+        raise InvalidInput("The device time is in the future.", code="device_time_in_future", field="device_time")
+    if now - data.device_time > env.backfill_window:
+        raise RuleViolation(
+            f"Back-fill is accepted within {env.backfill_window.days} days of the scan.",
+            code="backfill_too_late",
+            field="device_time",
+        )
+    return data.device_time
+
+
+async def _matching_visit(
+    inspector_id: int, enterprise_id: int, at: dt.datetime, env: VisitEnv
+) -> dict[str, Any] | None:
+    """The earliest-window approved (or emergency) visit of this enterprise naming this inspector whose window
+    holds ``at``: its ``id`` and ``status``."""
+    return await _MATCHING_VISIT.fetchrow(enterprise_id, at + EARLY_ARRIVAL, at - env.code_grace, inspector_id)
+
+
+async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.datetime) -> ScanRead:
+    inspector_id = _inspector_of(actor)
+    uscc = _scanned_uscc(data.content, env, now)
+    at = _scan_time(data, env, now)
+    backfill = bool(data.backfill_reason.strip())
+
+    async def action() -> tuple[int, dict[str, Any]]:
+        enterprise = await _ENTERPRISE_BY_USCC.fetchrow(uscc)
+        visit = await _matching_visit(inspector_id, enterprise["id"], at, env) if enterprise else None
+        if visit is None:
+            rows = await _INSERT_UNFILED.fetch(
+                inspector_id,
+                actor.username,
+                uscc,
+                data.latitude,
+                data.longitude,
+                data.accuracy_m,
+                data.mock_location,
+                data.device_time,
+                now,
+                "no_matching_visit",
+            )
+            await audit.append(
+                "unfiled_attempt",
+                actor.username,
+                audit.enterprise_subject(uscc),
+                {
+                    "attempt_id": rows[0]["id"],
+                    "uscc": uscc,
+                    "inspector_id": inspector_id,
+                    "at": now,
+                    "device_time": data.device_time,
+                    "reason": "no_matching_visit",
+                    "mock_location": data.mock_location,
+                },
+            )
+            return 403, {"attempt_id": rows[0]["id"], "uscc": uscc}
+        assert enterprise is not None
+        distance = None
+        if None not in (data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"]):
+            distance = distance_m(data.latitude, data.longitude, enterprise["latitude"], enterprise["longitude"])  # type: ignore[arg-type]
+        # Of two simultaneous first scans only one wins the conditional UPDATE: that one is the arrival.
+        claimed = await _CLAIM_ARRIVAL.fetch(VisitStatus.checked_in.value, at, visit["id"])
+        arrival = bool(claimed)
+        rows = await _INSERT_SCAN.fetch(
+            visit["id"],
+            inspector_id,
+            "arrival" if arrival else "presence",
+            data.latitude,
+            data.longitude,
+            data.accuracy_m,
+            data.mock_location,
+            distance,
+            distance is not None and distance > env.scan_radius_m,
+            data.device_time,
+            at,
+            backfill,
+            data.backfill_reason,
+        )
+        status = VisitStatus.checked_in.value if arrival else visit["status"]
+        await audit.append(
+            "scan",
+            actor.username,
+            audit.visit_subject(visit["id"]),
+            {
+                "visit_id": visit["id"],
+                "scan_id": rows[0]["id"],
+                "inspector_id": inspector_id,
+                "kind": "arrival" if arrival else "presence",
+                "at": at,
+                "visit_status": status,
+                "backfill": backfill,
+                "backfill_reason": data.backfill_reason,
+                "far_from_enterprise": distance is not None and distance > env.scan_radius_m,
+                "mock_location": data.mock_location,
+                "client_event_id": data.client_event_id,
+            },
+        )
+        read = ScanRead(
+            id=rows[0]["id"],
+            visit_id=visit["id"],
+            kind="arrival" if arrival else "presence",
+            at=at,
+            visit_status=VisitStatus(status),
+            distance_m=distance,
+            far_from_enterprise=distance is not None and distance > env.scan_radius_m,
+            mock_location=data.mock_location,
+            backfill=backfill,
+        )
+        return 201, msgspec.to_builtins(read)
+
+    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "scan", data, action)
+    if outcome.status == 403:
+        raise UnfiledVisit(
+            "No filed and approved visit of this enterprise names you for this time: the scan is rejected "
+            "and recorded for the supervisor.",
+            attempt_id=outcome.body["attempt_id"],
+            uscc=outcome.body["uscc"],
+        )
+    scan = msgspec.convert(outcome.body, ScanRead)
+    if not outcome.replayed:
+        await env.publish(
+            f"visit-{scan.visit_id}", {"event": "scan", "visit_id": scan.visit_id, "status": scan.visit_status.value}
+        )
+    return scan
+
+
+async def check_out(actor: Actor, visit_id: int, data: CheckoutRequest, env: VisitEnv, now: dt.datetime) -> VisitRead:
+    inspector_id = _inspector_of(actor)
+
+    async def action() -> tuple[int, dict[str, Any]]:
+        row = await visit_row(visit_id)
+        if inspector_id not in await visit_inspector_ids(visit_id):
+            raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+        if row["status"] != VisitStatus.checked_in.value:
+            raise RuleViolation(
+                "Only a checked-in visit can be checked out: scan the enterprise code first.",
+                code="visit_not_checked_in",
+            )
+        await Visit.update(
+            {
+                Visit.status: VisitStatus.checked_out.value,
+                Visit.checked_out_at: now,
+                Visit.result: data.result.value,
+                Visit.findings: data.findings,
+            }
+        ).where((Visit.id == visit_id) & (Visit.status == VisitStatus.checked_in.value))
+        await audit.append(
+            "checkout",
+            actor.username,
+            audit.visit_subject(visit_id),
+            {
+                "visit_id": visit_id,
+                "status": VisitStatus.checked_out.value,
+                "checked_out_at": now,
+                "result": data.result.value,
+                "findings": data.findings,
+                "client_event_id": data.client_event_id,
+            },
+        )
+        return 200, {"visit_id": visit_id}
+
+    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action)
+    if outcome.body.get("visit_id") != visit_id:
+        raise RuleViolation("This client event id belongs to another visit's check-out.", code="idempotency_conflict")
+    if not outcome.replayed:
+        await env.publish(f"visit-{visit_id}", {"event": "checkout", "visit_id": visit_id, "status": "checked_out"})
+    return (await assemble([await visit_row(visit_id)]))[0]
+
+
+async def list_unfiled_attempts(
+    *, uscc: str | None = None, since: dt.datetime | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[UnfiledAttemptRead], int]:
+    query = UnfiledAttempt.select().order_by(UnfiledAttempt.id, ascending=False)
+    count = UnfiledAttempt.count()
+    conditions: list[Any] = []
+    if uscc:
+        conditions.append(UnfiledAttempt.uscc == uscc)
+    if since:
+        conditions.append(UnfiledAttempt.at >= since)
+    for condition in conditions:
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await query.limit(limit).offset(offset)
+    return [
+        UnfiledAttemptRead(
+            **{k: r[k] for k in UnfiledAttemptRead.__struct_fields__ if k in r}, inspector_id=r["inspector"]
+        )
+        for r in rows
+    ], await count
+
+
+async def list_scans(visit_id: int) -> list[dict[str, Any]]:
+    return await Scan.select().where(Scan.visit == visit_id).order_by(Scan.id)

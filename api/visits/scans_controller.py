@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api.auth import STAFF, any_authenticated, require
+from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
+from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Offset, utc_now
+from api.errors import NotFound
+from api.pagination import Page
+from api.registry.uscc import normalize_uscc
+from api.visits import codes, scans
+from api.visits.reads import visible_visit_row
+from api.visits.scan_schemas import CheckoutRequest, EnterpriseCodeRead, ScanCreate, ScanRead, UnfiledAttemptRead
+from api.visits.schemas import VisitRead
+from models.enums import Role
+from models.tables import Enterprise
+
+
+class ScanController(Controller):
+    path = "/api/v1"
+    tags = ["scan-in"]
+    dependencies = DEPENDENCIES
+
+    @post(
+        "/scans",
+        guards=[require(Role.inspector)],
+        summary="Check in by scanning the enterprise code; 403 unfiled_visit when no filed visit matches",
+        description="Idempotent by client_event_id: the same id and body replay the first answer; "
+        "a different body with the same id is 409.",
+    )
+    async def scan(self, actor: CurrentActor, env: Env, data: JSONBody[ScanCreate]) -> ScanRead:
+        return await scans.record_scan(actor, data, env, utc_now())
+
+    @post(
+        "/visits/{visit_id:int}/checkout",
+        guards=[require(Role.inspector)],
+        status_code=200,
+        summary="Check out with the result (idempotent by client_event_id)",
+    )
+    async def checkout(
+        self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CheckoutRequest]
+    ) -> VisitRead:
+        return await scans.check_out(actor, visit_id, data, env, utc_now())
+
+    @get("/visits/{visit_id:int}/scans", guards=[require(*STAFF)], summary="Scans of a visit")
+    async def visit_scans(self, actor: CurrentActor, visit_id: FromPath[int]) -> list[dict[str, Any]]:
+        await visible_visit_row(actor, visit_id)
+        return await scans.list_scans(visit_id)
+
+    @get("/unfiled-attempts", guards=[require(Role.supervisor)], summary="Rejected scans with no filed visit")
+    async def unfiled_attempts(
+        self,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        uscc: FromQuery[str | None] = None,
+        since: FromQuery[dt.datetime | None] = None,
+    ) -> Page[UnfiledAttemptRead]:
+        rows, total = await scans.list_unfiled_attempts(uscc=uscc, since=since, limit=limit, offset=offset)
+        return Page(items=rows, total=total, limit=limit, offset=offset)
+
+
+class EnterpriseCodeController(Controller):
+    """The enterprise's own static code (企业码), printed and posted at its premises."""
+
+    path = "/api/v1/enterprises/{uscc:str}"
+    tags = ["scan-in"]
+    dependencies = DEPENDENCIES
+
+    async def _url(self, actor: Any, env: Any, uscc: str) -> str:
+        code = normalize_uscc(uscc)
+        if (actor.role == Role.enterprise and actor.uscc != code) or actor.role not in (
+            Role.enterprise,
+            Role.admin,
+            Role.supervisor,
+        ):
+            raise NotFound(f"No enterprise code for {code} here.", code="enterprise_not_found")
+        if not await Enterprise.exists().where(Enterprise.uscc == code):
+            raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found")
+        return codes.enterprise_code_url(code, env)
+
+    @get("/code", guards=[any_authenticated], summary="The enterprise code's URL (the enterprise itself)")
+    async def code(self, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> EnterpriseCodeRead:
+        url = await self._url(actor, env, uscc)
+        return EnterpriseCodeRead(uscc=normalize_uscc(uscc), url=url)
+
+    @get("/code.png", guards=[any_authenticated], media_type="image/png", responses=NOT_MODIFIED)
+    async def code_png(
+        self, actor: CurrentActor, env: Env, uscc: FromPath[str], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
+        return code_image(await self._url(actor, env, uscc), "png", if_none_match)
+
+    @get("/code.svg", guards=[any_authenticated], media_type="image/svg+xml", responses=NOT_MODIFIED)
+    async def code_svg(
+        self, actor: CurrentActor, env: Env, uscc: FromPath[str], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
+        return code_image(await self._url(actor, env, uscc), "svg", if_none_match)

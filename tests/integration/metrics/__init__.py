@@ -1,0 +1,1 @@
+"""Integration tests of the metrics domain, on SQLite and on PostgreSQL + Redis."""

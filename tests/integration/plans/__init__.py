@@ -1,0 +1,1 @@
+"""Integration tests of the plans domain, on SQLite and on PostgreSQL + Redis."""

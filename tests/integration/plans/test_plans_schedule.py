@@ -1,0 +1,140 @@
+"""Monthly schedules through the API: deterministic builds, joint visits, exclusions, caps, overflow, order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from api.visits.rules import LOCAL_TZ
+from schedules import CalendarUnavailable, working_days
+from tests.support.api import Api
+from tests.support.plans import approved_plans, build, publish, schedule, visits_of
+from tests.support.visits import file_visit, window
+from tests.support.world import USCC_A, USCC_B, USCC_W
+
+OCT = "2026-10"
+
+
+def _shape(view: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The schedule without row ids: what must not change between two builds of the same inputs."""
+    return sorted(
+        (
+            v["uscc"],
+            v["lead_unit_code"],
+            v["scenario_code"] or "",
+            v["window_start"],
+            v["window_end"],
+            v["onsite"],
+            tuple((t["unit_code"], tuple(t["item_codes"]), t["explanation"]) for t in v["tasks"]),
+        )
+        for v in view["visits"]
+    )
+
+
+def test_a_built_month_is_deterministic_joint_and_explained(api: Api) -> None:
+    approved_plans(api)
+    first = build(api, OCT)
+    assert first["status"] == "draft" and first["built_by"] == "planner-mkt"
+    again = build(api, OCT, as_="planner-fire")  # any planner may rebuild a draft month
+    assert _shape(schedule(api, OCT)) == _shape(first) and _shape(again) == _shape(first)
+    [joint] = [v for v in visits_of(first, USCC_A) if v["onsite"]]
+    assert joint["joint"] and joint["scenario_code"] == "SC-PLAN" and joint["lead_unit_code"] == "MKT"
+    assert [(t["unit_code"], t["item_codes"]) for t in joint["tasks"]] == [("FIRE", ["P-FIRE"]), ("MKT", ["P-MKT"])]
+    assert dt.date.fromisoformat(joint["window_start"]) in working_days(2026, 10)
+    mkt_task = next(t for t in joint["tasks"] if t["unit_code"] == "MKT")
+    assert (
+        mkt_task["sources"][0]["ref"] == "MKT-2026-E1" and "plan entry MKT-2026-E1" in mkt_task["sources"][0]["detail"]
+    )
+    rates = first["rates"]
+    assert rates["onsite_visits"] == 2 and rates["joint_visits"] == 1 and rates["joint_visit_rate"] == 0.5
+    assert rates["onsite_tasks"] == 3 and rates["tasks_in_joint_visits"] == 2 and rates["joint_task_rate"] == 0.6667
+    fire = schedule(api, OCT, unit_code="FIRE")
+    assert fire["rates"]["onsite_tasks"] in (1, 2) and {v["uscc"] for v in fire["visits"]} <= {USCC_A, USCC_B}
+    assert first["units_pending"] == ["FIRE", "MKT"] and first["config"]["max_onsite_visits_per_month"] == 1
+
+
+def test_whitelist_and_no_disturbance_exclusions_are_visible(api: Api) -> None:
+    approved_plans(api)
+    view = build(api, OCT)
+    onsite_items = {code for v in view["visits"] if v["onsite"] for t in v["tasks"] for code in t["item_codes"]}
+    assert "P-ND" not in onsite_items  # 无事不扰: never a routine on-site inspection
+    assert not [v for v in visits_of(view, USCC_W) if v["onsite"]]  # whitelisted (白名单)
+    [w_dropped] = [d for d in view["dropped"] if d["uscc"] == USCC_W]
+    assert w_dropped["item_codes"] == ["P-MKT"] and "whitelisted" in w_dropped["reason"]
+    [w_nonsite] = [t for v in visits_of(view, USCC_W) for t in v["tasks"]]
+    assert w_nonsite["item_codes"] == ["P-MKTN"] and not w_nonsite["onsite"]
+    assert "redirected to non-site" in w_nonsite["explanation"] and "whitelisted" in w_nonsite["explanation"]
+    b_nonsite = [t for v in visits_of(view, USCC_B) if not v["onsite"] for t in v["tasks"]]
+    assert [t["item_codes"] for t in b_nonsite] == [["P-ND"]] and "无事不扰" in b_nonsite[0]["explanation"]
+    a_nonsite = [t for v in visits_of(view, USCC_A) if not v["onsite"] for t in v["tasks"]]
+    assert [t["item_codes"] for t in a_nonsite] == [["P-ND"]]
+    assert view["rates"]["nonsite_tasks"] == 3
+
+
+def test_overflow_is_carried_into_the_next_month(api: Api) -> None:
+    approved_plans(api)
+    view = build(api, OCT)
+    b_onsite = [v for v in visits_of(view, USCC_B) if v["onsite"]]
+    assert len(b_onsite) == 1  # no scenario joins MKT and FIRE on chemicals: one visit a month, one task waits
+    [moved] = view["carried_over"]
+    assert moved["uscc"] == USCC_B and moved["to_period"] == "2026-11" and "carried over" in moved["note"]
+    publish(api, OCT)
+    november = build(api, "2026-11")
+    [b_visit] = [v for v in visits_of(november, USCC_B) if v["onsite"]]
+    [carried] = [t for t in b_visit["tasks"] if any(s["kind"] == "carried_over" for s in t["sources"])]
+    assert carried["unit_code"] == moved["unit_code"]
+
+
+def test_caps_count_visits_already_filed_this_year(api: Api) -> None:
+    tomorrow = dt.datetime.now(LOCAL_TZ).date() + dt.timedelta(days=1)
+    try:
+        working_days(tomorrow.year, 12)
+    except CalendarUnavailable:
+        pytest.skip("no holiday data for this year's December")
+    approved_plans(api, tomorrow.year)
+    for days in (1, 2):  # MKT visits A twice: its yearly cap of 2 on-site visits per enterprise is used
+        start, end = window(days)
+        file_visit(api, window_start=start, window_end=end)
+    view = build(api, f"{tomorrow.year}-12")
+    a_onsite = [v for v in visits_of(view, USCC_A) if v["onsite"]]
+    assert [[t["unit_code"] for t in v["tasks"]] for v in a_onsite] == [["FIRE"]]
+    [capped] = [d for d in view["dropped"] if d["uscc"] == USCC_A and d["unit_code"] == "MKT"]
+    assert "yearly cap" in capped["reason"] and "2 of 2" in capped["reason"]
+    b_units = {t["unit_code"] for v in visits_of(view, USCC_B) if v["onsite"] for t in v["tasks"]}
+    assert len(b_units) == 1  # B was not visited: its caps are untouched
+
+
+def test_months_are_built_in_order_and_published_months_are_final(api: Api) -> None:
+    approved_plans(api)
+    build(api, "2026-11")
+    refused = api.post(f"/api/v1/schedules/{OCT}/build", as_="planner-mkt")
+    assert refused.status_code == 409 and refused.json()["code"] == "later_month_built"
+    refused = api.post("/api/v1/schedules/2026-12/build", as_="planner-mkt")
+    assert refused.status_code == 409 and refused.json()["code"] == "earlier_month_not_published"
+    assert api.post("/api/v1/schedules/2026-11/build", as_="approver-mkt").status_code == 403
+    assert api.post("/api/v1/schedules/2026-11/approve", as_="approver-mkt").status_code == 200
+    early = api.post("/api/v1/schedules/2026-11/publish", as_="supervisor")
+    assert (
+        early.status_code == 422 and early.json()["code"] == "units_not_approved" and early.json()["units"] == ["FIRE"]
+    )
+    again = api.post("/api/v1/schedules/2026-11/approve", as_="approver-mkt")
+    assert again.status_code == 409 and again.json()["code"] == "already_approved"
+    assert schedule(api, "2026-11")["units_pending"] == ["FIRE"]
+    assert build(api, "2026-11")["approvals"] == []  # a rebuild resets the approvals
+    published = publish(api, "2026-11")
+    assert published["status"] == "published" and published["published_by"] == "supervisor"
+    assert api.post("/api/v1/schedules/2026-11/build", as_="planner-mkt").json()["code"] == "schedule_published"
+    visit_id = published["visits"][0]["id"]
+    moved = api.post(f"/api/v1/plan-visits/{visit_id}/move", as_="admin", json={"window_start": "2026-11-30"})
+    assert moved.status_code == 409 and moved.json()["code"] == "schedule_published"
+    assert api.get("/api/v1/schedules/2026-11", as_="enterprise-a").status_code == 403
+
+
+def test_a_year_without_holiday_data_is_refused_clearly(api: Api) -> None:
+    response = api.post("/api/v1/schedules/2027-01/build", as_="planner-mkt")
+    assert response.status_code == 422 and response.json()["code"] == "calendar_unavailable"
+    assert "2027" in response.json()["detail"] and "chinese-calendar" in response.json()["detail"]
+    assert api.post("/api/v1/schedules/2026-13/build", as_="planner-mkt").json()["code"] == "invalid_period"
+    assert api.get("/api/v1/schedules/2026-09", as_="planner-mkt").json()["code"] == "schedule_not_found"

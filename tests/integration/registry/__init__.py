@@ -1,0 +1,1 @@
+"""Integration tests of the registry domain, on SQLite and on PostgreSQL + Redis."""

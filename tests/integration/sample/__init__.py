@@ -1,0 +1,1 @@
+"""Integration tests of the sample domain, on SQLite and on PostgreSQL + Redis."""

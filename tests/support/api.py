@@ -1,0 +1,42 @@
+"""The test client of the integration tests: the app plus the world's actors, with bearer headers per username."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api.auth import token_extras
+from tests.support.world import World
+
+
+@dataclass
+class Api:
+    """A test client plus the world's actors, with bearer headers per username."""
+
+    client: TestClient[Litestar]
+    world: World
+    backend: str
+
+    @property
+    def app(self) -> Litestar:
+        return self.client.app
+
+    def headers(self, username: str) -> dict[str, str]:
+        actor = self.world.actors[username]
+        token = self.app.state.jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
+        return {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers(as_) if as_ else None, **kw)
+
+    def post(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.post(path, headers=self.headers(as_) if as_ else None, **kw)
+
+    def patch(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.patch(path, headers=self.headers(as_) if as_ else None, **kw)
+
+    def delete(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self.headers(as_) if as_ else None, **kw)
