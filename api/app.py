@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.cors import CORSConfig
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -32,8 +33,10 @@ from api.catalogue.controller import (
 )
 from api.catalogue.spreadsheet_controller import CatalogueIOController
 from api.cli import RuqiCLIPlugin
+from api.clock import Clock, SystemClock
 from api.content_type import ContentTypeMiddleware
 from api.context import VisitEnv
+from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
 from api.health.controller import HealthController
 from api.metrics.controller import MetricsController
@@ -68,13 +71,15 @@ async def _keep_session(_: Any) -> None:
     connection LISTENs. asyncpg still rolls back a transaction left open before calling this."""
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """The app on ``settings`` (default: the environment) with ``clock`` (default: the wall clock)."""
     settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
     engine = engine_from_url(settings.database_url)
     bind_engine(engine)
     redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
     jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
-    keyring = KeyRing.load_or_create(settings.data_dir / "keys")
+    keyring = KeyRing.load_or_create(settings.data_dir / "keys", clock.now())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *public_route_handlers(settings),
             *plan_route_handlers,
         ],
+        dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
@@ -142,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_upload_bytes,
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.jwt_auth = jwt_auth
     app.state.redis_client = redis_client
     app.state.rate_counter = (

@@ -45,9 +45,9 @@ class RuqiCLIPlugin(CLIPluginProtocol):
 
             from qr import KeyRing
 
-            keyring = KeyRing.load_or_create(_settings(app).data_dir / "keys")
+            keyring = KeyRing.load_or_create(_settings(app).data_dir / "keys", app.state.clock.now())
             old = keyring.signing_kid
-            new = keyring.rotate(dt.datetime.now(dt.UTC), dt.timedelta(days=keep_days))
+            new = keyring.rotate(app.state.clock.now(), dt.timedelta(days=keep_days))
             click.echo(f"signing key {old} → {new}; {old} keeps verifying for {keep_days} days")
 
         @cli.command(name="migrate", help="Apply the database migrations (SQLite or PostgreSQL from DATABASE_URL).")
@@ -79,9 +79,9 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                     if if_empty:
                         return None
                     raise click.ClickException("the database already holds data; seed loads only into an empty one")
-                counts = await load_sample(district, password_hasher=hash_password)
+                counts = await load_sample(district, password_hasher=hash_password, now=app.state.clock.now())
                 if history:
-                    counts |= await load_history(generate_history(district))
+                    counts |= await load_history(generate_history(district), now=app.state.clock.now())
                 return counts
 
             district = generate_district(seed_value, enterprises)  # pure and quick (~0.3 s)

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 
 from api.actor import Actor
 from api.auth import current_actor
+from api.clock import Clock
 from api.context import VisitEnv
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
@@ -25,9 +26,14 @@ CurrentActor = NamedDependency[Actor]
 """The logged-in actor, injected by name from ``provide_actor``."""
 
 
-def utc_now() -> dt.datetime:
-    """The request's clock: aware UTC (local time is shown only at the edge)."""
-    return dt.datetime.now(dt.UTC)
+def provide_now(request: Request[Any, Any, Any]) -> dt.datetime:
+    """The request's "now" from the app's one clock (``api.clock``): aware UTC, local time only at the edge."""
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+Now = NamedDependency[dt.datetime]
+"""The request's instant, injected by name (``now``) from ``provide_now``, registered once on the app."""
 
 
 def provide_env(request: Request[Any, Any, Any]) -> VisitEnv:

@@ -7,6 +7,7 @@ duplicate waits on the unique index until the first commits, then replays its an
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
@@ -24,7 +25,7 @@ from models.visit_tables import IdempotencyRecord
 _CLAIM = PrebuiltSQL(
     IdempotencyRecord,
     'INSERT INTO "idempotency_record" ("key", "operation", "request_hash", "status_code", "response", "created_at") '
-    'VALUES ({}, {}, {}, 0, {}, CURRENT_TIMESTAMP) ON CONFLICT ("key") DO NOTHING RETURNING "id"',
+    'VALUES ({}, {}, {}, 0, {}, {}) ON CONFLICT ("key") DO NOTHING RETURNING "id"',
 )
 _STORE_ANSWER = PrebuiltSQL(
     IdempotencyRecord, 'UPDATE "idempotency_record" SET "status_code" = {}, "response" = {} WHERE "id" = {}'
@@ -48,12 +49,16 @@ def request_hash(body: Any) -> str:
 
 
 async def run_once(
-    key: str, operation: str, body: Any, action: Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
+    key: str,
+    operation: str,
+    body: Any,
+    action: Callable[[], Awaitable[tuple[int, dict[str, Any]]]],
+    now: dt.datetime,
 ) -> Outcome:
     """Run ``action`` once per key in one transaction with it; replay its stored answer afterwards."""
     digest = request_hash(body)
     async with write_transaction():
-        claimed = await _CLAIM.fetchrow(key, operation, digest, "{}")
+        claimed = await _CLAIM.fetchrow(key, operation, digest, "{}", now)
         if claimed:
             status, response = await action()
             await _STORE_ANSWER.execute(status, json.dumps(response, default=str), claimed["id"])

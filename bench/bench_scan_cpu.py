@@ -69,7 +69,7 @@ def _env(data_dir: Path) -> VisitEnv:
     """The VisitEnv api/app.py builds, from default settings and the server's key ring (publish: no-op)."""
     settings = Settings(data_dir=data_dir, public_base_url=common.PUBLIC_BASE_URL)
     return VisitEnv(
-        keyring=KeyRing.load_or_create(data_dir / "keys"),
+        keyring=KeyRing.load_or_create(data_dir / "keys", dt.datetime.now(dt.UTC)),
         policy=settings.filing_policy(),
         public_base_url=settings.public_base_url,
         issuer=settings.issuer,

@@ -173,9 +173,9 @@ class KeyRing:
         return cls([*verify_only, keys[-1]])
 
     @classmethod
-    def load_or_create(cls, path: Path, now: datetime | None = None) -> KeyRing:
+    def load_or_create(cls, path: Path, now: datetime) -> KeyRing:
         """Load the ring kept in ``path``; on first start create the directory and its first key."""
-        now = _aware(now or datetime.now(UTC))
+        now = _aware(now)
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         with _locked(path):
             if (path / INDEX_FILE).exists():

@@ -100,9 +100,9 @@ def enterprise_subject(uscc: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def audit_keyring(data_dir: Path) -> KeyRing:
+def audit_keyring(data_dir: Path, now: dt.datetime) -> KeyRing:
     """The dedicated checkpoint key ring, kept apart from the QR signing keys."""
-    return KeyRing.load_or_create(data_dir / AUDIT_KEY_DIR)
+    return KeyRing.load_or_create(data_dir / AUDIT_KEY_DIR, now)
 
 
 def _ensure_write_transaction() -> None:
@@ -114,13 +114,14 @@ def _ensure_write_transaction() -> None:
         raise RuntimeError("audit.append on SQLite needs write_transaction() (BEGIN IMMEDIATE)")
 
 
-async def append(event_type: str, actor_name: str, subject: str, payload: Mapping[str, Any]) -> None:
+async def append(
+    event_type: str, actor_name: str, subject: str, payload: Mapping[str, Any], *, at: dt.datetime
+) -> None:
     """Append one link to the chain, committed or rolled back with the caller's ``write_transaction()``.
 
     Returns nothing: on PostgreSQL the link's seq is assigned at COMMIT (see "Concurrency" above).
     """
     _ensure_write_transaction()
-    at = dt.datetime.now(dt.UTC)
     actor, subject, body = actor_name[:64], subject[:64], normalize(payload)
     text = canonical_json(body)
     if is_postgres():
@@ -211,6 +212,7 @@ async def _unlinked_problem() -> tuple[int, str, str] | None:
 
 
 async def verify_chain(
+    now: dt.datetime,
     batch: int = 10_000,
     *,
     keyring: KeyRing | None = None,
@@ -224,7 +226,7 @@ async def verify_chain(
     started = time.perf_counter()
     pending = await _checkpoints_by_seq(after_seq)
     total_checkpoints = sum(len(v) for v in pending.values())
-    jwks = keyring.jwks(dt.datetime.now(dt.UTC)) if keyring else None
+    jwks = keyring.jwks(now) if keyring else None
     seq, head_hash, checked = after_seq, after_hash, 0
 
     def report(ok: bool, broken: int | None = None, reason: str | None = None, detail: str = "") -> VerifyReport:
@@ -267,15 +269,16 @@ async def verify_chain(
 
 
 # -- checkpoints -----------------------------------------------------------------------------------------
-async def make_checkpoint(keyring: KeyRing, now: dt.datetime | None = None) -> CheckpointRead:
+async def make_checkpoint(keyring: KeyRing, now: dt.datetime) -> CheckpointRead:
     """Verify the links since the last checkpoint, then sign (seq, head_hash, at) of the current head.
 
     A broken chain is refused: a signature must never vouch for a tampered log.
     """
     last = await AuditCheckpoint.select().order_by(AuditCheckpoint.seq, ascending=False).first()
-    if last is not None and not checkpoint_signature_ok(last, keyring.jwks(dt.datetime.now(dt.UTC))):
+    if last is not None and not checkpoint_signature_ok(last, keyring.jwks(now)):
         raise ChainBroken(f"The last checkpoint (seq {last['seq']}) has no valid signature.", broken_seq=last["seq"])
     report = await verify_chain(
+        now,
         keyring=keyring,
         after_seq=int(last["seq"]) if last else 0,
         after_hash=str(last["head_hash"]) if last else GENESIS_HASH,
@@ -286,7 +289,7 @@ async def make_checkpoint(keyring: KeyRing, now: dt.datetime | None = None) -> C
             broken_seq=report.broken_seq,
             reason=report.reason,
         )
-    at = now or dt.datetime.now(dt.UTC)
+    at = now
     kid, signature = sign_checkpoint(keyring, report.head_seq, report.head_hash, at)
     row = AuditCheckpoint(seq=report.head_seq, head_hash=report.head_hash, at=at, kid=kid, signature=signature)
     async with write_transaction():
@@ -294,10 +297,9 @@ async def make_checkpoint(keyring: KeyRing, now: dt.datetime | None = None) -> C
     return CheckpointRead(seq=report.head_seq, head_hash=report.head_hash, at=at, kid=kid, signature=signature)
 
 
-async def export_checkpoints(keyring: KeyRing) -> dict[str, Any]:
+async def export_checkpoints(keyring: KeyRing, now: dt.datetime) -> dict[str, Any]:
     """Every checkpoint with the public keys and formulas needed to check it, for external anchoring."""
     rows = await AuditCheckpoint.select().order_by(AuditCheckpoint.seq, AuditCheckpoint.id)
-    now = dt.datetime.now(dt.UTC)
     return {
         "format": EXPORT_FORMAT,
         "exported_at": iso_utc(now),

@@ -19,8 +19,8 @@ def register_audit_commands(cli: Group) -> None:
     def audit_verify(app: Litestar, batch: int) -> None:
         from api.audit.chain import audit_keyring, verify_chain
 
-        keyring = audit_keyring(app.state.settings.data_dir)
-        report = asyncio.run(verify_chain(batch, keyring=keyring))
+        keyring = audit_keyring(app.state.settings.data_dir, app.state.clock.now())
+        report = asyncio.run(verify_chain(app.state.clock.now(), batch, keyring=keyring))
         click.echo(json.dumps(msgspec.to_builtins(report), ensure_ascii=False))
         if not report.ok:
             click.echo(f"audit chain BROKEN at seq {report.broken_seq}: {report.reason} ({report.detail})", err=True)
@@ -35,16 +35,17 @@ def register_audit_commands(cli: Group) -> None:
         from api.errors import DomainError
 
         async def fold_and_sign() -> Any:
-            await fold_verifications()
-            return await make_checkpoint(keyring)
+            now = app.state.clock.now()
+            await fold_verifications(now)
+            return await make_checkpoint(keyring, now)
 
-        keyring = audit_keyring(app.state.settings.data_dir)
+        keyring = audit_keyring(app.state.settings.data_dir, app.state.clock.now())
         try:
             checkpoint = asyncio.run(fold_and_sign())
         except DomainError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
         click.echo(json.dumps(msgspec.to_builtins(checkpoint), ensure_ascii=False))
         if export_path is not None:
-            exported = asyncio.run(export_checkpoints(keyring))
+            exported = asyncio.run(export_checkpoints(keyring, app.state.clock.now()))
             export_path.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             click.echo(f"checkpoints exported to {export_path}")

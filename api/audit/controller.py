@@ -11,14 +11,14 @@ from api.audit import chain as audit
 from api.audit.digest import fold_verifications
 from api.audit.schemas import AuditEventRead, CheckpointRead, VerifyReport
 from api.auth import require
-from api.deps import Limit, Offset
+from api.deps import Limit, Now, Offset
 from api.pagination import Page
 from models.enums import Role
 from qr import KeyRing
 
 
 def _keyring(request: Request[Any, Any, Any]) -> KeyRing:
-    return audit.audit_keyring(request.app.state.settings.data_dir)
+    return audit.audit_keyring(request.app.state.settings.data_dir, request.app.state.clock.now())
 
 
 class AuditController(Controller):
@@ -31,8 +31,8 @@ class AuditController(Controller):
         summary="Re-walk the whole hash chain and report the first broken link",
         description="Checks every link (seq without gaps, prev_hash, hash) and every signed checkpoint.",
     )
-    async def verify(self, request: Request[Any, Any, Any]) -> VerifyReport:
-        return await audit.verify_chain(keyring=_keyring(request))
+    async def verify(self, request: Request[Any, Any, Any], now: Now) -> VerifyReport:
+        return await audit.verify_chain(now, keyring=_keyring(request))
 
     @get("/events", summary="Events of one subject (visit:12, enterprise:<USCC> with its visits, …), oldest first")
     async def events(
@@ -46,10 +46,10 @@ class AuditController(Controller):
         return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @post("/checkpoints", summary="Sign a checkpoint (seq, head hash, time) with the dedicated audit key")
-    async def checkpoint(self, request: Request[Any, Any, Any]) -> CheckpointRead:
-        await fold_verifications()
-        return await audit.make_checkpoint(_keyring(request))
+    async def checkpoint(self, request: Request[Any, Any, Any], now: Now) -> CheckpointRead:
+        await fold_verifications(now)
+        return await audit.make_checkpoint(_keyring(request), now)
 
     @get("/checkpoints/export", summary="Every signed checkpoint with the public keys, for external anchoring")
-    async def export(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
-        return await audit.export_checkpoints(_keyring(request))
+    async def export(self, request: Request[Any, Any, Any], now: Now) -> dict[str, Any]:
+        return await audit.export_checkpoints(_keyring(request), now)

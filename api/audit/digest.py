@@ -9,6 +9,7 @@ deleted afterwards no longer matches a signed link. It runs before every checkpo
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -44,7 +45,7 @@ def digest_of(rows: list[dict[str, Any]]) -> str:
     return sha.hexdigest()
 
 
-async def fold_verifications() -> int:
+async def fold_verifications(now: dt.datetime) -> int:
     """Append a digest of the verification log rows not yet covered; returns how many it covers (0: none, no digest).
 
     Not the digest's seq: on PostgreSQL that is assigned at COMMIT.
@@ -71,6 +72,7 @@ async def fold_verifications() -> int:
                 "outcomes": dict(sorted(Counter(r["outcome"] for r in rows).items())),
                 "sha256": digest_of(rows),
             },
+            at=now,
         )
         return len(rows)
 

@@ -22,7 +22,7 @@ from api.catalogue.schemas import (
     ScenarioRead,
     ScenarioUpdate,
 )
-from api.deps import CurrentActor, Limit, Offset, provide_actor
+from api.deps import CurrentActor, Limit, Now, Offset, provide_actor
 from api.pagination import Page
 from models.enums import CatalogueList, ItemCategory, ListStatus, Role
 
@@ -69,16 +69,20 @@ class ItemController(Controller):
         return await items.read_item(code, published_only=_published_only(actor))
 
     @post("/", guards=EDITORS, summary="Add an item (planner of its unit, or admin)")
-    async def create_item(self, actor: CurrentActor, data: JSONBody[ItemCreate]) -> ItemRead:
-        return await items.create_item(actor, data)
+    async def create_item(self, now: Now, actor: CurrentActor, data: JSONBody[ItemCreate]) -> ItemRead:
+        return await items.create_item(actor, data, now)
 
     @patch("/{code:str}", guards=EDITORS, summary="Change an item; a reason is required and a version is kept")
-    async def update_item(self, actor: CurrentActor, code: FromPath[str], data: JSONBody[ItemUpdate]) -> ItemRead:
-        return await items.update_item(actor, code, data)
+    async def update_item(
+        self, now: Now, actor: CurrentActor, code: FromPath[str], data: JSONBody[ItemUpdate]
+    ) -> ItemRead:
+        return await items.update_item(actor, code, data, now)
 
     @post("/{code:str}/retire", guards=EDITORS, status_code=200)
-    async def retire_item(self, actor: CurrentActor, code: FromPath[str], data: JSONBody[RetireRequest]) -> ItemRead:
-        return await items.retire_item(actor, code, data.reason)
+    async def retire_item(
+        self, now: Now, actor: CurrentActor, code: FromPath[str], data: JSONBody[RetireRequest]
+    ) -> ItemRead:
+        return await items.retire_item(actor, code, data.reason, now)
 
     @get("/{code:str}/history", guards=[require(Role.supervisor, Role.planner, Role.approver, Role.inspector)])
     async def item_history(self, code: FromPath[str], limit: HistoryLimit = 200) -> list[ChangeRead]:
@@ -114,20 +118,20 @@ class ScenarioController(Controller):
         return await scenarios.read_scenario(code, published_only=_published_only(actor))
 
     @post("/", guards=EDITORS, summary="Add a scenario (planner of the lead unit, or admin)")
-    async def create_scenario(self, actor: CurrentActor, data: JSONBody[ScenarioCreate]) -> ScenarioRead:
-        return await scenarios.create_scenario(actor, data)
+    async def create_scenario(self, now: Now, actor: CurrentActor, data: JSONBody[ScenarioCreate]) -> ScenarioRead:
+        return await scenarios.create_scenario(actor, data, now)
 
     @patch("/{code:str}", guards=EDITORS)
     async def update_scenario(
-        self, actor: CurrentActor, code: FromPath[str], data: JSONBody[ScenarioUpdate]
+        self, now: Now, actor: CurrentActor, code: FromPath[str], data: JSONBody[ScenarioUpdate]
     ) -> ScenarioRead:
-        return await scenarios.update_scenario(actor, code, data)
+        return await scenarios.update_scenario(actor, code, data, now)
 
     @post("/{code:str}/retire", guards=EDITORS, status_code=200)
     async def retire_scenario(
-        self, actor: CurrentActor, code: FromPath[str], data: JSONBody[RetireRequest]
+        self, now: Now, actor: CurrentActor, code: FromPath[str], data: JSONBody[RetireRequest]
     ) -> ScenarioRead:
-        return await scenarios.retire_scenario(actor, code, data.reason)
+        return await scenarios.retire_scenario(actor, code, data.reason, now)
 
     @get("/{code:str}/history", guards=[require(Role.supervisor, Role.planner, Role.approver, Role.inspector)])
     async def scenario_history(self, code: FromPath[str], limit: HistoryLimit = 200) -> list[ChangeRead]:
@@ -154,20 +158,20 @@ class LibraryController(Controller):
         return await library.read_entry(item_code, published_only=_published_only(actor))
 
     @post("/", guards=EDITORS, summary="Put a published 无事不扰 item in the library")
-    async def create_entry(self, actor: CurrentActor, data: JSONBody[LibraryEntryCreate]) -> LibraryEntryRead:
-        return await library.create_entry(actor, data)
+    async def create_entry(self, now: Now, actor: CurrentActor, data: JSONBody[LibraryEntryCreate]) -> LibraryEntryRead:
+        return await library.create_entry(actor, data, now)
 
     @patch("/{item_code:str}", guards=EDITORS)
     async def update_entry(
-        self, actor: CurrentActor, item_code: FromPath[str], data: JSONBody[LibraryEntryUpdate]
+        self, now: Now, actor: CurrentActor, item_code: FromPath[str], data: JSONBody[LibraryEntryUpdate]
     ) -> LibraryEntryRead:
-        return await library.update_entry(actor, item_code, data)
+        return await library.update_entry(actor, item_code, data, now)
 
     @post("/{item_code:str}/retire", guards=EDITORS, status_code=200)
     async def retire_entry(
-        self, actor: CurrentActor, item_code: FromPath[str], data: JSONBody[RetireRequest]
+        self, now: Now, actor: CurrentActor, item_code: FromPath[str], data: JSONBody[RetireRequest]
     ) -> LibraryEntryRead:
-        return await library.retire_entry(actor, item_code, data.reason)
+        return await library.retire_entry(actor, item_code, data.reason, now)
 
     @get("/{item_code:str}/history", guards=[require(Role.supervisor, Role.planner, Role.approver, Role.inspector)])
     async def entry_history(self, item_code: FromPath[str], limit: HistoryLimit = 200) -> list[ChangeRead]:

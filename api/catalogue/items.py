@@ -88,7 +88,7 @@ async def list_items(
     return [msgspec.convert(r, ItemRead) for r in rows], await count
 
 
-async def create_item(actor: Actor, data: ItemCreate) -> ItemRead:
+async def create_item(actor: Actor, data: ItemCreate, now: dt.datetime) -> ItemRead:
     async with write_transaction():
         unit = await unit_by_code(data.unit_code)
         ensure_can_edit_unit_list(actor, unit["id"], "inspection items")
@@ -97,7 +97,6 @@ async def create_item(actor: Actor, data: ItemCreate) -> ItemRead:
         values = msgspec.structs.asdict(data)
         reason = values.pop("reason") or "created"
         values.pop("unit_code")
-        now = dt.datetime.now(dt.UTC)
         await Item.insert(Item(**values, unit=unit["id"], version=1, updated_at=now))
         row = await item_by_code(data.code)
         await record_change(
@@ -108,6 +107,7 @@ async def create_item(actor: Actor, data: ItemCreate) -> ItemRead:
             actor=actor,
             reason=reason,
             snapshot=item_snapshot(row, unit["code"]),
+            now=now,
         )
     return await read_item(data.code)
 
@@ -140,7 +140,7 @@ def _codes(raw: Any) -> list[str]:
 
 
 async def update_item(
-    actor: Actor, code: str, data: ItemUpdate, *, action: ChangeAction = ChangeAction.update
+    actor: Actor, code: str, data: ItemUpdate, now: dt.datetime, *, action: ChangeAction = ChangeAction.update
 ) -> ItemRead:
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     reason = changes.pop("reason")
@@ -166,7 +166,7 @@ async def update_item(
         new_version = row["version"] + 1
         values = {getattr(Item, k): v for k, v in changes.items()}
         values[Item.version] = new_version
-        values[Item.updated_at] = dt.datetime.now(dt.UTC)
+        values[Item.updated_at] = now
         await Item.update(values).where(Item.code == code)
         updated = await item_by_code(code)
         unit_code = (await Unit.select(Unit.code).where(Unit.id == updated["unit"]).first() or {})["code"]
@@ -178,11 +178,12 @@ async def update_item(
             actor=actor,
             reason=reason,
             snapshot=item_snapshot(updated, unit_code),
+            now=now,
         )
     return await read_item(code)
 
 
-async def retire_item(actor: Actor, code: str, reason: str) -> ItemRead:
+async def retire_item(actor: Actor, code: str, reason: str, now: dt.datetime) -> ItemRead:
     return await update_item(
-        actor, code, ItemUpdate(reason=reason, status=ListStatus.retired), action=ChangeAction.retire
+        actor, code, ItemUpdate(reason=reason, status=ListStatus.retired), now, action=ChangeAction.retire
     )

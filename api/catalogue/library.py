@@ -78,7 +78,7 @@ def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def create_entry(actor: Actor, data: LibraryEntryCreate) -> LibraryEntryRead:
+async def create_entry(actor: Actor, data: LibraryEntryCreate, now: dt.datetime) -> LibraryEntryRead:
     async with write_transaction():
         item = await item_by_code(data.item_code)
         ensure_can_edit_unit_list(actor, item["unit"], "无事不扰 library entries")
@@ -105,7 +105,7 @@ async def create_entry(actor: Actor, data: LibraryEntryCreate) -> LibraryEntryRe
                 note=data.note,
                 status=ListStatus.published.value,
                 version=1,
-                updated_at=dt.datetime.now(dt.UTC),
+                updated_at=now,
             )
         )
         row = await _entry_row(data.item_code)
@@ -117,6 +117,7 @@ async def create_entry(actor: Actor, data: LibraryEntryCreate) -> LibraryEntryRe
             actor=actor,
             reason=data.reason or "created",
             snapshot=_snapshot(row),
+            now=now,
         )
     return await read_entry(data.item_code)
 
@@ -129,6 +130,7 @@ async def update_entry(
     actor: Actor,
     item_code: str,
     data: LibraryEntryUpdate,
+    now: dt.datetime,
     *,
     action: ChangeAction = ChangeAction.update,
     status: ListStatus | None = None,
@@ -154,7 +156,7 @@ async def update_entry(
             values[LibraryEntry.note] = changes["note"]
         if status is not None:
             values[LibraryEntry.status] = status.value
-        values[LibraryEntry.updated_at] = dt.datetime.now(dt.UTC)
+        values[LibraryEntry.updated_at] = now
         item = await item_by_code(item_code)
         await LibraryEntry.update(values).where(LibraryEntry.item == item["id"])
         updated = await _entry_row(item_code)
@@ -166,11 +168,12 @@ async def update_entry(
             actor=actor,
             reason=reason,
             snapshot=_snapshot(updated),
+            now=now,
         )
     return await read_entry(item_code)
 
 
-async def retire_entry(actor: Actor, item_code: str, reason: str) -> LibraryEntryRead:
+async def retire_entry(actor: Actor, item_code: str, reason: str, now: dt.datetime) -> LibraryEntryRead:
     return await update_entry(
-        actor, item_code, LibraryEntryUpdate(reason=reason), action=ChangeAction.retire, status=ListStatus.retired
+        actor, item_code, LibraryEntryUpdate(reason=reason), now, action=ChangeAction.retire, status=ListStatus.retired
     )

@@ -6,6 +6,7 @@ is allowed stays in the list services; this module only maps cells to their requ
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -126,10 +127,10 @@ def parse_item(r: RowReader, units: Units) -> dict[str, Any]:
     )
 
 
-async def apply_item(actor: Actor, v: dict[str, Any], reason: str) -> str:
+async def apply_item(actor: Actor, v: dict[str, Any], reason: str, now: dt.datetime) -> str:
     current = await _current(items.read_item(v["code"]))
     if current is None:
-        await items.create_item(actor, _convert({**v, "reason": reason}, ItemCreate))
+        await items.create_item(actor, _convert({**v, "reason": reason}, ItemCreate), now)
         return "created"
     if v["unit_code"] != current.unit_code:
         raise RuleViolation(
@@ -142,7 +143,7 @@ async def apply_item(actor: Actor, v: dict[str, Any], reason: str) -> str:
     if not changes:
         return "unchanged"
     data = _convert({**changes, "reason": reason}, ItemUpdate)
-    await items.update_item(actor, v["code"], data, action=_action(changes))
+    await items.update_item(actor, v["code"], data, now, action=_action(changes))
     return "updated"
 
 
@@ -172,16 +173,16 @@ def parse_scenario(r: RowReader, units: Units) -> dict[str, Any]:
     )
 
 
-async def apply_scenario(actor: Actor, v: dict[str, Any], reason: str) -> str:
+async def apply_scenario(actor: Actor, v: dict[str, Any], reason: str, now: dt.datetime) -> str:
     current = await _current(scenarios.read_scenario(v["code"]))
     if current is None:
-        await scenarios.create_scenario(actor, _convert({**v, "reason": reason}, ScenarioCreate))
+        await scenarios.create_scenario(actor, _convert({**v, "reason": reason}, ScenarioCreate), now)
         return "created"
     changes = _changes(v, current, ("name", "lead_unit_code", "item_codes", "industry_codes", "status"))
     if not changes:
         return "unchanged"
     data = _convert({**changes, "reason": reason}, ScenarioUpdate)
-    await scenarios.update_scenario(actor, v["code"], data, action=_action(changes))
+    await scenarios.update_scenario(actor, v["code"], data, now, action=_action(changes))
     return "updated"
 
 
@@ -208,15 +209,15 @@ def parse_entry(r: RowReader, units: Units) -> dict[str, Any]:
     )
 
 
-async def apply_entry(actor: Actor, v: dict[str, Any], reason: str) -> str:
+async def apply_entry(actor: Actor, v: dict[str, Any], reason: str, now: dt.datetime) -> str:
     code, status = v["item_code"], v.pop("status", None)
     current = await _current(library.read_entry(code))
     if current is None:
-        await library.create_entry(actor, _convert({**v, "reason": reason}, LibraryEntryCreate))
+        await library.create_entry(actor, _convert({**v, "reason": reason}, LibraryEntryCreate), now)
         if status not in (None, ListStatus.published):
             update = LibraryEntryUpdate(reason=reason)
             await library.update_entry(
-                actor, code, update, status=ListStatus(status), action=_action({"status": status})
+                actor, code, update, now, status=ListStatus(status), action=_action({"status": status})
             )
         return "created"
     changes = _changes(v, current, ("triggers", "note"))
@@ -228,6 +229,7 @@ async def apply_entry(actor: Actor, v: dict[str, Any], reason: str) -> str:
         actor,
         code,
         data,
+        now,
         status=ListStatus(new_status) if new_status else None,
         action=_action({"status": new_status}),
     )

@@ -124,7 +124,7 @@ def _snapshot(row: dict[str, Any], lead_unit_code: str) -> dict[str, Any]:
     }
 
 
-async def create_scenario(actor: Actor, data: ScenarioCreate) -> ScenarioRead:
+async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) -> ScenarioRead:
     async with write_transaction():
         lead = await unit_by_code(data.lead_unit_code, field="lead_unit_code")
         ensure_can_edit_unit_list(actor, lead["id"], "scenarios it leads")
@@ -140,7 +140,7 @@ async def create_scenario(actor: Actor, data: ScenarioCreate) -> ScenarioRead:
                 industry_codes=json.dumps(data.industry_codes),
                 status=data.status.value,
                 version=1,
-                updated_at=dt.datetime.now(dt.UTC),
+                updated_at=now,
             )
         )
         row = await _scenario_row(data.code)
@@ -152,12 +152,13 @@ async def create_scenario(actor: Actor, data: ScenarioCreate) -> ScenarioRead:
             actor=actor,
             reason=data.reason or "created",
             snapshot=_snapshot(row, lead["code"]),
+            now=now,
         )
     return await read_scenario(data.code)
 
 
 async def update_scenario(
-    actor: Actor, code: str, data: ScenarioUpdate, *, action: ChangeAction = ChangeAction.update
+    actor: Actor, code: str, data: ScenarioUpdate, now: dt.datetime, *, action: ChangeAction = ChangeAction.update
 ) -> ScenarioRead:
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     reason = changes.pop("reason")
@@ -182,7 +183,7 @@ async def update_scenario(
             await validate_scenario_items(item_codes, lead_id)
         values[Scenario.item_codes] = json.dumps(item_codes)
         values[Scenario.version] = row["version"] + 1
-        values[Scenario.updated_at] = dt.datetime.now(dt.UTC)
+        values[Scenario.updated_at] = now
         await Scenario.update(values).where(Scenario.code == code)
         updated = await _scenario_row(code)
         lead_code = (await unit_codes_by_id())[updated["lead_unit"]]
@@ -194,11 +195,12 @@ async def update_scenario(
             actor=actor,
             reason=reason,
             snapshot=_snapshot(updated, lead_code),
+            now=now,
         )
     return await read_scenario(code)
 
 
-async def retire_scenario(actor: Actor, code: str, reason: str) -> ScenarioRead:
+async def retire_scenario(actor: Actor, code: str, reason: str, now: dt.datetime) -> ScenarioRead:
     return await update_scenario(
-        actor, code, ScenarioUpdate(reason=reason, status=ListStatus.retired), action=ChangeAction.retire
+        actor, code, ScenarioUpdate(reason=reason, status=ListStatus.retired), now, action=ChangeAction.retire
     )

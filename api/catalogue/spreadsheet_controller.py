@@ -16,7 +16,7 @@ from litestar.params import Body, FromPath, FromQuery, Parameter
 from api.auth import any_authenticated, require
 from api.catalogue import spreadsheets as catalogue_io
 from api.catalogue.spreadsheets import ImportReport
-from api.deps import CurrentActor, provide_actor
+from api.deps import CurrentActor, Now, provide_actor
 from api.tabular import MAX_FILE_BYTES
 from models.enums import CatalogueList, Role
 
@@ -67,6 +67,7 @@ class CatalogueIOController(Controller):
     )
     async def import_list(
         self,
+        now: Now,
         actor: CurrentActor,
         list_name: FromPath[CatalogueList],
         data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -75,5 +76,5 @@ class CatalogueIOController(Controller):
         upload = data.file
         content = await upload.read(MAX_FILE_BYTES + 1)
         return await catalogue_io.import_file(
-            actor, list_name, upload.filename, upload.content_type, content, dry_run=dry_run
+            actor, list_name, upload.filename, upload.content_type, content, now, dry_run=dry_run
         )

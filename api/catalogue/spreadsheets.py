@@ -33,6 +33,7 @@ is allowed, exactly as for the JSON endpoints (a planner changes only its own un
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +88,7 @@ class ListSpec:
     fields: dict[str, str]  # service field name -> column, to place a service error in its column
     owner_column: str  # where a refusal by unit (not_your_unit) is reported
     parse: Callable[[RowReader, Units], dict[str, Any]]
-    apply: Callable[[Actor, dict[str, Any], str], Awaitable[str]]
+    apply: Callable[[Actor, dict[str, Any], str, dt.datetime], Awaitable[str]]
     export: Callable[[bool, Units], Awaitable[list[list[Any]]]]
 
     @property
@@ -162,7 +163,14 @@ class _Discard(Exception):
 
 
 async def _apply_rows(
-    tx: Any, spec: ListSpec, actor: Actor, table: Table, reason: str, counts: ImportCounts, errors: list[RowError]
+    tx: Any,
+    spec: ListSpec,
+    actor: Actor,
+    table: Table,
+    reason: str,
+    counts: ImportCounts,
+    errors: list[RowError],
+    now: dt.datetime,
 ) -> None:
     """Apply each row in order inside ``tx``; a row refused by a service is undone to its savepoint."""
     units, seen = await Units.load(), dict[str, int]()
@@ -179,7 +187,7 @@ async def _apply_rows(
             continue
         savepoint = await tx.savepoint()
         try:
-            outcome = await spec.apply(actor, values, reason)
+            outcome = await spec.apply(actor, values, reason, now)
         except DomainError as exc:
             await savepoint.rollback_to()
             r.error(spec.column_for(exc), exc.code, exc.message)
@@ -189,7 +197,14 @@ async def _apply_rows(
 
 
 async def import_file(
-    actor: Actor, list_name: CatalogueList, filename: str, content_type: str | None, data: bytes, *, dry_run: bool
+    actor: Actor,
+    list_name: CatalogueList,
+    filename: str,
+    content_type: str | None,
+    data: bytes,
+    now: dt.datetime,
+    *,
+    dry_run: bool,
 ) -> ImportReport:
     """Upsert the file's rows all-or-nothing; a bad row or a dry run leaves the lists untouched."""
     spec = SPECS[list_name]
@@ -204,7 +219,7 @@ async def import_file(
     if not errors:
         try:
             async with write_transaction() as tx:
-                await _apply_rows(tx, spec, actor, table, f"导入 {name}", counts, errors)
+                await _apply_rows(tx, spec, actor, table, f"导入 {name}", counts, errors, now)
                 if dry_run or errors:
                     raise _Discard
         except _Discard:

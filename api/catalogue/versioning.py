@@ -36,6 +36,7 @@ async def record_change(
     actor: Actor,
     reason: str,
     snapshot: dict[str, Any],
+    now: dt.datetime,
 ) -> int:
     list_version = await bump_list_version(list_name)
     await CatalogueChange.insert(
@@ -46,7 +47,7 @@ async def record_change(
             record_version=record_version,
             action=action.value,
             actor=actor.username,
-            at=dt.datetime.now(dt.UTC),
+            at=now,
             reason=reason,
             snapshot=json.dumps(snapshot, ensure_ascii=False, default=str),
         )
@@ -64,6 +65,7 @@ async def record_change(
             "reason": reason,
             "snapshot": json.loads(json.dumps(snapshot, ensure_ascii=False, default=str)),
         },
+        at=now,
     )
     return list_version
 

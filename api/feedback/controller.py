@@ -10,7 +10,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from api.auth import require
-from api.deps import CurrentActor, Env, Limit, Offset, provide_actor, provide_env, utc_now
+from api.deps import CurrentActor, Env, Limit, Now, Offset, provide_actor, provide_env
 from api.feedback import service as feedback
 from api.feedback.schemas import (
     AdvanceRequest,
@@ -47,12 +47,12 @@ class PublicFeedbackController(Controller):
     dependencies = {"env": Provide(provide_env, sync_to_thread=False)}
 
     @post("/visits/{token:str}/rating", summary="Rate a checked-out visit with its code (anonymous)")
-    async def rate(self, env: Env, token: CodePath, data: JSONBody[RatingCreate]) -> Response[RatingReceipt]:
-        return _written(await feedback.rate_with_code(token, data, env, utc_now()))
+    async def rate(self, now: Now, env: Env, token: CodePath, data: JSONBody[RatingCreate]) -> Response[RatingReceipt]:
+        return _written(await feedback.rate_with_code(token, data, env, now))
 
     @post("/complaints", summary="Complain (投诉) from any verification result, even a forged code")
-    async def complain(self, env: Env, data: JSONBody[PublicComplaintCreate]) -> Response[ComplaintReceipt]:
-        return _written(await feedback.file_public_complaint(data, env, utc_now()))
+    async def complain(self, now: Now, env: Env, data: JSONBody[PublicComplaintCreate]) -> Response[ComplaintReceipt]:
+        return _written(await feedback.file_public_complaint(data, env, now))
 
 
 class RatingController(Controller):
@@ -62,9 +62,9 @@ class RatingController(Controller):
 
     @post("/visits/{visit_id:int}/rating", guards=[require(Role.enterprise)], summary="Rate your own visit")
     async def rate(
-        self, actor: CurrentActor, visit_id: FromPath[int], data: JSONBody[RatingCreate]
+        self, now: Now, actor: CurrentActor, visit_id: FromPath[int], data: JSONBody[RatingCreate]
     ) -> Response[RatingReceipt]:
-        return _written(await feedback.rate_as_enterprise(actor, visit_id, data, utc_now()))
+        return _written(await feedback.rate_as_enterprise(actor, visit_id, data, now))
 
     @get("/ratings", guards=[SUPERVISOR], summary="Ratings, without who rated (supervisor only)")
     async def list_ratings(
@@ -98,9 +98,9 @@ class ComplaintController(Controller):
 
     @post("/", guards=[require(Role.enterprise)], summary="Complain as the logged-in enterprise")
     async def complain(
-        self, actor: CurrentActor, env: Env, data: JSONBody[ComplaintCreate]
+        self, now: Now, actor: CurrentActor, env: Env, data: JSONBody[ComplaintCreate]
     ) -> Response[ComplaintReceipt]:
-        return _written(await feedback.file_enterprise_complaint(actor, data, env, utc_now()))
+        return _written(await feedback.file_enterprise_complaint(actor, data, env, now))
 
     @get(
         "/",
@@ -109,6 +109,7 @@ class ComplaintController(Controller):
     )
     async def list_complaints(
         self,
+        now: Now,
         actor: CurrentActor,
         limit: Limit = 100,
         offset: Offset = 0,
@@ -116,13 +117,13 @@ class ComplaintController(Controller):
         overdue: FromQuery[bool] = False,
     ) -> Page[ComplaintRead]:
         rows, total = await feedback.list_complaints(
-            actor, utc_now(), status=status, overdue=overdue, limit=limit, offset=offset
+            actor, now, status=status, overdue=overdue, limit=limit, offset=offset
         )
         return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{complaint_id:int}", guards=[require(Role.supervisor, Role.enterprise)], summary="A complaint and its steps")
-    async def read_complaint(self, actor: CurrentActor, complaint_id: FromPath[int]) -> ComplaintDetail:
-        return await feedback.read_complaint(actor, complaint_id, utc_now())
+    async def read_complaint(self, now: Now, actor: CurrentActor, complaint_id: FromPath[int]) -> ComplaintDetail:
+        return await feedback.read_complaint(actor, complaint_id, now)
 
     @post(
         "/{complaint_id:int}/advance",
@@ -131,6 +132,6 @@ class ComplaintController(Controller):
         summary="Move the complaint one step on (received → verifying → determined → feedback → rectified → archived)",
     )
     async def advance(
-        self, actor: CurrentActor, complaint_id: FromPath[int], data: JSONBody[AdvanceRequest]
+        self, now: Now, actor: CurrentActor, complaint_id: FromPath[int], data: JSONBody[AdvanceRequest]
     ) -> ComplaintDetail:
-        return await feedback.advance_complaint(actor, complaint_id, data, utc_now())
+        return await feedback.advance_complaint(actor, complaint_id, data, now)

@@ -118,11 +118,12 @@ async def _rate(visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
             "anonymous",
             audit.visit_subject(visit_id),
             {"visit_id": visit_id, "rating_id": inserted[0]["id"], "score": data.score, "at": now},
+            at=now,
         )
         receipt = RatingReceipt(visit_id=visit_id, score=data.score, comment=data.comment, at=now)
         return 201, msgspec.to_builtins(receipt)
 
-    outcome = await run_once(f"rating:{data.client_event_id}", "rating", body, action)
+    outcome = await run_once(f"rating:{data.client_event_id}", "rating", body, action, now)
     return outcome.status, msgspec.convert(outcome.body, RatingReceipt), outcome.replayed
 
 
@@ -257,7 +258,7 @@ async def _file_complaint(data: ComplaintCreate, uscc: str, filed_by: str, env: 
         )
         return 201, msgspec.to_builtins(receipt)
 
-    outcome = await run_once(f"complaint:{data.client_event_id}", "complaint", body, action)
+    outcome = await run_once(f"complaint:{data.client_event_id}", "complaint", body, action, now)
     return outcome.status, msgspec.convert(outcome.body, ComplaintReceipt), outcome.replayed
 
 
@@ -270,6 +271,7 @@ async def _append_step(complaint_id: int, status: ComplaintStatus, note: str, ac
         actor,
         f"complaint:{complaint_id}",
         {"complaint_id": complaint_id, "status": status.value, "note": note, "at": now},
+        at=now,
     )
 
 

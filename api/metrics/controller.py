@@ -10,9 +10,10 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import QueryParameter
 
 from api.auth import require
-from api.deps import DEPENDENCIES, CurrentActor, Env
+from api.clock import LOCAL_TZ
+from api.deps import DEPENDENCIES, CurrentActor, Env, Now
 from api.metrics.export import export_file
-from api.metrics.period import Period, parse_period
+from api.metrics.period import Period, parse_metric_period
 from api.metrics.schemas import Metrics
 from api.metrics.service import read_metrics
 from models.enums import Role
@@ -34,8 +35,8 @@ DESCRIPTION = (
 )
 
 
-def period_from(period: str | None, start: dt.date | None, last_day: dt.date | None) -> Period:
-    return parse_period(period, start=start, last_day=last_day)
+def period_from(period: str | None, start: dt.date | None, last_day: dt.date | None, now: dt.datetime) -> Period:
+    return parse_metric_period(period, start=start, last_day=last_day, today=now.astimezone(LOCAL_TZ).date())
 
 
 class MetricsController(Controller):
@@ -52,6 +53,7 @@ class MetricsController(Controller):
     )
     async def metrics(
         self,
+        now: Now,
         actor: CurrentActor,
         env: Env,
         period: PeriodText = None,
@@ -59,7 +61,7 @@ class MetricsController(Controller):
         last_day: ToDate = None,
         unit_code: UnitCode = None,
     ) -> Metrics:
-        return await read_metrics(actor, period_from(period, start, last_day), unit_code, env.policy)
+        return await read_metrics(actor, period_from(period, start, last_day, now), unit_code, env.policy, now)
 
     @get(
         "/export",
@@ -69,6 +71,7 @@ class MetricsController(Controller):
     )
     async def export(
         self,
+        now: Now,
         actor: CurrentActor,
         env: Env,
         format: Annotated[Literal["xlsx", "csv"], QueryParameter(description="xlsx or csv")] = "xlsx",
@@ -77,7 +80,7 @@ class MetricsController(Controller):
         last_day: ToDate = None,
         unit_code: UnitCode = None,
     ) -> Response[bytes]:
-        metrics = await read_metrics(actor, period_from(period, start, last_day), unit_code, env.policy)
+        metrics = await read_metrics(actor, period_from(period, start, last_day, now), unit_code, env.policy, now)
         content, media_type, filename = export_file(metrics, format)
         return Response(
             content,

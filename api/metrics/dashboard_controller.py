@@ -8,6 +8,7 @@ supervisor or admin → a 403 page.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
@@ -22,11 +23,13 @@ from litestar.response import Redirect, Template
 from api.accounts import service as users
 from api.actor import Actor
 from api.auth import actor_from_claims, token_extras, verify_password
+from api.clock import LOCAL_TZ
+from api.deps import Now
 from api.errors import DomainError
 from api.metrics.controller import FromDate, PeriodText, ToDate, UnitCode
 from api.metrics.dashboard_view import dashboard_context
 from api.metrics.export import export_file
-from api.metrics.period import parse_period
+from api.metrics.period import Period, parse_metric_period
 from api.metrics.service import compute_metrics
 from models.enums import Role
 
@@ -44,6 +47,18 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return now.astimezone(LOCAL_TZ).date()
+
+
+def _chosen_period(period: str | None, start: dt.date | None, last_day: dt.date | None, now: dt.datetime) -> Period:
+    """The period asked for; with none, the last full month (the current one is still filling up)."""
+    if not (period or start or last_day):
+        previous = _today(now).replace(day=1) - dt.timedelta(days=1)
+        period = f"{previous.year}-{previous.month:02d}"
+    return parse_metric_period(period, start=start, last_day=last_day, today=_today(now))
 
 
 class LoginForm(msgspec.Struct):
@@ -100,6 +115,7 @@ class DashboardController(Controller):
     async def dashboard(
         self,
         request: Request[Any, Any, Any],
+        now: Now,
         period: PeriodText = None,
         start: FromDate = None,
         last_day: ToDate = None,
@@ -114,18 +130,19 @@ class DashboardController(Controller):
             period = None
         form = {"period": period or "", "from": start, "to": last_day, "unit_code": unit_code or ""}
         try:
-            chosen = parse_period(period, start=start, last_day=last_day)
+            chosen = _chosen_period(period, start, last_day, now)
             metrics = await compute_metrics(
-                chosen.start, chosen.end, unit_code or None, policy=request.app.state.visit_env.policy
+                chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.visit_env.policy
             )
         except DomainError as exc:
-            return _page("dashboard.html", await dashboard_context(None, form, actor, exc.message), 400)
-        return _page("dashboard.html", await dashboard_context(metrics, form, actor))
+            return _page("dashboard.html", await dashboard_context(None, form, actor, _today(now), exc.message), 400)
+        return _page("dashboard.html", await dashboard_context(metrics, form, actor, _today(now)))
 
     @get("/export", media_type="application/octet-stream")
     async def export(
         self,
         request: Request[Any, Any, Any],
+        now: Now,
         format: FromQuery[str] = "xlsx",
         period: PeriodText = None,
         start: FromDate = None,
@@ -137,9 +154,9 @@ class DashboardController(Controller):
             return _to_login(request)
         if actor.role not in READERS:
             return _denied(actor)
-        chosen = parse_period(period, start=start, last_day=last_day)
+        chosen = _chosen_period(period, start, last_day, now)
         metrics = await compute_metrics(
-            chosen.start, chosen.end, unit_code or None, policy=request.app.state.visit_env.policy
+            chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.visit_env.policy
         )
         content, media_type, filename = export_file(metrics, "csv" if format == "csv" else "xlsx")
         disposition = f'attachment; filename="{filename}"'

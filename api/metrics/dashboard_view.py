@@ -52,9 +52,8 @@ def query(form: dict[str, Any], **extra: str) -> str:
 
 
 async def dashboard_context(
-    metrics: Metrics | None, form: dict[str, Any], actor: Actor, error: str = ""
+    metrics: Metrics | None, form: dict[str, Any], actor: Actor, today: dt.date, error: str = ""
 ) -> dict[str, Any]:
-    today = dt.datetime.now(LOCAL_TZ).date()
     quarter = (today.month - 1) // 3 + 1
     return {
         "m": metrics,

@@ -1,7 +1,7 @@
 """Metric periods: a month, a quarter, a year or custom dates, in Asia/Shanghai local time.
 
-``parse_period("2026-07")``, ``parse_period("2026-Q3")``, ``parse_period("2026")`` or
-``parse_period(None, start=date(2026, 7, 1), last_day=date(2026, 7, 15))``. The end is exclusive
+``parse_metric_period("2026-07", today=…)``, ``…("2026-Q3", …)``, ``…("2026", …)`` or
+``…(None, start=date(2026, 7, 1), last_day=date(2026, 7, 15))``. The end is exclusive
 everywhere inside (``end`` is the first day after the period); custom periods are given by their
 first and *last* day, as a person types them.
 """
@@ -87,8 +87,8 @@ def _bad(message: str, field: str = "period") -> InvalidInput:
     return InvalidInput(message, code="invalid_period", field=field)
 
 
-def parse_period(
-    text: str | None, *, start: dt.date | None = None, last_day: dt.date | None = None, today: dt.date | None = None
+def parse_metric_period(
+    text: str | None, *, today: dt.date, start: dt.date | None = None, last_day: dt.date | None = None
 ) -> Period:
     """A named period (``YYYY-MM``, ``YYYY-Qn``, ``YYYY``), custom dates, or by default the current month."""
     if text and (start or last_day):
@@ -102,7 +102,6 @@ def parse_period(
             raise _bad(f"A custom period spans at most {MAX_CUSTOM_DAYS} days.", "to")
         return Period(PeriodKind.custom, start, last_day + dt.timedelta(days=1))
     if not text:
-        today = today or dt.datetime.now(LOCAL_TZ).date()
         return month_period(today.year, today.month)
     text = text.strip()
     if match := _MONTH.match(text):

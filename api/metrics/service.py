@@ -76,7 +76,7 @@ def period_of(start: dt.date, end: dt.date) -> Period:
 
 
 async def read_metrics(
-    actor: Actor, period: Period, unit_code: str | None, policy: FilingPolicy, now: dt.datetime | None = None
+    actor: Actor, period: Period, unit_code: str | None, policy: FilingPolicy, now: dt.datetime
 ) -> Metrics:
     """The metrics this reader may see (see the table above for who reads what)."""
     own = None
@@ -110,12 +110,11 @@ async def compute_metrics(
     period_end: dt.date,
     unit_code: str | None,
     *,
+    now: dt.datetime,
     policy: FilingPolicy | None = None,
-    now: dt.datetime | None = None,
     include_feedback: bool = True,
 ) -> Metrics:
     policy = policy or FilingPolicy()
-    now = now or dt.datetime.now(dt.UTC)
     period = period_of(period_start, period_end)
     last = period.last_year()
     unit_id = int((await unit_by_code(unit_code))["id"]) if unit_code else None

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
 from api.context import VisitEnv
-from api.deps import CurrentActor, Limit, Offset, provide_actor, provide_env, utc_now
+from api.deps import CurrentActor, Limit, Now, Offset, provide_actor, provide_env
 from api.nonsite import assets as nonsite_assets
 from api.nonsite import reads as nonsite_reads
 from api.nonsite import records as nonsite
@@ -74,8 +74,8 @@ class RecordController(Controller):
         guards=[require(Role.planner, Role.inspector)],
         summary="Keep a non-site record (an inspector as its operator, or the unit's planner naming the operator)",
     )
-    async def create_record(self, actor: CurrentActor, data: JSONBody[RecordCreate]) -> RecordRead:
-        return await nonsite.create_record(actor, data, utc_now())
+    async def create_record(self, now: Now, actor: CurrentActor, data: JSONBody[RecordCreate]) -> RecordRead:
+        return await nonsite.create_record(actor, data, now)
 
     @get("/", guards=[any_authenticated], summary="Non-site records you may see (newest first)")
     async def list_records(
@@ -119,9 +119,9 @@ class RecordController(Controller):
         ),
     )
     async def trigger_visit(
-        self, actor: CurrentActor, env: Env, record_id: FromPath[int], data: JSONBody[TriggerVisitRequest]
+        self, now: Now, actor: CurrentActor, env: Env, record_id: FromPath[int], data: JSONBody[TriggerVisitRequest]
     ) -> VisitRead:
-        return await nonsite.trigger_visit(actor, record_id, data, env, utc_now())
+        return await nonsite.trigger_visit(actor, record_id, data, env, now)
 
 
 def nonsite_router(settings: Settings) -> Router:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,7 +16,7 @@ from litestar.params import Body, FromPath, HeaderParameter, PathParameter
 from litestar.response import File
 
 from api.auth import any_authenticated, require
-from api.deps import CurrentActor
+from api.deps import CurrentActor, Now
 from api.nonsite import evidence
 from api.nonsite.evidence_store import CHUNK, EvidenceStore
 from api.nonsite.schemas import EvidenceRead
@@ -52,6 +51,7 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 async def upload_evidence(
     request: Request[Any, Any, Any],
+    now: Now,
     actor: CurrentActor,
     store: Store,
     record_id: FromPath[int],
@@ -72,7 +72,7 @@ async def upload_evidence(
             claimed_sha256=claimed,
             store=store,
             max_bytes=settings.max_upload_bytes,
-            now=dt.datetime.now(dt.UTC),
+            now=now,
         )
     finally:
         await data.file.close()

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.types import ControllerRouterHandler
 
 from api.auth import STAFF, any_authenticated, require
-from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Offset, utc_now
+from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.plans import annual as plans_annual
 from api.plans import edit_ops as plans_edit_ops
 from api.plans import extra as plans_extra
@@ -60,8 +60,10 @@ class AnnualPlanController(Controller):
     dependencies = PLAN_DEPENDENCIES
 
     @post("/", guards=PLANNER, summary="Create the unit's annual plan (年度检查计划) for a year, as a draft")
-    async def create(self, actor: CurrentActor, policy: Policy, data: JSONBody[AnnualPlanCreate]) -> AnnualPlanRead:
-        return await plans_annual.create_plan(actor, data, policy, utc_now())
+    async def create(
+        self, now: Now, actor: CurrentActor, policy: Policy, data: JSONBody[AnnualPlanCreate]
+    ) -> AnnualPlanRead:
+        return await plans_annual.create_plan(actor, data, policy, now)
 
     @get("/", guards=[any_authenticated], summary="Annual plans you may see (every version)")
     async def list_plans(
@@ -88,12 +90,12 @@ class AnnualPlanController(Controller):
         return await plans_annual.replace_entries(actor, plan_id, data.entries)
 
     @post("/{plan_id:int}/submit", guards=PLANNER, status_code=200)
-    async def submit(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "submit", policy, utc_now())
+    async def submit(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "submit", policy, now)
 
     @post("/{plan_id:int}/approve", guards=[require(Role.approver)], status_code=200)
-    async def approve(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "approve", policy, utc_now())
+    async def approve(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "approve", policy, now)
 
     @post("/{plan_id:int}/return", guards=[require(Role.approver)], status_code=200, summary="Send back to draft")
     async def send_back(
@@ -102,16 +104,18 @@ class AnnualPlanController(Controller):
         return await plans_annual.send_back(actor, plan_id, data.reason)
 
     @post("/{plan_id:int}/file", guards=PLANNER, status_code=200, summary="File with the supervisor (备案)")
-    async def file(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "file", policy, utc_now())
+    async def file(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "file", policy, now)
 
     @post("/{plan_id:int}/publish", guards=PLANNER, status_code=200)
-    async def publish(self, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
-        return await plans_annual.step(actor, plan_id, "publish", policy, utc_now())
+    async def publish(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
+        return await plans_annual.step(actor, plan_id, "publish", policy, now)
 
     @post("/{plan_id:int}/amend", guards=PLANNER, summary="Amend a filed plan: a new version, with a reason")
-    async def amend(self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[AmendRequest]) -> AnnualPlanRead:
-        return await plans_annual.amend(actor, plan_id, data.reason, data.entries, utc_now())
+    async def amend(
+        self, now: Now, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[AmendRequest]
+    ) -> AnnualPlanRead:
+        return await plans_annual.amend(actor, plan_id, data.reason, data.entries, now)
 
 
 class ScheduleController(Controller):
@@ -120,9 +124,9 @@ class ScheduleController(Controller):
     dependencies = PLAN_DEPENDENCIES
 
     @post("/{period:str}/build", guards=PLANNER, status_code=200, summary="(Re)build a draft month for the district")
-    async def build(self, actor: CurrentActor, policy: Policy, period: FromPath[str]) -> ScheduleRead:
+    async def build(self, now: Now, actor: CurrentActor, policy: Policy, period: FromPath[str]) -> ScheduleRead:
         year, month = parse_period(period)
-        await build_schedule(actor, year, month, policy, utc_now())
+        await build_schedule(actor, year, month, policy, now)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
     @get("/{period:str}", guards=[require(*STAFF)], summary="The month's schedule, joint rates and approvals")
@@ -139,18 +143,18 @@ class ScheduleController(Controller):
 
     @post("/{period:str}/approve", guards=[require(Role.approver)], status_code=200, summary="Approve your unit's part")
     async def approve(
-        self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ApproveMonthRequest | None] = None
+        self, now: Now, actor: CurrentActor, period: FromPath[str], data: JSONBody[ApproveMonthRequest | None] = None
     ) -> ScheduleRead:
         year, month = parse_period(period)
-        await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, utc_now())
+        await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, now)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
     @post("/{period:str}/extra-tasks", guards=PLANNER, summary="Add an approved triggered or 专项 task to the month")
     async def add_extra(
-        self, actor: CurrentActor, period: FromPath[str], data: JSONBody[ExtraTaskCreate]
+        self, now: Now, actor: CurrentActor, period: FromPath[str], data: JSONBody[ExtraTaskCreate]
     ) -> ExtraTaskRead:
         year, month = parse_period(period)
-        return await plans_extra.add_extra_task(actor, year, month, data, utc_now())
+        return await plans_extra.add_extra_task(actor, year, month, data, now)
 
     @get("/{period:str}/extra-tasks", guards=[require(*STAFF)], summary="The month's added triggered / 专项 tasks")
     async def list_extra(self, period: FromPath[str], unit_code: FromQuery[str | None] = None) -> list[ExtraTaskRead]:
@@ -158,9 +162,9 @@ class ScheduleController(Controller):
         return await plans_extra.list_extra_tasks(year, month, unit_code)
 
     @post("/{period:str}/publish", guards=[require(Role.supervisor)], status_code=200)
-    async def publish(self, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:
+    async def publish(self, now: Now, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:
         year, month = parse_period(period)
-        await plans_schedule.publish_month(actor, year, month, utc_now())
+        await plans_schedule.publish_month(actor, year, month, now)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
 
@@ -201,9 +205,9 @@ class PlanTaskController(Controller):
 
     @post("/{task_id:int}/file", guards=PLANNER, summary="File the task's planned visit (pre-filled, linked)")
     async def file(
-        self, actor: CurrentActor, env: Env, task_id: FromPath[int], data: JSONBody[FileTaskRequest]
+        self, now: Now, actor: CurrentActor, env: Env, task_id: FromPath[int], data: JSONBody[FileTaskRequest]
     ) -> VisitRead:
-        return await file_from_task(actor, task_id, data, env, utc_now())
+        return await file_from_task(actor, task_id, data, env, now)
 
 
 plan_route_handlers: list[ControllerRouterHandler] = [

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from api.auth import STAFF, require
-from api.deps import CurrentActor, provide_actor, utc_now
+from api.deps import CurrentActor, Now, provide_actor
 from api.errors import NotFound
 from api.plans.ical import enterprise_feed_for, my_upcoming, unit_feed_for
 from api.plans.policy import parse_period
@@ -85,11 +85,11 @@ class PublicScheduleController(Controller):
         media_type=ICS_MEDIA_TYPE,
     )
     async def enterprise_feed(
-        self, request: Request[Any, Any, Any], feed: FromPath[str], token: FromQuery[str | None] = None
+        self, now: Now, request: Request[Any, Any, Any], feed: FromPath[str], token: FromQuery[str | None] = None
     ) -> Response[bytes]:
         settings = _settings(request)
         uscc = _feed_name(feed)
-        body = await enterprise_feed_for(uscc, token, settings.resolved_jwt_secret(), settings.issuer, utc_now())
+        body = await enterprise_feed_for(uscc, token, settings.resolved_jwt_secret(), settings.issuer, now)
         return _ics(body, f"{uscc}.ics", "private, max-age=300")
 
 
@@ -100,9 +100,9 @@ class UnitFeedController(Controller):
 
     @get("/{feed:str}", guards=[require(*STAFF)], media_type=ICS_MEDIA_TYPE, summary="A unit's published visits")
     async def unit_feed(
-        self, request: Request[Any, Any, Any], actor: CurrentActor, feed: FromPath[str]
+        self, now: Now, request: Request[Any, Any, Any], actor: CurrentActor, feed: FromPath[str]
     ) -> Response[bytes]:
-        body = await unit_feed_for(actor, _feed_name(feed), _settings(request).issuer, utc_now())
+        body = await unit_feed_for(actor, _feed_name(feed), _settings(request).issuer, now)
         return _ics(body, feed, "private, no-store")
 
 
@@ -112,6 +112,6 @@ class MyController(Controller):
     dependencies = {"actor": Provide(provide_actor, sync_to_thread=False)}
 
     @get("/upcoming", guards=[require(Role.enterprise)], summary="检查预告: your published upcoming inspections")
-    async def upcoming(self, request: Request[Any, Any, Any], actor: CurrentActor) -> UpcomingRead:
+    async def upcoming(self, now: Now, request: Request[Any, Any, Any], actor: CurrentActor) -> UpcomingRead:
         settings = _settings(request)
-        return await my_upcoming(actor, settings.resolved_jwt_secret(), settings.public_base_url, utc_now())
+        return await my_upcoming(actor, settings.resolved_jwt_secret(), settings.public_base_url, now)

@@ -56,9 +56,8 @@ async def _ids(table: type[Table], key: str) -> dict[str, int]:
     return {row[key]: row["id"] for row in rows if row[key] is not None}
 
 
-async def load_history(history: SampleHistory, *, now: dt.datetime | None = None) -> dict[str, int]:
+async def load_history(history: SampleHistory, *, now: dt.datetime) -> dict[str, int]:
     """Insert the history and its audit links; return the rows written per kind."""
-    now = now or dt.datetime.now(dt.UTC)
     async with write_transaction():
         units, people = await _ids(Unit, "code"), await _ids(Inspector, "cert_no")
         firms, items = await _ids(Enterprise, "uscc"), await _ids(Item, "code")

@@ -8,6 +8,7 @@ One ``sample.loaded`` audit event records the load itself; ``api.sample.history_
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -101,7 +102,9 @@ async def _ids(table: type[Table], key: str) -> dict[str, int]:
     return {row[key]: row["id"] for row in rows if row[key] is not None}
 
 
-async def load_sample(district: SampleDistrict, *, password_hasher: Callable[[str], str]) -> dict[str, int]:
+async def load_sample(
+    district: SampleDistrict, *, password_hasher: Callable[[str], str], now: dt.datetime
+) -> dict[str, int]:
     """Insert the district; return the number of rows written per kind. Raises RuntimeError if units exist."""
     async with write_transaction():
         existing = await Unit.count()
@@ -223,6 +226,7 @@ async def load_sample(district: SampleDistrict, *, password_hasher: Callable[[st
                 "catalogue_version": len(changes),
                 "sample": True,
             },
+            at=now,
         )
     return {
         "units": len(district.units),

@@ -25,7 +25,7 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, S
 
 from api.auth import require
 from api.context import VisitEnv
-from api.deps import DEPENDENCIES, Env, Limit, Offset, utc_now
+from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
 from api.pagination import Page
 from api.settings import Settings
@@ -134,11 +134,9 @@ class VerifyController(Controller):
 
     @get("/V/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
     async def page(
-        self, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
+        self, now: Now, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
     ) -> Template:
-        view = await verify_visit_code(
-            token, env, utc_now(), expected_uscc=uscc, channel="page", client=_client(request)
-        )
+        view = await verify_visit_code(token, env, now, expected_uscc=uscc, channel="page", client=_client(request))
         nonce = secrets.token_urlsafe(16)
         context = {
             "view": view,
@@ -159,25 +157,23 @@ class VerifyController(Controller):
         responses={429: _RATE_LIMITED},
     )
     async def verify(
-        self, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
+        self, now: Now, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
     ) -> VerificationRead:
-        return await verify_visit_code(
-            token, env, utc_now(), expected_uscc=uscc, channel="json", client=_client(request)
-        )
+        return await verify_visit_code(token, env, now, expected_uscc=uscc, channel="json", client=_client(request))
 
     @get("/E/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
-    async def enterprise_page(self, env: Env, token: FromPath[str]) -> Template:
-        view: EnterpriseCodeRead = await read_enterprise_code(token, env, utc_now())
+    async def enterprise_page(self, now: Now, env: Env, token: FromPath[str]) -> Template:
+        view: EnterpriseCodeRead = await read_enterprise_code(token, env, now)
         nonce = secrets.token_urlsafe(16)
         return Template(
             template_name="enterprise_code.html", context={"view": view, "nonce": nonce}, headers=_page_headers(nonce)
         )
 
     @websocket("/V/{token:str}/live")
-    async def live(self, socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
+    async def live(self, now: Now, socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
         """Sends a message whenever the visit changes (check-in, check-out, cancel); the page re-fetches."""
         env: VisitEnv = socket.app.state.visit_env
-        visit_id = live_visit_id(token, env, utc_now())
+        visit_id = live_visit_id(token, env, now)
         if visit_id is None:
             await socket.close(code=WS_1008_POLICY_VIOLATION, reason="not a visit code")
             return
@@ -219,8 +215,8 @@ class PublicKeysController(Controller):
         "from signing stay until their last code has expired. ETag and If-None-Match are supported.",
         responses={200: ResponseSpec(dict[str, list[dict[str, str]]], description="JWK Set"), 304: _NOT_MODIFIED},
     )
-    async def jwks(self, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
-        return _cacheable(request, msgspec.json.encode(env.keyring.jwks(utc_now())), max_age=300)
+    async def jwks(self, now: Now, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
+        return _cacheable(request, msgspec.json.encode(env.keyring.jwks(now)), max_age=300)
 
     @get(
         "/api/v1/public/revocations",
@@ -230,10 +226,11 @@ class PublicKeysController(Controller):
     )
     async def revocations(
         self,
+        now: Now,
         request: Request[Any, Any, Any],
         since: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Cursor from the last call")] = 0,
     ) -> Response[bytes]:
-        return _cacheable(request, msgspec.json.encode(await revocation_list(since, utc_now())), max_age=60)
+        return _cacheable(request, msgspec.json.encode(await revocation_list(since, now)), max_age=60)
 
 
 class VerificationLogController(Controller):

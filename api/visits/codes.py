@@ -94,6 +94,7 @@ async def issue_code(visit_id: int, env: VisitEnv, now: dt.datetime) -> str:
             "token_sha256": hashlib.sha256(text.encode("ascii")).hexdigest(),
             "item_codes_in_token": len(item_codes),
         },
+        at=now,
     )
     return text
 

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.actor import Actor
 from api.auth import STAFF, any_authenticated, require
 from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
-from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Offset, utc_now
+from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.errors import Forbidden
 from api.pagination import Page
 from api.visits import codes
@@ -37,12 +37,13 @@ class VisitController(Controller):
     dependencies = DEPENDENCIES
 
     @post("/", guards=[require(Role.planner, Role.inspector)], summary="File (备案) a visit")
-    async def file_visit(self, actor: CurrentActor, env: Env, data: JSONBody[VisitCreate]) -> VisitRead:
-        return await visits.file_visit(actor, data, env, utc_now())
+    async def file_visit(self, now: Now, actor: CurrentActor, env: Env, data: JSONBody[VisitCreate]) -> VisitRead:
+        return await visits.file_visit(actor, data, env, now)
 
     @get("/", guards=[any_authenticated], summary="Visits you may see (newest window first)")
     async def list_visits(
         self,
+        now: Now,
         actor: CurrentActor,
         limit: Limit = 100,
         offset: Offset = 0,
@@ -56,6 +57,7 @@ class VisitController(Controller):
     ) -> Page[VisitRead]:
         rows, total = await list_visits(
             actor,
+            now,
             status=status.value if status else None,
             uscc=uscc,
             unit_code=unit_code,
@@ -69,8 +71,8 @@ class VisitController(Controller):
         return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{visit_id:int}", guards=[any_authenticated])
-    async def read_visit(self, actor: CurrentActor, visit_id: FromPath[int]) -> VisitRead:
-        return await read_visit(actor, visit_id)
+    async def read_visit(self, now: Now, actor: CurrentActor, visit_id: FromPath[int]) -> VisitRead:
+        return await read_visit(actor, visit_id, now)
 
     @post(
         "/{visit_id:int}/approve",
@@ -78,8 +80,8 @@ class VisitController(Controller):
         status_code=200,
         summary="Approve (unit head of the lead unit); issues the visit's code",
     )
-    async def approve(self, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> VisitRead:
-        return await visits.approve_visit(actor, visit_id, env, utc_now())
+    async def approve(self, now: Now, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> VisitRead:
+        return await visits.approve_visit(actor, visit_id, env, now)
 
     @post(
         "/{visit_id:int}/cancel",
@@ -88,9 +90,9 @@ class VisitController(Controller):
         summary="Cancel a visit; its code is revoked",
     )
     async def cancel(
-        self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CancelRequest]
+        self, now: Now, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CancelRequest]
     ) -> VisitRead:
-        return await visits.cancel_visit(actor, visit_id, data.reason, env, utc_now())
+        return await visits.cancel_visit(actor, visit_id, data.reason, env, now)
 
     @post(
         "/{visit_id:int}/reschedule",
@@ -99,9 +101,9 @@ class VisitController(Controller):
         summary="Move the window; the visit needs approval and a new code again",
     )
     async def reschedule(
-        self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[RescheduleRequest]
+        self, now: Now, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[RescheduleRequest]
     ) -> VisitRead:
-        return await visits.reschedule_visit(actor, visit_id, data, env, utc_now())
+        return await visits.reschedule_visit(actor, visit_id, data, env, now)
 
     @get("/{visit_id:int}/code", guards=[require(*STAFF)], summary="The visit's code: URL, token and validity")
     async def code(self, actor: CurrentActor, env: Env, visit_id: FromPath[int]) -> CodeRead:

@@ -256,8 +256,9 @@ async def file_visit(actor: Actor, data: VisitCreate, env: VisitEnv, now: dt.dat
                 "catalogue_version": catalogue_version,
                 "warnings": [w.code for w in warnings],
             },
+            at=now,
         )
-    return (await assemble([await visit_row(visit_id)]))[0]
+    return (await assemble([await visit_row(visit_id)], now))[0]
 
 
 async def _insert_links(visit_id: int, unit_ids: list[int], inspector_ids: list[int], item_ids: list[int]) -> None:
@@ -305,9 +306,10 @@ async def approve_visit(actor: Actor, visit_id: int, env: VisitEnv, now: dt.date
             actor.username,
             audit.visit_subject(visit_id),
             {"visit_id": visit_id, "status": status, "approved_at": now},
+            at=now,
         )
         await issue_code(visit_id, env, now)
-    return (await assemble([await visit_row(visit_id)]))[0]
+    return (await assemble([await visit_row(visit_id)], now))[0]
 
 
 async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: VisitEnv, now: dt.datetime) -> VisitRead:
@@ -342,9 +344,10 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: VisitEnv, 
                 "reason": reason,
                 "codes_revoked_before": now,
             },
+            at=now,
         )
     await env.publish(f"visit-{visit_id}", {"event": "cancelled", "visit_id": visit_id})
-    return (await assemble([await visit_row(visit_id)]))[0]
+    return (await assemble([await visit_row(visit_id)], now))[0]
 
 
 async def reschedule_visit(
@@ -392,9 +395,10 @@ async def reschedule_visit(
                 "codes_revoked": row["code_issued_at"] is not None,
                 "warnings": [w.code for w in warnings],
             },
+            at=now,
         )
     await env.publish(f"visit-{visit_id}", {"event": "rescheduled", "visit_id": visit_id})
-    return (await assemble([await visit_row(visit_id)]))[0]
+    return (await assemble([await visit_row(visit_id)], now))[0]
 
 
 async def _draft_of(row: dict[str, Any], start: dt.datetime, end: dt.datetime) -> VisitDraft:

@@ -59,7 +59,7 @@ def emergency_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
     )
 
 
-async def assemble(rows: list[dict[str, Any]], *, include_warnings: bool = True) -> list[VisitRead]:
+async def assemble(rows: list[dict[str, Any]], now: dt.datetime, *, include_warnings: bool = True) -> list[VisitRead]:
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -88,7 +88,6 @@ async def assemble(rows: list[dict[str, Any]], *, include_warnings: bool = True)
         )
     }
     unit_codes = {u["id"]: u["code"] for u in await Unit.select(Unit.id, Unit.code)}
-    now = dt.datetime.now(dt.UTC)
     result = []
     for row in rows:
         vid = row["id"]
@@ -153,13 +152,14 @@ async def assemble(rows: list[dict[str, Any]], *, include_warnings: bool = True)
     return result
 
 
-async def read_visit(actor: Actor, visit_id: int) -> VisitRead:
+async def read_visit(actor: Actor, visit_id: int, now: dt.datetime) -> VisitRead:
     row = await visible_visit_row(actor, visit_id)
-    return (await assemble([row], include_warnings=actor.role != Role.enterprise))[0]
+    return (await assemble([row], now, include_warnings=actor.role != Role.enterprise))[0]
 
 
 async def list_visits(
     actor: Actor,
+    now: dt.datetime,
     *,
     status: str | None = None,
     uscc: str | None = None,
@@ -198,7 +198,7 @@ async def list_visits(
             (Visit.is_emergency == True)  # noqa: E712 - a column comparison, not a truth test
             & Visit.approved_at.is_null()
             & (Visit.status != VisitStatus.cancelled.value)
-            & (Visit.approval_due_at < dt.datetime.now(dt.UTC))
+            & (Visit.approval_due_at < now)
         )
     query = Visit.select().order_by(Visit.window_start, ascending=False)
     count = Visit.count()
@@ -206,4 +206,4 @@ async def list_visits(
         query = query.where(condition)
         count = count.where(condition)
     rows = await query.limit(limit).offset(offset)
-    return await assemble(rows, include_warnings=actor.role != Role.enterprise), await count
+    return await assemble(rows, now, include_warnings=actor.role != Role.enterprise), await count

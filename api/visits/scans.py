@@ -148,6 +148,7 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
                     "reason": "no_matching_visit",
                     "mock_location": data.mock_location,
                 },
+                at=now,
             )
             return 403, {"attempt_id": rows[0]["id"], "uscc": uscc}
         assert enterprise is not None
@@ -190,6 +191,7 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
                 "mock_location": data.mock_location,
                 "client_event_id": data.client_event_id,
             },
+            at=now,
         )
         read = ScanRead(
             id=rows[0]["id"],
@@ -204,7 +206,7 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
         )
         return 201, msgspec.to_builtins(read)
 
-    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "scan", data, action)
+    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "scan", data, action, now)
     if outcome.status == 403:
         raise UnfiledVisit(
             "No filed and approved visit of this enterprise names you for this time: the scan is rejected "
@@ -252,15 +254,16 @@ async def check_out(actor: Actor, visit_id: int, data: CheckoutRequest, env: Vis
                 "findings": data.findings,
                 "client_event_id": data.client_event_id,
             },
+            at=now,
         )
         return 200, {"visit_id": visit_id}
 
-    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action)
+    outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action, now)
     if outcome.body.get("visit_id") != visit_id:
         raise RuleViolation("This client event id belongs to another visit's check-out.", code="idempotency_conflict")
     if not outcome.replayed:
         await env.publish(f"visit-{visit_id}", {"event": "checkout", "visit_id": visit_id, "status": "checked_out"})
-    return (await assemble([await visit_row(visit_id)]))[0]
+    return (await assemble([await visit_row(visit_id)], now))[0]
 
 
 async def list_unfiled_attempts(

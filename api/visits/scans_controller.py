@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
 from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
-from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Offset, utc_now
+from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.errors import NotFound
 from api.pagination import Page
 from api.registry.uscc import normalize_uscc
@@ -32,8 +32,8 @@ class ScanController(Controller):
         description="Idempotent by client_event_id: the same id and body replay the first answer; "
         "a different body with the same id is 409.",
     )
-    async def scan(self, actor: CurrentActor, env: Env, data: JSONBody[ScanCreate]) -> ScanRead:
-        return await scans.record_scan(actor, data, env, utc_now())
+    async def scan(self, now: Now, actor: CurrentActor, env: Env, data: JSONBody[ScanCreate]) -> ScanRead:
+        return await scans.record_scan(actor, data, env, now)
 
     @post(
         "/visits/{visit_id:int}/checkout",
@@ -42,9 +42,9 @@ class ScanController(Controller):
         summary="Check out with the result (idempotent by client_event_id)",
     )
     async def checkout(
-        self, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CheckoutRequest]
+        self, now: Now, actor: CurrentActor, env: Env, visit_id: FromPath[int], data: JSONBody[CheckoutRequest]
     ) -> VisitRead:
-        return await scans.check_out(actor, visit_id, data, env, utc_now())
+        return await scans.check_out(actor, visit_id, data, env, now)
 
     @get("/visits/{visit_id:int}/scans", guards=[require(*STAFF)], summary="Scans of a visit")
     async def visit_scans(self, actor: CurrentActor, visit_id: FromPath[int]) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from models.tables import User
 
 PASSWORD = "correct-horse-1"
 TODAY = dt.date.today()
+NOW = dt.datetime.now(dt.UTC)
 
 
 def uscc(body: str) -> str:
@@ -101,6 +102,7 @@ async def build_world() -> World:
                 category=category,
                 status=list_status,
             ),
+            NOW,
         )
     await scenarios.create_scenario(
         admin,
@@ -112,9 +114,10 @@ async def build_world() -> World:
             industry_codes=["H62"],
             status=ListStatus.published,
         ),
+        NOW,
     )
     await library.create_entry(
-        admin, LibraryEntryCreate(item_code="MKT-ND", triggers=[Trigger.complaint, Trigger.monitoring])
+        admin, LibraryEntryCreate(item_code="MKT-ND", triggers=[Trigger.complaint, Trigger.monitoring]), NOW
     )
 
     for code, name, industry, above, whitelisted in [

@@ -82,7 +82,7 @@ def test_rotation_keeps_the_old_key_verifying_until_its_tokens_expired(tmp_path:
     assert [k["kid"] for k in ring.jwks(rotated_at + LIFETIME)["keys"]] == [new]
     assert set(ring.verification_keys(rotated_at + LIFETIME)) == {base64.b32decode(new)}
     # the rotation is on disk before rotate() returns
-    assert [k.kid for k in KeyRing.load_or_create(tmp_path).key_infos()] == [old, new]
+    assert [k.kid for k in KeyRing.load_or_create(tmp_path, NOW).key_infos()] == [old, new]
 
 
 def test_rotation_by_a_stale_second_process_keeps_the_first_ones_key(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_rotation_by_a_stale_second_process_keeps_the_first_ones_key(tmp_path: P
     worker_b = KeyRing.load_or_create(tmp_path, NOW)
     kid_a = worker_a.rotate(NOW + timedelta(days=1), LIFETIME)
     kid_b = worker_b.rotate(NOW + timedelta(days=2), LIFETIME)
-    on_disk = [k.kid for k in KeyRing.load_or_create(tmp_path).key_infos()]
+    on_disk = [k.kid for k in KeyRing.load_or_create(tmp_path, NOW).key_infos()]
     assert on_disk[-2:] == [kid_a, kid_b] and len(on_disk) == 3
 
 
@@ -101,7 +101,7 @@ def test_prune_forgets_and_deletes_keys_past_verify_until(tmp_path: Path) -> Non
     assert ring.prune(NOW + LIFETIME - timedelta(seconds=1)) == []
     assert ring.prune(NOW + LIFETIME) == [old]
     assert not (tmp_path / f"{old}.pem").exists()
-    assert [k.kid for k in KeyRing.load_or_create(tmp_path).key_infos()] == [ring.signing_kid]
+    assert [k.kid for k in KeyRing.load_or_create(tmp_path, NOW).key_infos()] == [ring.signing_kid]
 
 
 def test_from_pem_last_key_signs_earlier_ones_only_verify() -> None:

@@ -144,14 +144,14 @@ def test_an_event_rolls_back_with_its_transaction_and_needs_one(api: Api) -> Non
 
     async def failing_change() -> None:
         async with write_transaction():
-            await audit.append("test", "tester", "visit:0", {"n": 1})
+            await audit.append("test", "tester", "visit:0", {"n": 1}, at=dt.datetime.now(dt.UTC))
             raise LookupError("the change failed")
 
     with pytest.raises(LookupError):
         in_app(api, failing_change)
 
     async def outside() -> None:
-        await audit.append("test", "tester", "visit:0", {"n": 2})
+        await audit.append("test", "tester", "visit:0", {"n": 2}, at=dt.datetime.now(dt.UTC))
 
     with pytest.raises(RuntimeError):
         in_app(api, outside)
@@ -307,14 +307,14 @@ async def _append_concurrently(dsn: str, n: int) -> None:
 
         async def one(i: int) -> None:
             async with write_transaction():
-                await audit.append("test", f"worker-{i % 10}", f"visit:{i % 7}", {"i": i})
+                await audit.append("test", f"worker-{i % 10}", f"visit:{i % 7}", {"i": i}, at=dt.datetime.now(dt.UTC))
 
         await asyncio.gather(*(one(i) for i in range(n)))
         rows = await AuditEvent.select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash).order_by(AuditEvent.seq)
         assert [r["seq"] for r in rows] == list(range(1, n + 1))
         assert len({r["prev_hash"] for r in rows}) == n  # no two links share a parent: no fork
         assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(rows))
-        report = await audit.verify_chain(batch=37)
+        report = await audit.verify_chain(dt.datetime.now(dt.UTC), batch=37)
         assert report.ok and report.checked == n, report
     finally:
         await engine.close_connection_pool()

@@ -54,7 +54,7 @@ async def assert_one_clean_chain(n: int) -> list[dict[str, Any]]:
     assert [r["seq"] for r in rows] == list(range(1, n + 1))  # no placeholder, no gap
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(rows))  # no fork
     assert all(r["link_prefix"] is None and r["link_suffix"] is None for r in rows)
-    report = await audit.verify_chain(batch=7)
+    report = await audit.verify_chain(dt.datetime.now(dt.UTC), batch=7)
     assert report.ok and report.checked == n and report.head_seq == n, report
     return rows
 
@@ -64,7 +64,13 @@ async def test_concurrent_transactions_link_gap_free_and_verify(engine: Postgres
 
     async def one(i: int) -> None:
         async with write_transaction():
-            await audit.append("test", f"worker-{i % 10}", f"visit:{i % 7}", {"i": i, "名": "检查", "x": 0.1 * i})
+            await audit.append(
+                "test",
+                f"worker-{i % 10}",
+                f"visit:{i % 7}",
+                {"i": i, "名": "检查", "x": 0.1 * i},
+                at=dt.datetime.now(dt.UTC),
+            )
             await AuditEvent.raw("SELECT pg_sleep(0.01)")  # work after the append, before COMMIT
 
     await asyncio.gather(*(one(i) for i in range(n)))
@@ -78,14 +84,14 @@ async def test_an_open_transaction_holding_an_event_does_not_block_other_appends
 
     async def slow() -> None:
         async with write_transaction():
-            await audit.append("test", "slow", "visit:1", {"n": "slow"})
+            await audit.append("test", "slow", "visit:1", {"n": "slow"}, at=dt.datetime.now(dt.UTC))
             seen_by_slow.extend(await AuditEvent.select(AuditEvent.seq).where(AuditEvent.actor == "slow"))
             appended.set()
             await release.wait()
 
     async def fast() -> None:
         async with write_transaction():
-            await audit.append("test", "fast", "visit:2", {"n": "fast"})
+            await audit.append("test", "fast", "visit:2", {"n": "fast"}, at=dt.datetime.now(dt.UTC))
 
     slow_task = asyncio.create_task(slow())
     try:
@@ -93,7 +99,7 @@ async def test_an_open_transaction_holding_an_event_does_not_block_other_appends
         # With the lock taken in append() and held until COMMIT, this would wait for `slow` forever.
         await asyncio.wait_for(fast(), timeout=10)
         assert [(r["seq"], r["actor"]) for r in await links()] == [(1, "fast")]  # no placeholder of `slow` seen
-        assert (await audit.verify_chain()).ok
+        assert (await audit.verify_chain(dt.datetime.now(dt.UTC))).ok
         assert [r["seq"] < 0 for r in seen_by_slow] == [True]  # unlinked until COMMIT, seen only by itself
     finally:
         release.set()  # never leave `slow` holding a pool connection: the pool would not close
@@ -105,7 +111,7 @@ async def test_an_open_transaction_holding_an_event_does_not_block_other_appends
 async def test_a_rolled_back_transaction_leaves_no_link(engine: PostgresEngine) -> None:
     async def change(n: int, fail: bool) -> None:
         async with write_transaction():
-            await audit.append("test", "tester", "visit:0", {"n": n})
+            await audit.append("test", "tester", "visit:0", {"n": n}, at=dt.datetime.now(dt.UTC))
             if fail:
                 raise LookupError("the change failed")
 
@@ -121,7 +127,7 @@ async def test_events_of_one_transaction_keep_their_insert_order(engine: Postgre
     async def batch(tag: str) -> None:
         async with write_transaction():
             for step in range(5):
-                await audit.append("test", tag, f"visit:{tag}", {"step": step})
+                await audit.append("test", tag, f"visit:{tag}", {"step": step}, at=dt.datetime.now(dt.UTC))
                 await asyncio.sleep(0)  # let other transactions insert in between
 
     await asyncio.gather(*(batch(f"t{i}") for i in range(CONNECTIONS)))
@@ -134,13 +140,13 @@ async def test_events_of_one_transaction_keep_their_insert_order(engine: Postgre
 
 async def test_verify_reports_a_row_left_unlinked(engine: PostgresEngine) -> None:
     async with write_transaction():
-        await audit.append("test", "tester", "visit:0", {"n": 1})
+        await audit.append("test", "tester", "visit:0", {"n": 1}, at=dt.datetime.now(dt.UTC))
     # Inserted without link_prefix, as by hand: the trigger leaves it alone.
     await AuditEvent.raw(
         "INSERT INTO audit_event (seq, at, actor, type, subject, payload, prev_hash, hash) "
         "VALUES (-42, now(), 'intruder', 'test', 'visit:0', '{}', '', '')"
     )
-    report = await audit.verify_chain()
+    report = await audit.verify_chain(dt.datetime.now(dt.UTC))
     assert not report.ok and report.reason == "unlinked" and report.broken_seq == -42, report
 
 
@@ -158,7 +164,7 @@ async def test_postgres_hashes_tricky_text_byte_for_byte_as_python(engine: Postg
     ]
     async with write_transaction():
         for actor, event_type, subject, payload in events:
-            await audit.append(event_type, actor, subject, payload)
+            await audit.append(event_type, actor, subject, payload, at=dt.datetime.now(dt.UTC))
     rows = await assert_one_clean_chain(len(events))
     prev = GENESIS_HASH
     for row, (actor, event_type, subject, payload) in zip(rows, events, strict=True):

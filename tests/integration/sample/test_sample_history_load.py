@@ -61,7 +61,7 @@ async def database(database_url: str) -> AsyncIterator[str]:
 async def test_history_loads_with_an_intact_chain_and_a_plausible_year(
     database: str, district: SampleDistrict, history: SampleHistory
 ) -> None:
-    await load_sample(district, password_hasher=lambda p: "x" + p)
+    await load_sample(district, password_hasher=lambda p: "x" + p, now=dt.datetime.now(dt.UTC))
     counts = await load_history(history, now=NOW)
 
     assert counts["visits"] == len(history.visits) == await Visit.count()
@@ -79,7 +79,7 @@ async def test_history_loads_with_an_intact_chain_and_a_plausible_year(
         [v for v in history.visits if v.rating]
     )
 
-    report = await verify_chain()
+    report = await verify_chain(dt.datetime.now(dt.UTC))
     assert report.ok and report.checked == counts["audit_events"] + 1, report
 
     year = await compute_metrics(dt.date(2026, 1, 1), dt.date(2027, 1, 1), None, now=NOW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def district() -> SampleDistrict:
 
 
 async def test_load_writes_every_list_and_refuses_a_second_load(sqlite_db: None, district: SampleDistrict) -> None:
-    counts = await load_sample(district, password_hasher=cheap_hash)
+    counts = await load_sample(district, password_hasher=cheap_hash, now=dt.datetime.now(dt.UTC))
 
     assert counts["units"] == 47 and counts["items"] == 403 and counts["scenarios"] == 111
     assert counts["library"] == 61 and counts["certified_inspectors"] == 1510 and counts["users"] == 22
@@ -122,12 +123,14 @@ async def test_load_writes_every_list_and_refuses_a_second_load(sqlite_db: None,
     assert firm == {"uscc": next(f.uscc for f in district.enterprises if not f.whitelisted), "role": "enterprise"}
 
     with pytest.raises(RuntimeError, match="already has 47 units"):
-        await load_sample(district, password_hasher=cheap_hash)
+        await load_sample(district, password_hasher=cheap_hash, now=dt.datetime.now(dt.UTC))
     assert await Unit.count() == 47 and await Item.count() == 403 and await CatalogueChange.count() == 575
 
 
 async def test_existing_accounts_are_kept(sqlite_db: None) -> None:
     await User.insert(User(username="admin", password_hash="real", role="admin"))
-    counts = await load_sample(generate_district(enterprises=10), password_hasher=cheap_hash)
+    counts = await load_sample(
+        generate_district(enterprises=10), password_hasher=cheap_hash, now=dt.datetime.now(dt.UTC)
+    )
     assert counts["users"] == 21 and counts["enterprises"] == 10
     assert await User.select(User.password_hash).where(User.username == "admin").first() == {"password_hash": "real"}

@@ -22,7 +22,9 @@ def test_rotation_keeps_old_codes_valid_after_restart(api: Api, settings: Settin
     pending = file_visit(api, uscc=USCC_B, **window)
 
     # What `ruqi rotate-keys` does, then a restart of the service on the same data directory.
-    KeyRing.load_or_create(settings.data_dir / "keys").rotate(dt.datetime.now(dt.UTC), dt.timedelta(days=400))
+    KeyRing.load_or_create(settings.data_dir / "keys", dt.datetime.now(dt.UTC)).rotate(
+        dt.datetime.now(dt.UTC), dt.timedelta(days=400)
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         restarted = Api(client=client, world=world, backend=api.backend)
         kids = [k["kid"] for k in restarted.get("/.well-known/jwks.json").json()["keys"]]
@@ -41,7 +43,9 @@ def test_a_running_service_picks_up_a_rotation_without_restart(api: Api, setting
     old = api.get(f"/api/v1/visits/{old_visit['id']}/code", as_="inspector-mkt1").json()
     pending = file_visit(api, uscc=USCC_B, **window)
 
-    KeyRing.load_or_create(settings.data_dir / "keys").rotate(dt.datetime.now(dt.UTC), dt.timedelta(days=400))
+    KeyRing.load_or_create(settings.data_dir / "keys", dt.datetime.now(dt.UTC)).rotate(
+        dt.datetime.now(dt.UTC), dt.timedelta(days=400)
+    )
     api.app.state.keyring.reload_every_s = 0.0  # its next look at the key directory is due now
 
     kids = [k["kid"] for k in api.get("/.well-known/jwks.json").json()["keys"]]
