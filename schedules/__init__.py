@@ -9,7 +9,10 @@ live elsewhere and call in with data loaded from the database:
 - ``validate_schedule(year, month, visits, ...)`` / ``validate_edit(year, month, before, after, ...)``
   -> ``list[Violation]`` after a planner's edits (``move_visit``, ``split_visit``, ``unmerge_task``,
   ``merge_visits``, ``cancel_task``, then ``replace_visits``).
-- ``working_days(year, month)`` and friends; ``CalendarUnavailable`` for a year chinese-calendar lacks.
+- ``WorkCalendar(years)`` of ``YearCalendar`` s (the holiday table; a missing year falls back to
+  ``provisional_year(year)``), seeded from ``official_years_from_package()``; ``working_days(year, month)``
+  and friends take an optional ``calendar`` (default: ``default_calendar()``). ``CalendarUnavailable`` is
+  kept for old imports and no longer raised.
 
 Modules: ``model`` (data), ``calendar`` (working days, quiet days, windows), ``spread`` (due months,
 caps, exclusions), ``targeting`` (plan entry -> enterprises), ``matching`` (optimal joint grouping),
@@ -17,7 +20,20 @@ caps, exclusions), ``targeting`` (plan entry -> enterprises), ``matching`` (opti
 """
 
 from schedules.builder import build_month, carry_over, next_month
-from schedules.calendar import CalendarUnavailable, allowed_days, spread_windows, supported_years, working_days
+from schedules.calendar import (
+    CalendarUnavailable,
+    WorkCalendar,
+    YearCalendar,
+    allowed_days,
+    day_off_reason,
+    default_calendar,
+    is_working_day,
+    official_years_from_package,
+    provisional_year,
+    spread_windows,
+    supported_years,
+    working_days,
+)
 from schedules.edits import cancel_task, merge_visits, move_visit, replace_visits, split_visit, unmerge_task
 from schedules.model import (
     BuildConfig,
@@ -58,13 +74,20 @@ __all__ = [
     "TaskSource",
     "Violation",
     "Visit",
+    "WorkCalendar",
+    "YearCalendar",
     "allowed_days",
     "build_month",
     "cancel_task",
     "carry_over",
+    "day_off_reason",
+    "default_calendar",
+    "is_working_day",
     "merge_visits",
     "move_visit",
     "next_month",
+    "official_years_from_package",
+    "provisional_year",
     "replace_visits",
     "split_visit",
     "spread_windows",
