@@ -29,12 +29,12 @@ from __future__ import annotations
 import gc
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from schedules.calendar import working_days
-from schedules.explain import overflow_reason, task_from_draft
-from schedules.matching import Group, Grouping, ScenarioIndex, TaskKey, covers_task, match_within_limit
+from schedules.explain import matching_note, overflow_reason, own_visit_note, task_from_draft
+from schedules.matching import Group, Grouping, ScenarioIndex, TaskKey, covers_task, joint_obstacle, match_within_limit
 from schedules.model import (
     BuildConfig,
     BuildResult,
@@ -71,8 +71,6 @@ _EXTRA_LABELS = {
     SourceKind.special: "专项 task",
     SourceKind.routine: "routine task",
 }
-_SINGLE = Grouping((Group((0,), None, 0),), ())
-_SINGLE_OVERFLOW = Grouping((), (0,))
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:
@@ -223,39 +221,79 @@ def _match_enterprises(
     planned: list[PlannedVisit] = []
     overflow: list[tuple[TaskDraft, str]] = []
     cache: dict[tuple[object, ...], Grouping] = {}
+    obstacles = _Obstacles(scenario_index)
     for uscc, own in by_uscc.items():
         onsite = sorted((d for d in own if d.onsite), key=lambda d: d.unit_id)
-        planned += [PlannedVisit([d], None, False, alone=True) for d in own if not d.onsite]
+        planned += [PlannedVisit([d], None, False, d.unit_id, "") for d in own if not d.onsite]
         if not onsite:
             continue
+        industry_code = index.by_uscc[uscc].industry_code
         used = history.onsite_visits_by_month.get((uscc, month), 0)
         allowed = max(config.max_onsite_visits_per_month - used, 0)
-        grouping = _match(onsite, index.by_uscc[uscc].industry_code, allowed, scenario_index, cache)
-        alone = len(onsite) == 1
+        if len(onsite) == 1:
+            draft = onsite[0]
+            if allowed >= 1 or draft.triggered:
+                note = matching_note(None, [draft.unit_id], True, draft.unit_id)
+                planned.append(PlannedVisit([draft], None, True, draft.unit_id, note))
+            else:
+                overflow.append((draft, overflow_reason(year, month, config, used, [])))
+            continue
+        keys = [TaskKey(d.unit_id, frozenset(d.item_codes)) for d in onsite]
+        grouping = _match(onsite, keys, industry_code, allowed, scenario_index, cache)
         for group in grouping.groups:
-            planned.append(PlannedVisit([onsite[i] for i in group.members], group.scenario, True, alone))
-        if grouping.overflow:
-            reason = overflow_reason(year, month, config, used, grouping, onsite)
-            overflow += [(onsite[i], reason) for i in grouping.overflow]
+            members = [onsite[i] for i in group.members]
+            units = [d.unit_id for d in members]
+            if len(members) > 1:
+                note = matching_note(group.scenario, units, False, group.lead_unit_id)
+            else:
+                others = [g for g in grouping.groups if g is not group]
+                note = own_visit_note(obstacles.against(keys, group.members[0], others, industry_code))
+            planned.append(PlannedVisit(members, group.scenario, True, group.lead_unit_id, note))
+        for i in grouping.overflow:
+            kept = obstacles.against(keys, i, grouping.groups, industry_code)
+            overflow.append((onsite[i], overflow_reason(year, month, config, used, kept)))
     return planned, overflow
+
+
+class _Obstacles:
+    """Why a task joins none of the month's other visits on the enterprise (cached ``joint_obstacle``)."""
+
+    def __init__(self, scenario_index: ScenarioIndex) -> None:
+        self.scenarios = scenario_index.scenarios
+        self.cache: dict[tuple[object, ...], str] = {}
+
+    def against(
+        self, keys: Sequence[TaskKey], task: int, groups: Sequence[Group], industry_code: str
+    ) -> list[tuple[list[int], str]]:
+        found = []
+        for group in groups:
+            partners = tuple(keys[i] for i in group.members)
+            cache_key = (industry_code, keys[task], partners)
+            why = self.cache.get(cache_key)
+            if why is None:
+                obstacle = joint_obstacle(keys[task], partners, self.scenarios, industry_code)
+                why = self.cache[cache_key] = obstacle or _NO_OBSTACLE
+            found.append(([p.unit_id for p in partners], why))
+        return found
+
+
+_NO_OBSTACLE = "a scenario could carry them together, but the matching of more than 12 tasks is greedy"
 
 
 def _match(
     onsite: list[TaskDraft],
+    keys: list[TaskKey],
     industry_code: str,
     allowed: int,
     scenario_index: ScenarioIndex,
     cache: dict[tuple[object, ...], Grouping],
 ) -> Grouping:
-    if len(onsite) == 1:
-        return _SINGLE if allowed >= 1 or onsite[0].triggered else _SINGLE_OVERFLOW
     must = frozenset(i for i, d in enumerate(onsite) if d.triggered)
     weights = tuple(_WEIGHTS[d.rank] for d in onsite)
     signature = tuple((d.unit_id, tuple(sorted(d.item_codes))) for d in onsite)
     key = (industry_code, signature, allowed, must, weights)
     grouping = cache.get(key)
     if grouping is None:
-        tasks = [TaskKey(d.unit_id, frozenset(d.item_codes)) for d in onsite]
         applicable = scenario_index.applicable(industry_code)
-        grouping = cache[key] = match_within_limit(tasks, applicable, allowed, must, weights)
+        grouping = cache[key] = match_within_limit(keys, applicable, allowed, must, weights)
     return grouping

@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from schedules.calendar import allowed_days, quiet_day_exempt, spread_windows, window_end, working_days
-from schedules.explain import matching_note, task_from_draft, visit_explanation
+from schedules.explain import task_from_draft, visit_explanation
 from schedules.model import BuildConfig, ItemInfo, ScenarioInfo, Visit
 from schedules.spread import TaskDraft
 
@@ -30,7 +30,8 @@ class PlannedVisit(NamedTuple):
     members: list[TaskDraft]
     scenario: ScenarioInfo | None
     onsite: bool
-    alone: bool  # the enterprise's only on-site task this month (for the explanation)
+    lead: int  # matching.lead_unit of the members
+    note: str  # why the tasks are in this visit (explain.matching_note / own_visit_note)
 
 
 def place_visits(
@@ -72,11 +73,10 @@ def _freeze(
 ) -> Visit:
     members, scenario = planned.members, planned.scenario
     units = [draft.unit_id for draft in members]
-    note = matching_note(scenario, units, planned.alone) if planned.onsite else _NONSITE_NOTE
+    note = planned.note if planned.onsite else _NONSITE_NOTE
     tasks = tuple(task_from_draft(year, month, draft, note) for draft in members)
     explanation = visit_explanation(
-        scenario, units, start, end, onsite=planned.onsite, quiet_exempt=exempt, config=config
+        scenario, units, planned.lead, start, end, onsite=planned.onsite, quiet_exempt=exempt, config=config
     )
-    lead = scenario.lead_unit_id if scenario is not None else units[0]
     code = scenario.code if scenario is not None else None
-    return Visit(members[0].uscc, tasks, lead, code, start, end, planned.onsite, explanation)
+    return Visit(members[0].uscc, tasks, planned.lead, code, start, end, planned.onsite, explanation)

@@ -3,8 +3,10 @@
 ``validate_schedule`` returns every rule a set of visits breaks (empty for the builder's own output);
 ``validate_edit`` returns only the violations an edit introduces. The rules and counting conventions are
 the builder's (see ``schedules.model``): windows on allowed working days of the month, joint visits only
-under one applicable scenario that covers every task with its lead unit present, the 无事不扰 and
-whitelist exclusions, non-site capability, yearly caps per unit and per item, and the monthly limit.
+under one applicable scenario that covers every task, led by the unit ``matching.lead_unit`` names (the
+scenario's lead unit when it takes part, else the unit with the most items, then the smallest id), the
+无事不扰 and whitelist exclusions, non-site capability, yearly caps per unit and per item, and the
+monthly limit.
 Triggered tasks are exempt from caps, limits, quiet days and exclusions, as in the builder.
 
 Violation codes: task_enterprise_mismatch, unknown_enterprise, window_outside_month,
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from models.enums import ItemCategory
 from schedules.calendar import day_off_reason, is_working_day, quiet_day_exempt
-from schedules.matching import TaskKey, covers_task
+from schedules.matching import TaskKey, covers_task, lead_unit
 from schedules.model import BuildConfig, EnterpriseInfo, History, ItemInfo, ScenarioInfo, Visit
 
 
@@ -167,15 +169,20 @@ def _joint_problems(
         problems.append(
             ("scenario_not_applicable", f"Scenario {scenario.code} does not apply to {enterprise.industry_code}.")
         )
-    for task in visit.tasks:
-        if not covers_task(scenario, TaskKey(task.unit_id, frozenset(task.item_codes))):
+    keys = [TaskKey(task.unit_id, frozenset(task.item_codes)) for task in visit.tasks]
+    for key in keys:
+        if not covers_task(scenario, key):
             problems.append(
-                ("scenario_does_not_cover", f"Scenario {scenario.code} does not cover unit {task.unit_id}'s task.")
+                ("scenario_does_not_cover", f"Scenario {scenario.code} does not cover unit {key.unit_id}'s task.")
             )
-    if scenario.lead_unit_id not in visit.unit_ids:
-        problems.append(("lead_unit_not_in_visit", f"Lead unit {scenario.lead_unit_id} has no task in the visit."))
-    if visit.lead_unit_id != scenario.lead_unit_id:
-        problems.append(("lead_unit_mismatch", f"Scenario {scenario.code} is led by unit {scenario.lead_unit_id}."))
+    lead = lead_unit(scenario, keys)
+    if visit.lead_unit_id not in visit.unit_ids:
+        problems.append(("lead_unit_not_in_visit", f"Lead unit {visit.lead_unit_id} has no task in the visit."))
+    elif visit.lead_unit_id != lead:
+        why = "its lead unit" if lead == scenario.lead_unit_id else "the unit with the most items (smallest id on ties)"
+        problems.append(
+            ("lead_unit_mismatch", f"Under scenario {scenario.code} the visit is led by unit {lead}, {why}.")
+        )
     return problems
 
 
