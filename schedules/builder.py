@@ -259,7 +259,7 @@ class _Obstacles:
     """Why a task joins none of the month's other visits on the enterprise (cached ``joint_obstacle``)."""
 
     def __init__(self, scenario_index: ScenarioIndex) -> None:
-        self.scenarios = scenario_index.scenarios
+        self.scenarios = scenario_index
         self.cache: dict[tuple[object, ...], str] = {}
 
     def against(
@@ -271,7 +271,8 @@ class _Obstacles:
             cache_key = (industry_code, keys[task], partners)
             why = self.cache.get(cache_key)
             if why is None:
-                obstacle = joint_obstacle(keys[task], partners, self.scenarios, industry_code)
+                applicable = self.scenarios.applicable(industry_code)
+                obstacle = joint_obstacle(keys[task], partners, applicable, industry_code)
                 why = self.cache[cache_key] = obstacle or _NO_OBSTACLE
             found.append(([p.unit_id for p in partners], why))
         return found

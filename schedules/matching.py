@@ -92,14 +92,13 @@ def lead_unit(scenario: ScenarioInfo | None, tasks: Sequence[TaskKey]) -> int:
 
 
 def joint_obstacle(
-    task: TaskKey, partners: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo], industry_code: str
+    task: TaskKey, partners: Sequence[TaskKey], applicable: Sequence[ScenarioInfo], industry_code: str
 ) -> str | None:
     """Why no published scenario carries ``task`` together with all ``partners`` (``None``: one does).
 
-    ``scenarios`` are all published scenarios (not only the applicable ones), so the reason can say that
-    scenarios exist but none for this industry. See the module docstring for the order of the checks.
+    ``applicable``: the published scenarios that apply to the enterprise's industry, sorted by code
+    (``ScenarioIndex.applicable``). See the module docstring for the order of the checks.
     """
-    applicable = sorted((s for s in scenarios if s.applies_to(industry_code)), key=lambda s: s.code)
     if not applicable:
         return f"no published scenario applies to industry {industry_code}"
     with_unit = [s for s in applicable if task.unit_id in s.unit_ids]
