@@ -213,5 +213,6 @@ def test_unit_and_item_caps_count_the_history() -> None:
 def test_january_2027_builds_on_the_provisional_calendar() -> None:
     year = supported_years().stop  # 2027 with chinese-calendar 1.11: not published yet
     result = _build(JOINT, month=1, year=year)
+    assert result.calendar_provisional
     [visit] = result.visits
     assert visit.window_start in working_days(year, 1) and visit.window_start != dt.date(year, 1, 1)
