@@ -398,3 +398,40 @@ def test_catch_up_months_spread_over_whatever_is_left() -> None:
     assert all(count == 1 for count in late.values()) and len(late) == 5
     assert allocate(0, 2, 0, tuple(range(3, 13))).months == (4, 7)  # 1 missed: 3 months after, between
     assert allocate(1, 4, 0, (9, 10, 11, 12)).months == (9, 10, 11, 12)
+
+
+def test_a_make_up_sunday_gets_windows() -> None:
+    # chinese-calendar lists Sunday 4 January 2026 as a working day (调休 for 元旦).
+    enterprises = _enterprises(60)
+    result = build_month(2026, 1, [_entry(12)], enterprises, ITEMS, [], History(), [], ROOMY, today=D(2025, 12, 31))
+    starts = {visit.window_start for visit in result.visits}
+    assert D(2026, 1, 4) in starts and D(2026, 1, 4).weekday() == 6
+    assert not {D(2026, 1, 1), D(2026, 1, 2), D(2026, 1, 3)} & starts
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    frequencies=st.tuples(st.integers(1, 8), st.integers(1, 8)),
+    approved=st.integers(1, 8),
+    seed=st.integers(0, 10_000),
+)
+def test_any_build_order_gives_each_pair_its_remaining_frequency_once(
+    frequencies: tuple[int, int], approved: int, seed: int
+) -> None:
+    enterprises = _enterprises(6)
+    entries = [_entry(frequencies[0]), _entry(frequencies[1], unit=2, entry_id="P2", items=("B1",))]
+    config = BuildConfig(unit_yearly_cap=12, max_onsite_visits_per_month=2)
+    today = working_days(2026, approved)[0] - dt.timedelta(days=1)  # approved just before month `approved`
+    months = list(range(approved, 13))
+    shuffled = list(months)
+    random.Random(seed).shuffle(shuffled)
+    in_order, any_order = Year(2026, entries, enterprises, config), Year(2026, entries, enterprises, config)
+    for month in months:
+        in_order.build(month, today)
+    for month in shuffled:
+        any_order.build(month, today)
+    for enterprise in enterprises:
+        for entry in entries:
+            got = any_order.months_of(enterprise.uscc, entry.entry_id)
+            assert got == in_order.months_of(enterprise.uscc, entry.entry_id)
+            assert len(got) == len(set(got)) == min(entry.frequency, len(months))
