@@ -1,43 +1,81 @@
 """The monthly schedule builder: annual plans + extra tasks -> the month's visits, with explanations.
 
 ``build_month`` is a pure function: the same inputs give the same ``BuildResult`` (nothing depends on
-input order, the clock or Python's salted ``hash()``). Steps:
+input order, the clock or Python's salted ``hash()``; "today" is the ``today`` parameter). Steps:
 
 1. **Due work** — each plan entry's targets (``targeting.EnterpriseIndex``) for which this month is one
-   of the entry's months (``spread``), plus the extra tasks (triggered, 专项, carried over).
+   of the months its *remaining* yearly frequency goes to (``spread.allocate``: the original months
+   still open, plus missed occurrences re-spread over the open months), plus the extra tasks
+   (triggered, 专项, carried over).
 2. **Admission** — in priority order, through the exclusions and yearly caps (``spread.MonthAdmission``):
    one on-site and one non-site task per unit per enterprise.
 3. **Matching** — per enterprise, on-site tasks are grouped into the fewest visits that published
    scenarios allow (``matching``), keeping at most ``max_onsite_visits_per_month`` minus the visits the
-   month already has; the rest moves to the next month as ``Overflow`` (feed it back with ``carry_over``).
-   Non-site tasks are one record each and count against no visit limit.
+   month already has; the rest moves on as ``Overflow`` (feed it back with ``carry_over``). Non-site
+   tasks are one record each and count against no visit limit.
 4. **Windows** — visits are sorted by enterprise and spread evenly over the month's allowed days
-   (``calendar.spread_windows``): working days, minus the quiet days unless exempt. A visit with no
-   allowed day at all overflows too.
+   (``calendar.spread_windows``): working days of the ``calendar`` strictly after ``today``, minus the
+   quiet days unless exempt. A visit with no allowed day at all overflows too — every visit of a month
+   with no working day left after ``today``.
+5. **Shortfalls** — every (entry, enterprise) whose yearly frequency this build sees can no longer be
+   met: more remaining occurrences than open months, this month's task refused by a rule (a cap, the
+   whitelist or 无事不扰 with nothing non-site, …) or moved past December. "Every entry's yearly
+   frequency is either met or its shortfall is listed with the reason."
 
-Cost: O(due pairs) for step 1 (one CRC per targeted enterprise and entry, in a comprehension),
-O(c log c) to sort the c candidates, O(1) amortized per candidate for admission (its item checks are
-cached per (items, unit, mode, whitelist, trigger)), per enterprise the matching DP on its own handful
-of tasks (cached by industry, tasks and limit), and O(v log v) to place v visits. The build allocates
-about a million small objects and no reference cycles, so the cyclic garbage collector is paused while
-it runs (it would otherwise rescan the whole heap several times for nothing); reference counting still
-frees everything. The city-scale case (200,000 enterprises, ~100,000 tasks) builds in a few seconds.
+**What the persistence layer passes.** ``calendar``: a ``WorkCalendar`` of its holiday table (default:
+the installed chinese-calendar's years, provisional beyond); ``today``: the local date of the build;
+``history``: the other months of the year, earlier *and later* ones, including ``entry_tasks`` and
+``built_months`` (see ``History``); ``extra_tasks``: the approved triggered / 专项 tasks of the month and
+the carried-over tasks addressed to it. Without ``today`` every working day of the month may take a
+window; without ``entry_tasks`` / ``built_months`` the entries keep their fixed original months.
+
+**Overflow and carried work.** A task that cannot be placed in month M moves to the first month after M
+that still has a working day after ``today`` (``overflow_target``): M+1 normally, January of the next
+year after December, a later month when M+1 has passed too. ``carry_over(result.overflow)`` turns it
+into ``ExtraTask`` s (kind ``carried_over``, ranked before new plan work, keeping the plan entries they
+count for in ``entry_ids``) that belong to the build of that month. Months may be built in any order
+while they have not passed: a carried task is an input of the first build of a month at or after its
+``(to_year, to_month)`` that is still allowed — if that month is already built (a draft), rebuilding it
+picks the task up; if it is published, the task goes to the next month that is not. Work moved past
+December also appears as a ``Shortfall`` of the year it was planned in. A carried-over task is counted
+by ``History.entry_tasks`` in the month that schedules it, so it is never planned twice: the
+remaining-frequency rule of the later months sees it.
+
+Cost: O(due pairs) for step 1 (one CRC and at most two dict look-ups per targeted enterprise and entry,
+in a comprehension; the allocation is cached by (offset, frequency, done, open months)), O(c log c) to
+sort the c candidates, O(1) amortized per candidate for admission (its item checks are cached per
+(items, unit, mode, whitelist, trigger)), per enterprise the matching DP on its own handful of tasks
+(cached by industry, tasks and limit), and O(v log v) to place v visits. The build allocates about a
+million small objects and no reference cycles, so the cyclic garbage collector is paused while it runs
+(it would otherwise rescan the whole heap several times for nothing); reference counting still frees
+everything. The city-scale case (200,000 enterprises, ~100,000 tasks) builds in a few seconds.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
-from schedules.calendar import working_days
-from schedules.explain import overflow_reason, task_from_draft
-from schedules.matching import Group, Grouping, ScenarioIndex, TaskKey, covers_task, match_within_limit
+from schedules.calendar import WorkCalendar, default_calendar
+from schedules.explain import matching_note, overflow_reason, own_visit_note, task_from_draft
+from schedules.matching import (
+    Group,
+    Grouping,
+    ScenarioIndex,
+    TaskKey,
+    covers_task,
+    joint_obstacle,
+    match_within_limit,
+)
 from schedules.model import (
     BuildConfig,
     BuildResult,
+    Dropped,
     EnterpriseInfo,
     ExtraTask,
     History,
@@ -45,19 +83,23 @@ from schedules.model import (
     Overflow,
     PlanEntry,
     ScenarioInfo,
+    Shortfall,
     SourceKind,
     TaskSource,
 )
 from schedules.placement import PlannedVisit, place_visits
 from schedules.spread import (
     ADMISSION_ORDER,
+    MONTHS_PER_YEAR,
     SOURCE_RANK,
+    Allocation,
     Candidate,
     MonthAdmission,
     TaskDraft,
+    YearProgress,
+    allocate,
     due_months,
     make_candidate,
-    month_steps,
     spread_key,
 )
 from schedules.targeting import EnterpriseIndex
@@ -71,12 +113,26 @@ _EXTRA_LABELS = {
     SourceKind.special: "专项 task",
     SourceKind.routine: "routine task",
 }
-_SINGLE = Grouping((Group((0,), None, 0),), ())
-_SINGLE_OVERFLOW = Grouping((), (0,))
+_MAX_SEARCH_MONTHS = 36
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def overflow_target(
+    year: int, month: int, today: dt.date | None = None, calendar: WorkCalendar | None = None
+) -> tuple[int, int]:
+    """The first month after (year, month) with a working day after ``today`` (the next month without it)."""
+    calendar = default_calendar() if calendar is None else calendar
+    target = next_month(year, month)
+    if today is None:
+        return target
+    for _ in range(_MAX_SEARCH_MONTHS):
+        if calendar.working_days_after(*target, today):
+            return target
+        target = next_month(*target)
+    return next_month(year, month)  # a calendar without working days: keep the plain next month
 
 
 def build_month(
@@ -89,33 +145,54 @@ def build_month(
     history: History,
     extra_tasks: Iterable[ExtraTask] = (),
     config: BuildConfig = BuildConfig(),
+    *,
+    calendar: WorkCalendar | None = None,
+    today: dt.date | None = None,
 ) -> BuildResult:
-    """Build one month's schedule. Raises ``CalendarUnavailable`` for a year chinese-calendar lacks."""
-    working_days(year, month)  # fail before any work when the calendar lacks the year
+    """Build one month's schedule (see the module docstring). Any year builds: a year the calendar lacks
+    is provisional (``BuildResult.calendar_provisional``)."""
+    calendar = default_calendar() if calendar is None else calendar
+    calendar.working_days(year, month)  # checks the month
     with _cyclic_gc_paused():
         index = enterprises if isinstance(enterprises, EnterpriseIndex) else EnterpriseIndex(enterprises)
         item_map = {item.code: item for item in items}
         scenario_index = ScenarioIndex(list(scenarios))
-        candidates = _extra_candidates(extra_tasks) + _due_candidates(month, entries, index, scenario_index, config)
+        progress = YearProgress.of(year, month, history, today, calendar)
+        entry_list = sorted(entries, key=lambda e: (e.unit_id, e.entry_id))
+        due = _due_candidates(entry_list, index, scenario_index, config, progress, history)
+        candidates = _extra_candidates(extra_tasks) + due.candidates
         candidates.sort(key=ADMISSION_ORDER)
         admission = MonthAdmission(index.by_uscc, item_map, history, config)
+        refused: list[tuple[Candidate, list[Dropped]]] = []
+        admit, dropped = admission.admit, admission.dropped
         for candidate in candidates:
-            admission.admit(candidate)
+            before = len(dropped)
+            if not admit(candidate) and candidate.source.entry_ids:
+                refused.append((candidate, dropped[before:]))
         del candidates
-        drafts = admission.drafts.values()
-        planned, overflow = _match_enterprises(year, month, drafts, index, scenario_index, history, config)
-        visits, unplaceable = place_visits(year, month, planned, item_map, config)
-        to_year, to_month = next_month(year, month)
+        drafts = admission.drafts
+        planned, overflow = _match_enterprises(year, month, drafts.values(), index, scenario_index, history, config)
+        visits, unplaceable = place_visits(year, month, planned, item_map, config, calendar, today)
+        to_year, to_month = overflow_target(year, month, today, calendar)
         overflows = []
         moved = sorted(overflow + unplaceable, key=lambda pair: (pair[0].uscc, pair[0].unit_id, pair[0].onsite))
         for draft, reason in moved:
             task = task_from_draft(year, month, draft, f"Moved to {to_year}-{to_month:02d}: {reason}.")
             overflows.append(Overflow(task, to_year, to_month, reason))
-        return BuildResult(year, month, tuple(visits), tuple(overflows), tuple(admission.dropped))
+        shortfalls = _shortfalls(year, entry_list, due.excess, refused, drafts, overflows, history, progress)
+        return BuildResult(
+            year,
+            month,
+            tuple(visits),
+            tuple(overflows),
+            tuple(admission.dropped),
+            tuple(shortfalls),
+            calendar.is_provisional(year),
+        )
 
 
 def carry_over(overflow: Iterable[Overflow]) -> list[ExtraTask]:
-    """The overflow of a month as carried-over extra tasks for the next month's build."""
+    """The overflow of a month as carried-over extra tasks for the build of their target month."""
     carried = []
     for moved in overflow:
         task = moved.task
@@ -130,6 +207,7 @@ def carry_over(overflow: Iterable[Overflow]) -> list[ExtraTask]:
                 kind=SourceKind.carried_over,
                 onsite=task.onsite,
                 note=f"carried over from {task.year}-{task.month:02d} ({refs}): {moved.reason}",
+                entry_ids=task.entry_ids,
             )
         )
     return carried
@@ -151,45 +229,77 @@ def _extra_candidates(extra_tasks: Iterable[ExtraTask]) -> list[Candidate]:
     candidates = []
     for extra in extra_tasks:
         detail = f"{_EXTRA_LABELS[extra.kind]} {extra.task_id}" + (f" ({extra.note})" if extra.note else "")
-        source = TaskSource(extra.kind, extra.task_id, detail)
+        source = TaskSource(extra.kind, extra.task_id, detail, extra.entry_ids)
         candidates.append(make_candidate(extra.uscc, extra.unit_id, extra.item_codes, extra.onsite, source))
     return candidates
 
 
+class _DueWork(NamedTuple):
+    candidates: list[Candidate]
+    excess: dict[tuple[str, str], tuple[int, Allocation]]  # (uscc, entry id) -> (done, allocation) when short
+
+
 def _due_candidates(
-    month: int, entries: Iterable[PlanEntry], index: EnterpriseIndex, scenarios: ScenarioIndex, config: BuildConfig
-) -> list[Candidate]:
-    """Every (entry, enterprise) pair due this month: one CRC per targeted pair, nothing else per pair."""
+    entries: Sequence[PlanEntry],
+    index: EnterpriseIndex,
+    scenarios: ScenarioIndex,
+    config: BuildConfig,
+    progress: YearProgress,
+    history: History,
+) -> _DueWork:
+    """Every (entry, enterprise) pair due this month: one CRC per targeted pair, and one done-count look-up
+    when the history has entry counts at all; the allocation is computed once per (offset, done)."""
     candidates: list[Candidate] = []
+    excess: dict[tuple[str, str], tuple[int, Allocation]] = {}
+    month, open_months = progress.month, progress.open_months
+    entry_tasks = history.entry_tasks
+    done_get = entry_tasks.get
     crc32 = zlib.crc32
-    for entry in sorted(entries, key=lambda e: (e.unit_id, e.entry_id)):
-        if entry.frequency <= 0:
+    for entry in entries:
+        frequency = entry.frequency
+        if frequency <= 0:
             continue
-        due_offsets = {(month - 1 - step) % 12 for step in month_steps(entry.frequency)}
+        # due[done * 12 + offset]: is the pair due this month (a missing key: work it out below)
+        due: dict[int, bool] = {}
+        for offset in range(MONTHS_PER_YEAR):
+            closed = sum(1 for m in due_months(offset, frequency) if m not in open_months)
+            for done in {0, closed}:
+                due[done * MONTHS_PER_YEAR + offset] = month in allocate(offset, frequency, done, open_months).months
+        due_get = due.get
+        due_fresh = {offset for offset in range(MONTHS_PER_YEAR) if due[offset]}  # the offsets due with nothing done
+        entry_id = entry.entry_id
         joinable = _joinable_scenarios(entry, scenarios) if config.align_joinable_entries and entry.onsite else ()
         kind = SourceKind(entry.kind.value)
         rank = SOURCE_RANK[kind]
-        sources: dict[tuple[int, str | None], TaskSource] = {}  # shared: the detail only names the due months
+        # shared by the pairs of one (offset, done, alignment): the source (None: not due) and the allocation
+        sources: dict[tuple[int, int, str | None], tuple[TaskSource | None, Allocation]] = {}
         for industry_code, targets in index.select_by_industry(entry.selector):
             aligned_on = next((s.code for s in joinable if s.applies_to(industry_code)), None)
             key = spread_key(entry.entry_id, aligned_on)
-            due = [(uscc, offset) for uscc, seed in targets if (offset := crc32(key, seed) % 12) in due_offsets]
-            for offset in {offset for _, offset in due}:
-                if (offset, aligned_on) not in sources:
-                    sources[(offset, aligned_on)] = _entry_source(entry, kind, offset, aligned_on)
-            candidates += [
-                Candidate(
-                    rank,
-                    uscc,
-                    entry.unit_id,
-                    entry.entry_id,
-                    entry.item_codes,
-                    entry.onsite,
-                    sources[(offset, aligned_on)],
+            if entry_tasks:
+                hits = [
+                    (uscc, offset, done)
+                    for uscc, seed in targets
+                    if due_get((done := done_get((uscc, entry_id), 0)) * 12 + (offset := crc32(key, seed) % 12), True)
+                ]
+            else:
+                hits = [(uscc, offset, 0) for uscc, seed in targets if (offset := crc32(key, seed) % 12) in due_fresh]
+            for uscc, offset, done in hits:
+                slot = sources.get((offset, done, aligned_on))
+                if slot is None:
+                    allocation = allocate(offset, frequency, done, open_months)
+                    due_now = month in allocation.months
+                    source = _entry_source(entry, kind, offset, done, allocation, aligned_on) if due_now else None
+                    slot = sources[(offset, done, aligned_on)] = (source, allocation)
+                source, allocation = slot
+                if source is None:
+                    continue
+                if allocation.excess:
+                    excess[(uscc, entry.entry_id)] = (done, allocation)
+                candidates.append(
+                    Candidate(rank, uscc, entry.unit_id, entry.entry_id, entry.item_codes, entry.onsite, source)
                 )
-                for uscc, offset in due
-            ]
-    return candidates
+    return _DueWork(candidates, excess)
 
 
 def _joinable_scenarios(entry: PlanEntry, scenarios: ScenarioIndex) -> tuple[ScenarioInfo, ...]:
@@ -197,14 +307,85 @@ def _joinable_scenarios(entry: PlanEntry, scenarios: ScenarioIndex) -> tuple[Sce
     return tuple(scenario for scenario in scenarios.scenarios if covers_task(scenario, task))
 
 
-def _entry_source(entry: PlanEntry, kind: SourceKind, offset: int, aligned_on: str | None) -> TaskSource:
-    months = ", ".join(str(m) for m in due_months(offset, entry.frequency))
+def _months_text(months: Iterable[int]) -> str:
+    return ", ".join(str(m) for m in months) or "none"
+
+
+def _entry_source(
+    entry: PlanEntry, kind: SourceKind, offset: int, done: int, allocation: Allocation, aligned_on: str | None
+) -> TaskSource:
+    months = _months_text(due_months(offset, entry.frequency))
     aligned = f", aligned with scenario {aligned_on}" if aligned_on else ""
     detail = (
         f"plan entry {entry.entry_id} of unit {entry.unit_id} ({kind.value}, {entry.frequency}/year, "
-        f"due in months {months}{aligned})"
+        f"due in months {months}{aligned}"
     )
-    return TaskSource(kind, entry.entry_id, detail)
+    if allocation.catch_up or allocation.excess:
+        detail += (
+            f"; {done} done in other months, {allocation.remaining} to go, now in months "
+            f"{_months_text(allocation.months)}"
+        )
+        if allocation.catch_up:
+            detail += f", catching up in {_months_text(allocation.catch_up)}"
+    return TaskSource(kind, entry.entry_id, detail + ")", (entry.entry_id,))
+
+
+def _shortfalls(
+    year: int,
+    entries: Sequence[PlanEntry],
+    excess: Mapping[tuple[str, str], tuple[int, Allocation]],
+    refused: Sequence[tuple[Candidate, list[Dropped]]],
+    drafts: Mapping[tuple[str, int, bool], TaskDraft],
+    overflows: Sequence[Overflow],
+    history: History,
+    progress: YearProgress,
+) -> list[Shortfall]:
+    """Every (entry, enterprise) of this build whose yearly frequency cannot be met, with the reasons."""
+    by_id = {entry.entry_id: entry for entry in entries}
+    lost: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for candidate, drops in refused:
+        for entry_id in candidate.source.entry_ids:
+            if entry_id in by_id and not _admitted(drafts, candidate.uscc, candidate.unit_id, entry_id):
+                reasons = lost[(candidate.uscc, entry_id)]
+                reasons += [f"refused this month: {d.reason}" for d in drops if d.reason not in reasons]
+    for moved in overflows:
+        if moved.to_year > year:
+            for entry_id in moved.task.entry_ids:
+                if entry_id in by_id:
+                    when = f"{moved.to_year}-{moved.to_month:02d}"
+                    lost[(moved.task.uscc, entry_id)].append(f"moved to {when}, past the end of {year}: {moved.reason}")
+    open_text = _months_text(progress.open_months)
+    shortfalls = []
+    for uscc, entry_id in sorted(set(excess) | set(lost)):
+        entry = by_id[entry_id]
+        done = history.entry_tasks.get((uscc, entry_id), 0)
+        reasons = list(lost.get((uscc, entry_id), ()))
+        short = 0
+        if (uscc, entry_id) in excess:
+            _, allocation = excess[(uscc, entry_id)]
+            short = allocation.excess
+            reasons.insert(
+                0,
+                f"{allocation.remaining} of its {entry.frequency} a year still to do ({done} in other months) but "
+                f"only {len(progress.open_months)} month(s) can take one (months {open_text}; one task of an "
+                "entry a month)",
+            )
+        is_lost = (uscc, entry_id) in lost
+        planned = done + (0 if is_lost else 1)
+        missing = short + (1 if is_lost else 0)
+        shortfalls.append(
+            Shortfall(uscc, entry.unit_id, entry_id, entry.frequency, planned, missing, "; ".join(reasons))
+        )
+    return shortfalls
+
+
+def _admitted(drafts: Mapping[tuple[str, int, bool], TaskDraft], uscc: str, unit_id: int, entry_id: str) -> bool:
+    """Whether any task of the month on the enterprise already counts for the entry."""
+    for onsite in (True, False):
+        draft = drafts.get((uscc, unit_id, onsite))
+        if draft is not None and any(entry_id in source.entry_ids for source in draft.sources):
+            return True
+    return False
 
 
 def _match_enterprises(
@@ -223,39 +404,80 @@ def _match_enterprises(
     planned: list[PlannedVisit] = []
     overflow: list[tuple[TaskDraft, str]] = []
     cache: dict[tuple[object, ...], Grouping] = {}
+    obstacles = _Obstacles(scenario_index)
     for uscc, own in by_uscc.items():
         onsite = sorted((d for d in own if d.onsite), key=lambda d: d.unit_id)
-        planned += [PlannedVisit([d], None, False, alone=True) for d in own if not d.onsite]
+        planned += [PlannedVisit([d], None, False, d.unit_id, "") for d in own if not d.onsite]
         if not onsite:
             continue
+        industry_code = index.by_uscc[uscc].industry_code
         used = history.onsite_visits_by_month.get((uscc, month), 0)
         allowed = max(config.max_onsite_visits_per_month - used, 0)
-        grouping = _match(onsite, index.by_uscc[uscc].industry_code, allowed, scenario_index, cache)
-        alone = len(onsite) == 1
+        if len(onsite) == 1:
+            draft = onsite[0]
+            if allowed >= 1 or draft.triggered:
+                note = matching_note(None, [draft.unit_id], True, draft.unit_id)
+                planned.append(PlannedVisit([draft], None, True, draft.unit_id, note))
+            else:
+                overflow.append((draft, overflow_reason(year, month, config, used, [])))
+            continue
+        keys = [TaskKey(d.unit_id, frozenset(d.item_codes)) for d in onsite]
+        grouping = _match(onsite, keys, industry_code, allowed, scenario_index, cache)
         for group in grouping.groups:
-            planned.append(PlannedVisit([onsite[i] for i in group.members], group.scenario, True, alone))
-        if grouping.overflow:
-            reason = overflow_reason(year, month, config, used, grouping, onsite)
-            overflow += [(onsite[i], reason) for i in grouping.overflow]
+            members = [onsite[i] for i in group.members]
+            units = [d.unit_id for d in members]
+            if len(members) > 1:
+                note = matching_note(group.scenario, units, False, group.lead_unit_id)
+            else:
+                others = [g for g in grouping.groups if g is not group]
+                note = own_visit_note(obstacles.against(keys, group.members[0], others, industry_code))
+            planned.append(PlannedVisit(members, group.scenario, True, group.lead_unit_id, note))
+        for i in grouping.overflow:
+            kept = obstacles.against(keys, i, grouping.groups, industry_code)
+            overflow.append((onsite[i], overflow_reason(year, month, config, used, kept)))
     return planned, overflow
+
+
+class _Obstacles:
+    """Why a task joins none of the month's other visits on the enterprise (cached ``joint_obstacle``)."""
+
+    def __init__(self, scenario_index: ScenarioIndex) -> None:
+        self.scenarios = scenario_index
+        self.cache: dict[tuple[object, ...], str] = {}
+
+    def against(
+        self, keys: Sequence[TaskKey], task: int, groups: Sequence[Group], industry_code: str
+    ) -> list[tuple[list[int], str]]:
+        found = []
+        for group in groups:
+            partners = tuple(keys[i] for i in group.members)
+            cache_key = (industry_code, keys[task], partners)
+            why = self.cache.get(cache_key)
+            if why is None:
+                applicable = self.scenarios.applicable(industry_code)
+                obstacle = joint_obstacle(keys[task], partners, applicable, industry_code)
+                why = self.cache[cache_key] = obstacle or _NO_OBSTACLE
+            found.append(([p.unit_id for p in partners], why))
+        return found
+
+
+_NO_OBSTACLE = "a scenario could carry them together, but the matching of more than 12 tasks is greedy"
 
 
 def _match(
     onsite: list[TaskDraft],
+    keys: list[TaskKey],
     industry_code: str,
     allowed: int,
     scenario_index: ScenarioIndex,
     cache: dict[tuple[object, ...], Grouping],
 ) -> Grouping:
-    if len(onsite) == 1:
-        return _SINGLE if allowed >= 1 or onsite[0].triggered else _SINGLE_OVERFLOW
     must = frozenset(i for i, d in enumerate(onsite) if d.triggered)
     weights = tuple(_WEIGHTS[d.rank] for d in onsite)
     signature = tuple((d.unit_id, tuple(sorted(d.item_codes))) for d in onsite)
     key = (industry_code, signature, allowed, must, weights)
     grouping = cache.get(key)
     if grouping is None:
-        tasks = [TaskKey(d.unit_id, frozenset(d.item_codes)) for d in onsite]
         applicable = scenario_index.applicable(industry_code)
-        grouping = cache[key] = match_within_limit(tasks, applicable, allowed, must, weights)
+        grouping = cache[key] = match_within_limit(keys, applicable, allowed, must, weights)
     return grouping

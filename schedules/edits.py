@@ -4,6 +4,12 @@ Each edit returns new visits and never checks a rule itself: apply it, swap the 
 list with ``replace_visits``, then re-validate with ``validation.validate_edit(before, after, ...)`` and
 refuse the edit when it reports anything. Tasks are found by unit, since a visit holds at most one
 task per unit.
+
+Leads follow ``matching.lead_unit``: a merge under a scenario is led by the scenario's lead unit when it
+takes part, else by the unit with the most items (then the smallest id). A part of a visit (split,
+unmerge, cancel) keeps its lead while that unit is still in it — which is what the rule gives, as only
+tasks were removed — and otherwise passes the lead by the same fallback; a part of one task is led by
+its unit and has no scenario.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
+from schedules.matching import TaskKey, lead_unit
 from schedules.model import ScenarioInfo, Task, Visit
 
 
@@ -24,8 +31,8 @@ def move_visit(visit: Visit, start: dt.date, end: dt.date | None = None) -> Visi
 def split_visit(visit: Visit, parts: Sequence[Collection[int]]) -> tuple[Visit, ...]:
     """One visit per part (a collection of unit ids); units not named stay in a last part.
 
-    A part of one task becomes that unit's own visit; a part of several keeps the scenario and lead,
-    which validation then checks (e.g. the lead unit may have been split away).
+    A part of one task becomes that unit's own visit; a part of several keeps the scenario and its lead
+    (or passes it on by the lead rule when the lead was split away), which validation then checks.
     """
     remaining = {task.unit_id for task in visit.tasks} - {unit for part in parts for unit in part}
     groups = [[t for t in visit.tasks if t.unit_id in part] for part in [*parts, remaining]]
@@ -47,7 +54,7 @@ def merge_visits(visits: Sequence[Visit], scenario: ScenarioInfo | None) -> Visi
         raise ValueError("nothing to merge")
     first = min(visits, key=lambda v: v.window_start)
     tasks = tuple(sorted((task for visit in visits for task in visit.tasks), key=lambda t: t.unit_id))
-    lead = scenario.lead_unit_id if scenario is not None else tasks[0].unit_id
+    lead = lead_unit(scenario, _keys(tasks))
     code = scenario.code if scenario is not None else None
     explanation = f"Merged by the planner under scenario {code}." if code else "Merged by the planner."
     return replace(first, tasks=tasks, lead_unit_id=lead, scenario_code=code, explanation=explanation)
@@ -67,7 +74,13 @@ def replace_visits(schedule: Sequence[Visit], old: Sequence[Visit], new: Sequenc
     return (*result, *new)
 
 
+def _keys(tasks: Sequence[Task]) -> list[TaskKey]:
+    return [TaskKey(task.unit_id, frozenset(task.item_codes)) for task in tasks]
+
+
 def _part(visit: Visit, tasks: Sequence[Task], why: str) -> Visit:
     if len(tasks) == 1:
         return replace(visit, tasks=tuple(tasks), lead_unit_id=tasks[0].unit_id, scenario_code=None, explanation=why)
-    return replace(visit, tasks=tuple(tasks), explanation=why)
+    units = {task.unit_id for task in tasks}
+    lead = visit.lead_unit_id if visit.lead_unit_id in units else lead_unit(None, _keys(tasks))
+    return replace(visit, tasks=tuple(tasks), lead_unit_id=lead, explanation=why)

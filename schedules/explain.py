@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from schedules.matching import Grouping
 from schedules.model import BuildConfig, ScenarioInfo, Task
 from schedules.spread import TaskDraft
 
@@ -29,38 +28,54 @@ def task_from_draft(year: int, month: int, draft: TaskDraft, note: str) -> Task:
     )
 
 
-def matching_note(scenario: ScenarioInfo | None, unit_ids: Sequence[int], alone: bool) -> str:
-    """Why a task is in the visit it is in."""
+def lead_note(scenario: ScenarioInfo, lead: int) -> str:
+    """How the joint visit's lead was chosen (``matching.lead_unit``)."""
+    if lead == scenario.lead_unit_id:
+        return f"lead unit {lead}, the scenario's lead"
+    return (
+        f"lead unit {lead}: scenario {scenario.code}'s lead unit {scenario.lead_unit_id} has no task here, "
+        "so the unit with the most items leads (smallest unit id on ties)"
+    )
+
+
+def matching_note(scenario: ScenarioInfo | None, unit_ids: Sequence[int], alone: bool, lead: int) -> str:
+    """Why a task is in the visit it is in (for an own visit among others, see ``own_visit_note``)."""
     if scenario is not None:
         units = ", ".join(str(u) for u in unit_ids)
-        return f"Joint visit under scenario {scenario.code} (lead unit {scenario.lead_unit_id}) with units {units}."
+        return f"Joint visit under scenario {scenario.code} ({lead_note(scenario, lead)}) with units {units}."
     if alone:
         return "Own visit: the only on-site task on this enterprise this month."
-    return "Own visit: no published scenario for the enterprise's industry covers it with the other units' tasks."
+    return "Own visit."
+
+
+def group_label(unit_ids: Sequence[int]) -> str:
+    if len(unit_ids) > 1:
+        return f"the joint visit of units {'+'.join(str(unit) for unit in unit_ids)}"
+    return f"unit {unit_ids[0]}'s visit"
+
+
+def own_visit_note(obstacles: Sequence[tuple[Sequence[int], str]]) -> str:
+    """An own visit beside other visits of the month: why it joins none of them (one reason per visit)."""
+    reasons = "; ".join(f"not with {group_label(units)}: {why}" for units, why in obstacles)
+    return f"Own visit ({reasons})."
 
 
 def overflow_reason(
-    year: int, month: int, config: BuildConfig, used: int, grouping: Grouping, onsite: Sequence[TaskDraft]
+    year: int, month: int, config: BuildConfig, used: int, kept: Sequence[tuple[Sequence[int], str]]
 ) -> str:
+    """Why a task moves on: the monthly limit, and for each visit kept, why it could not join it."""
     limit = config.max_onsite_visits_per_month
     if used >= limit:
         return f"the enterprise already has {used} on-site visit(s) in {year}-{month:02d} (limit {limit} a month)"
-    kept = [
-        f"joint visit of units {'+'.join(str(onsite[i].unit_id) for i in group.members)}"
-        if len(group.members) > 1
-        else f"visit by unit {onsite[group.members[0]].unit_id}"
-        for group in grouping.groups
-    ]
+    taken = "; ".join(f"{group_label(units)} ({why})" for units, why in kept)
     already = f" ({used} already this month)" if used else ""
-    return (
-        f"the enterprise may have {limit} on-site visit(s) a month{already}, taken by: {', '.join(kept)}; "
-        "no published scenario for its industry covers this task together with them"
-    )
+    return f"the enterprise may have {limit} on-site visit(s) a month{already}, taken by: {taken}"
 
 
 def visit_explanation(
     scenario: ScenarioInfo | None,
     unit_ids: Sequence[int],
+    lead: int,
     start: dt.date,
     end: dt.date,
     *,
@@ -73,7 +88,7 @@ def visit_explanation(
         what = f"Non-site inspection by unit {unit_ids[0]}"
     elif scenario is not None:
         units = ", ".join(str(u) for u in unit_ids)
-        what = f"Joint visit of units {units} under scenario {scenario.code}, led by unit {scenario.lead_unit_id}"
+        what = f"Joint visit of units {units} under scenario {scenario.code}, led by unit {lead}"
     else:
         what = f"Visit by unit {unit_ids[0]}"
     if config.quiet_days and onsite:

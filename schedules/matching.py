@@ -3,19 +3,25 @@
 **Covers.** A scenario ``s`` covers a task (unit ``u``, items ``I``) when ``u`` is in ``s.unit_ids`` and
 every item of ``I`` is in ``s.item_codes`` — a task with one item outside the scenario cannot join it.
 A group of two or more tasks may form one joint visit when a single scenario that applies to the
-enterprise's industry (``ScenarioInfo.applies_to``: industry code prefix) covers every task of the group
-*and* one task of the group is the scenario's lead unit's: the lead unit is the scenario's, and filing
-needs the lead among the visit's units (``api.visits.rules.check_people``). A single task is
-always a visit of its own, led by its unit, with no scenario. When several scenarios cover a group, the
-one with the smallest code is named.
+enterprise's industry (``ScenarioInfo.applies_to``: industry code prefix) covers every task of the group.
+The scenario's lead unit need not take part: two units' tasks that a published scenario covers are
+merged even when its lead unit has no task on the enterprise that month. A single task is always a
+visit of its own, led by its unit, with no scenario.
+
+**Which scenario, which lead.** When several scenarios cover a group, the one whose lead unit takes part
+is named (smallest code among them), else the smallest code. The visit's lead (``Group.lead_unit_id``,
+then ``Visit.lead_unit_id``; filing needs the lead among the visit's units) is ``lead_unit``: the
+scenario's lead unit when it takes part; otherwise the participating unit with the most items in the
+visit, then the smallest unit id. Validation (``validation``) and the planner's edits (``edits``) apply
+the same rule, so a visit's lead is always one of its units and is the same whoever computes it.
 
 **Optimal grouping.** The minimum number of visits is a minimum set partition of the tasks into
 coverable groups. For ``n <= EXACT_LIMIT`` tasks it is solved exactly by dynamic programming over
 subsets: ``cost[mask] = min over coverable g containing mask's lowest task of cost[mask - g] + 1``.
-Only the coverable groups (submasks of each scenario's covered set that hold its lead) are tried, so the
-work is ``O(2^n * groups)`` with at most ``O(3^n)``; for the usual ``n <= 6`` it is microseconds. Ties are
-broken by fewer single-task visits (more tasks in joint visits), then by the first group in a fixed
-order (larger groups first, then by task index): the same tasks in the same order give the same result.
+Only the coverable groups (submasks of each scenario's covered set) are tried, so the work is
+``O(2^n * groups)`` with at most ``O(3^n)``; for the usual ``n <= 6`` it is microseconds. Ties are broken
+by fewer single-task visits (more tasks in joint visits), then by the first group in a fixed order
+(larger groups first, then by task index): the same tasks in the same order give the same result.
 Above the limit a greedy fallback repeatedly takes the scenario covering the most remaining tasks
 (smallest code on ties); it is not guaranteed optimal.
 
@@ -24,6 +30,11 @@ it keeps the subset of tasks with the largest total weight (then fewer visits, f
 and reports the rest as overflow. ``must_keep`` tasks (triggered work) are never overflowed; when they
 alone need more visits than allowed, only visits that carry at least one of them are formed, as few as
 they need, and other tasks may ride along in them.
+
+**Why not joint.** ``joint_obstacle`` names the first reason no scenario carries a task together with
+other tasks, in this order: no published scenario applies to the industry; no scenario for the industry
+includes the task's unit; items of the task are outside every such scenario; the scenarios that cover
+the task include another task's unit but not its items, or not its unit at all.
 """
 
 from __future__ import annotations
@@ -65,10 +76,58 @@ def covers_task(scenario: ScenarioInfo, task: TaskKey) -> bool:
 
 def covers_group(scenario: ScenarioInfo, tasks: Sequence[TaskKey]) -> bool:
     """The scenario may carry these tasks (two or more) as one joint visit; industry is checked apart."""
+    return len(tasks) >= 2 and all(covers_task(scenario, task) for task in tasks)
+
+
+def lead_unit(scenario: ScenarioInfo | None, tasks: Sequence[TaskKey]) -> int:
+    """The visit's lead: the scenario's lead unit when it takes part, else most items, then smallest unit id."""
+    items: dict[int, int] = {}
+    for task in tasks:
+        items[task.unit_id] = items.get(task.unit_id, 0) + len(task.item_codes)
+    if not items:
+        raise ValueError("a visit needs at least one task")
+    if scenario is not None and scenario.lead_unit_id in items:
+        return scenario.lead_unit_id
+    return min(items, key=lambda unit: (-items[unit], unit))
+
+
+def joint_obstacle(
+    task: TaskKey, partners: Sequence[TaskKey], applicable: Sequence[ScenarioInfo], industry_code: str
+) -> str | None:
+    """Why no published scenario carries ``task`` together with all ``partners`` (``None``: one does).
+
+    ``applicable``: the published scenarios that apply to the enterprise's industry, sorted by code
+    (``ScenarioIndex.applicable``). See the module docstring for the order of the checks.
+    """
+    if not applicable:
+        return f"no published scenario applies to industry {industry_code}"
+    with_unit = [s for s in applicable if task.unit_id in s.unit_ids]
+    if not with_unit:
+        return f"no scenario for industry {industry_code} includes unit {task.unit_id}"
+    covering = [s for s in with_unit if covers_task(s, task)]
+    if not covering:
+        first = with_unit[0]
+        outside = ", ".join(sorted(task.item_codes - first.item_codes))
+        others = (
+            f" (nor any of {len(with_unit) - 1} other scenario(s) with unit {task.unit_id})"
+            if len(with_unit) > 1
+            else ""
+        )
+        return f"unit {task.unit_id}'s item(s) {outside} are outside scenario {first.code}{others}"
+    if any(all(covers_task(s, partner) for partner in partners) for s in covering):
+        return None
+    first = covering[0]
+    partner = next(p for p in partners if not covers_task(first, p))
+    others = f" (nor does any of {len(covering) - 1} other scenario(s) covering it)" if len(covering) > 1 else ""
+    if partner.unit_id not in first.unit_ids:
+        return (
+            f"scenario {first.code} covers unit {task.unit_id}'s task but not unit {partner.unit_id}, "
+            f"which is not one of its units{others}"
+        )
+    outside = ", ".join(sorted(partner.item_codes - first.item_codes))
     return (
-        len(tasks) >= 2
-        and all(covers_task(scenario, task) for task in tasks)
-        and any(task.unit_id == scenario.lead_unit_id for task in tasks)
+        f"scenario {first.code} covers unit {task.unit_id}'s task but unit {partner.unit_id}'s item(s) {outside} "
+        f"are outside it{others}"
     )
 
 
@@ -88,8 +147,12 @@ class ScenarioIndex:
 
 
 def coverable_groups(tasks: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo]) -> dict[int, ScenarioInfo]:
-    """Every bitmask of two or more tasks that one scenario covers, with the smallest-code such scenario."""
+    """Every bitmask of two or more tasks that one scenario covers, with the scenario to name for it.
+
+    That is the smallest-code scenario whose lead unit is in the group, else the smallest-code one.
+    """
     found: dict[int, ScenarioInfo] = {}
+    led: set[int] = set()  # groups whose named scenario's lead takes part
     for scenario in sorted(scenarios, key=lambda s: s.code):
         covered = lead = 0
         for index, task in enumerate(tasks):
@@ -97,12 +160,18 @@ def coverable_groups(tasks: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo]
                 covered |= 1 << index
                 if task.unit_id == scenario.lead_unit_id:
                     lead |= 1 << index
-        if not lead or not covered & (covered - 1):
+        if not covered & (covered - 1):
             continue
         subset = covered
         while subset:
-            if subset & lead and subset & (subset - 1) and subset not in found:
-                found[subset] = scenario
+            if subset & (subset - 1):
+                if subset not in found:
+                    found[subset] = scenario
+                    if subset & lead:
+                        led.add(subset)
+                elif subset & lead and subset not in led:
+                    found[subset] = scenario
+                    led.add(subset)
             subset = (subset - 1) & covered
     return found
 
@@ -138,8 +207,7 @@ def _groups_of(mask: int, choice: list[int], tasks: Sequence[TaskKey], found: di
 
 def _group(mask: int, tasks: Sequence[TaskKey], scenario: ScenarioInfo | None) -> Group:
     members = tuple(i for i in range(len(tasks)) if mask >> i & 1)
-    lead = scenario.lead_unit_id if scenario is not None else tasks[members[0]].unit_id
-    return Group(members, scenario, lead)
+    return Group(members, scenario, lead_unit(scenario, [tasks[i] for i in members]))
 
 
 def match_tasks(tasks: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo]) -> Grouping:
@@ -216,7 +284,7 @@ def _greedy(
                 best, best_scenario = members, scenario
         if best_scenario is None:
             break
-        groups.append(Group(best, best_scenario, best_scenario.lead_unit_id))
+        groups.append(Group(best, best_scenario, lead_unit(best_scenario, [tasks[i] for i in best])))
         remaining -= set(best)
     groups += [Group((i,), None, tasks[i].unit_id) for i in sorted(remaining)]
 

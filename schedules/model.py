@@ -5,14 +5,16 @@ Inputs (built by the persistence layer from the database, one build at a time):
 - ``PlanEntry``: one line of a unit's approved annual plan (年度检查计划).
 - ``EnterpriseInfo``, ``ItemInfo``, ``ScenarioInfo``: the registry and the published lists.
 - ``History``: what the year already holds, *excluding the month being built* (so a rebuild of the
-  month does not count its own earlier draft).
+  month does not count its own earlier draft): cap counts, the tasks of each plan entry on each
+  enterprise, and which other months of the year are built (see ``History``).
 - ``ExtraTask``: approved triggered or 专项 tasks for the month, and tasks carried over from the
   previous month's overflow (see ``builder.carry_over``).
 - ``BuildConfig``: the configurable caps and calendar rules.
 
 Outputs: ``Task`` (one unit's items on one enterprise), grouped into ``Visit`` s (one trip to the
-enterprise; joint when it carries tasks of several units), ``Overflow`` (tasks moved to the next month),
-``Dropped`` (work a rule removed) and ``BuildResult`` with the joint-rate figures.
+enterprise; joint when it carries tasks of several units), ``Overflow`` (tasks moved to the next month
+that can take them), ``Dropped`` (work a rule removed), ``Shortfall`` (an entry's yearly frequency that
+can no longer be met on an enterprise, with the reason) and ``BuildResult`` with the joint-rate figures.
 
 Counting conventions used everywhere (builder and validator alike):
 
@@ -116,16 +118,35 @@ class ScenarioInfo:
 
 @dataclass(frozen=True)
 class History:
-    """The year so far, without the month being built (done, filed or already scheduled visits)."""
+    """The year so far, without the month being built (done, filed or already scheduled visits).
+
+    - ``unit_visits``, ``item_inspections``, ``onsite_visits_by_month``: the cap and limit counts
+      (see the counting conventions above), over every other month of the year, earlier or later.
+    - ``entry_tasks``: (uscc, plan entry id) -> tasks of that entry on that enterprise in the *other*
+      months of the year: scheduled in a built month (draft or published) or already done, not
+      cancelled. A task counts once for every entry in its ``Task.entry_ids`` (a carried-over task
+      counts for the entries it was carried for, in the month that schedules it; a month's overflow
+      is not its task). This is what the remaining-frequency rule subtracts.
+    - ``built_months``: the other months of the year that have a schedule (draft or published), whose
+      tasks ``entry_tasks`` counts; they take no more of an entry's work (see ``spread``).
+
+    Old callers that fill neither of the last two get the fixed due months of the entries, as before.
+    """
 
     unit_visits: Mapping[tuple[str, int], int] = field(default_factory=dict)  # (uscc, unit_id) -> on-site visits
     item_inspections: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (uscc, item) -> inspections
     onsite_visits_by_month: Mapping[tuple[str, int], int] = field(default_factory=dict)  # (uscc, month) -> visits
+    entry_tasks: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (uscc, entry_id) -> tasks
+    built_months: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class ExtraTask:
-    """An approved task outside the annual plan: triggered, 专项, or carried over from last month."""
+    """An approved task outside the annual plan: triggered, 专项, or carried over from last month.
+
+    ``entry_ids``: the plan entries a carried-over task was due for (``builder.carry_over`` fills it),
+    so the task counts towards their yearly frequency; empty for triggered and 专项 tasks.
+    """
 
     task_id: str
     uscc: str
@@ -134,6 +155,7 @@ class ExtraTask:
     kind: SourceKind
     onsite: bool = True
     note: str = ""
+    entry_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +174,7 @@ class TaskSource:
     kind: SourceKind
     ref: str  # plan entry id or extra task id
     detail: str  # human-readable: which plan entry or extra task, and why this month
+    entry_ids: tuple[str, ...] = ()  # the plan entries this source serves: (ref,) for a plan entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +193,11 @@ class Task:
     @property
     def triggered(self) -> bool:
         return any(source.kind == SourceKind.triggered for source in self.sources)
+
+    @property
+    def entry_ids(self) -> tuple[str, ...]:
+        """The plan entries this task counts for (``History.entry_tasks``), sorted."""
+        return tuple(sorted({entry for source in self.sources for entry in source.entry_ids}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +228,31 @@ class Visit:
 
 @dataclass(frozen=True, slots=True)
 class Overflow:
+    """A task moved to ``(to_year, to_month)``: the first month after the built one with a working day
+    after ``today`` (the next month, or January of the next year after December)."""
+
     task: Task
     to_year: int
     to_month: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A plan entry's yearly frequency that can no longer be met on an enterprise, as this build sees it.
+
+    ``wanted``: the entry's frequency; ``planned``: its tasks on the enterprise this year (other months,
+    plus this build's when it is placed or moved to a later month of the year); ``missing``: the tasks
+    this build knows cannot be placed (months too few, this month's task refused by a rule or moved past
+    December); ``reason``: why, in words.
+    """
+
+    uscc: str
+    unit_id: int
+    entry_id: str
+    wanted: int
+    planned: int
+    missing: int
     reason: str
 
 
@@ -219,11 +269,16 @@ class Dropped:
 
 @dataclass(frozen=True)
 class BuildResult:
+    """One month's build. ``calendar_provisional``: the month's working days come from a provisional year
+    (no 调休 known yet): rebuild once the official schedule is in the calendar."""
+
     year: int
     month: int
     visits: tuple[Visit, ...]
     overflow: tuple[Overflow, ...]
     dropped: tuple[Dropped, ...]
+    shortfalls: tuple[Shortfall, ...] = ()
+    calendar_provisional: bool = False
 
     @property
     def tasks(self) -> tuple[Task, ...]:

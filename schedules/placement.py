@@ -2,9 +2,11 @@
 
 Visits are bucketed by (on-site, exempt from quiet days); each bucket is sorted by (enterprise, units)
 and spread evenly over its allowed days with ``calendar.spread_windows`` — working days for non-site
-records and exempt visits, working days outside the quiet days otherwise. Sorting by enterprise keeps the
-assignment independent of input order, and the round-robin of ``spread_windows`` puts two visits of one
-enterprise on different days. Visits whose bucket has no allowed day at all are returned as overflow.
+records and exempt visits, working days outside the quiet days otherwise, and in both cases only the
+working days strictly after ``today`` when it is given (a task needs approval, publication and filing
+before its window opens). Sorting by enterprise keeps the assignment independent of input order, and the
+round-robin of ``spread_windows`` puts two visits of one enterprise on different days. Visits whose
+bucket has no allowed day at all are returned as overflow, with the reason.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
-from schedules.calendar import allowed_days, quiet_day_exempt, spread_windows, window_end, working_days
-from schedules.explain import matching_note, task_from_draft, visit_explanation
+from schedules.calendar import WorkCalendar, allowed_days, quiet_day_exempt, spread_windows, window_end
+from schedules.explain import task_from_draft, visit_explanation
 from schedules.model import BuildConfig, ItemInfo, ScenarioInfo, Visit
 from schedules.spread import TaskDraft
 
-NO_ALLOWED_DAY = "no working day of the month lies outside the quiet days, and its items are not exempt"
+
+def no_allowed_day(today: dt.date | None = None) -> str:
+    after = f" after {today.isoformat()}" if today is not None else ""
+    return f"no working day of the month{after} lies outside the quiet days, and its items are not exempt"
+
+
+NO_ALLOWED_DAY = no_allowed_day()
 _NONSITE_NOTE = "Non-site inspection: it does not count as a visit."
 
 
@@ -30,7 +38,15 @@ class PlannedVisit(NamedTuple):
     members: list[TaskDraft]
     scenario: ScenarioInfo | None
     onsite: bool
-    alone: bool  # the enterprise's only on-site task this month (for the explanation)
+    lead: int  # matching.lead_unit of the members
+    note: str  # why the tasks are in this visit (explain.matching_note / own_visit_note)
+
+
+def no_day_left(year: int, month: int, today: dt.date) -> str:
+    return (
+        f"no working day of {year}-{month:02d} is left after {today.isoformat()} (a task needs approval, "
+        "publication and filing before its window)"
+    )
 
 
 def place_visits(
@@ -39,6 +55,8 @@ def place_visits(
     planned: Sequence[PlannedVisit],
     items: dict[str, ItemInfo],
     config: BuildConfig,
+    calendar: WorkCalendar,
+    today: dt.date | None = None,
 ) -> tuple[list[Visit], list[tuple[TaskDraft, str]]]:
     """Visits with windows, sorted by (enterprise, on-site first, units); and the drafts left without a day."""
     buckets: dict[tuple[bool, bool], list[tuple[tuple[str, tuple[int, ...]], PlannedVisit]]] = defaultdict(list)
@@ -48,11 +66,13 @@ def place_visits(
         buckets[(visit.onsite, exempt)].append((order, visit))
     placed: list[tuple[tuple[str, bool, tuple[int, ...]], Visit]] = []
     unplaceable: list[tuple[TaskDraft, str]] = []
+    working = calendar.working_days_after(year, month, today)
     for (onsite, exempt), bucket in sorted(buckets.items()):
         bucket.sort(key=itemgetter(0))
-        days = working_days(year, month) if exempt else allowed_days(year, month, config.quiet_days)
+        days = list(working) if exempt else allowed_days(year, month, config.quiet_days, False, calendar, today)
         if not days:
-            unplaceable += [(draft, NO_ALLOWED_DAY) for _, visit in bucket for draft in visit.members]
+            reason = no_allowed_day(today) if working or today is None else no_day_left(year, month, today)
+            unplaceable += [(draft, reason) for _, visit in bucket for draft in visit.members]
             continue
         for ((uscc, units), visit), start in zip(bucket, spread_windows(len(bucket), days), strict=True):
             end = window_end(start, days, config.window_days) if config.window_days > 1 else start
@@ -72,11 +92,10 @@ def _freeze(
 ) -> Visit:
     members, scenario = planned.members, planned.scenario
     units = [draft.unit_id for draft in members]
-    note = matching_note(scenario, units, planned.alone) if planned.onsite else _NONSITE_NOTE
+    note = planned.note if planned.onsite else _NONSITE_NOTE
     tasks = tuple(task_from_draft(year, month, draft, note) for draft in members)
     explanation = visit_explanation(
-        scenario, units, start, end, onsite=planned.onsite, quiet_exempt=exempt, config=config
+        scenario, units, planned.lead, start, end, onsite=planned.onsite, quiet_exempt=exempt, config=config
     )
-    lead = scenario.lead_unit_id if scenario is not None else units[0]
     code = scenario.code if scenario is not None else None
-    return Visit(members[0].uscc, tasks, lead, code, start, end, planned.onsite, explanation)
+    return Visit(members[0].uscc, tasks, planned.lead, code, start, end, planned.onsite, explanation)

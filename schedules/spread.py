@@ -2,20 +2,60 @@
 
 **Spreading.** An entry's yearly frequency is spread over the twelve months deterministically.
 
-An entry with frequency ``f`` visits an enterprise in the months ``offset + i * 12 // f`` (mod 12) for
-``i`` in ``0..f-1``: frequency 2 gives months m and m+6, frequency 3 gives m, m+4, m+8. The offset is
-``crc32(uscc + "|" + entry_id) % 12`` — a stable hash, unlike Python's salted ``hash()``, so the same
-inputs give the same schedule in every process. Different entries on one enterprise get independent
-offsets, which spreads a unit's work (and the enterprise's visits) over the year.
+An entry with frequency ``f`` is *originally due* on an enterprise in the months ``offset + i * 12 // f``
+(mod 12) for ``i`` in ``0..f-1``: frequency 2 gives months m and m+6, frequency 3 gives m, m+4, m+8.
+The offset is ``crc32(uscc + "|" + entry_id) % 12`` — a stable hash, unlike Python's salted ``hash()``,
+so the same inputs give the same schedule in every process. Different entries on one enterprise get
+independent offsets, which spreads a unit's work (and the enterprise's visits) over the year.
 
 With ``BuildConfig.align_joinable_entries`` an entry that a scenario could carry on the enterprise (the
 first scenario by code that applies to its industry and covers the entry's unit and items) takes its
 offset from ``crc32(uscc + "|" + ALIGN_PREFIX + scenario code)`` instead: all units' entries under one
 scenario then fall in the same months on that enterprise and can merge into one joint visit, while the
-other entries still spread independently.
+other entries still spread independently. Catch-up months (below) derive from the same offset, so
+aligned entries stay aligned when they catch up alike.
 
-Frequencies above 12 are treated as 12 (monthly): the plan is monthly, and the caps (default 2 a year per
-unit) bind long before.
+**Remaining frequency** (``allocate``). A build of month ``M`` does not trust the original months alone:
+a plan approved late, a month that passed unbuilt or an occurrence that was refused would lose work.
+For each (entry, enterprise) it computes, from the ``History``:
+
+- ``open`` — the months that can still take work (``YearProgress``): ``M`` itself, and every other
+  month of the year that is not built (``History.built_months``) and still has a working day after
+  ``today`` (all months when ``today`` is not given);
+- ``done`` — the entry's tasks on the enterprise in the other months (``History.entry_tasks``);
+- ``remaining = max(f - done, 0)`` (``f`` uncapped here);
+- ``kept`` — the original due months that are open, in calendar order. When ``remaining <= len(kept)``
+  the entry takes the first ``remaining`` of them and nothing else;
+- otherwise the ``remaining - len(kept)`` missed occurrences are re-spread over the open months that
+  are not original due months, taking them in the entry's *catch-up order*: the months at
+  ``CATCH_UP_STEPS`` = 6, 3, 9, 1, 7, 4, 10, 2, 8, 5, 11 months after its offset month. Each prefix of
+  that order is spread roughly evenly over the year, between the original due months; because the
+  order starts from the enterprise's own offset, the catch-up months of many enterprises spread evenly
+  over whatever months are left instead of piling up in the first one.
+
+The entry is due in ``M`` when ``M`` is one of the months so chosen (``Allocation.months``). For a plan on
+time nothing is missed (``done`` = the original months already closed), so ``kept`` is exactly the
+original months still ahead and the schedule is the fixed one — ``align_joinable_entries`` keeps working.
+Old callers that fill neither ``entry_tasks`` nor ``built_months`` have every month open and ``done = 0``:
+the original months exactly.
+
+*Invariants.* (1) ``len(months) = min(remaining, len(open))``: when the remaining occurrences fit the
+open months each gets one, and when they do not, every open month gets one and the rest is reported as
+a ``Shortfall``. (2) The choice is a fixed priority order per (entry, enterprise) — original months in
+calendar order, then the catch-up order — restricted to the open months, so closing one month changes
+nothing else: once ``M`` is built and took its task, the next build sees ``open - {M}`` and ``done + 1``
+and chooses the same months minus ``M``; a month not chosen closes without changing anything; a chosen
+month that closes without its task (refused by a rule, or passed unbuilt) leaves ``done`` as it was, so
+its occurrence is re-spread like any missed one. Hence months can be built in any order with the same
+result, and the frequency is met by December whenever ``remaining <= len(open)`` holds at some build and
+the caps and limits let each chosen month place its task: by (1) it then keeps holding after every
+month that takes its task or was not needed, down to the last open month. A task moved on by the monthly
+limit, or by a month with no working day left after ``today``, is carried to the next month and counted
+there (``History.entry_tasks`` counts carried tasks for their entries); a refused one, or one moved past
+December, is a ``Shortfall`` of the build that saw it.
+
+Frequencies above 12 are due every month (the plan is monthly, and the caps, 2 a year per unit by
+default, bind long before); the occurrences beyond twelve are reported as a shortfall.
 
 **Admission** (``MonthAdmission``). Each due entry and each extra task becomes a ``Candidate``; they are
 admitted in priority order (triggered, carried over, 专项, routine; then by enterprise, unit, reference),
@@ -35,14 +75,17 @@ so earlier work wins the remaining cap slots and a due month whose cap is alread
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
 from models.enums import ItemCategory
+from schedules.calendar import WorkCalendar
 from schedules.model import (
     SOURCE_RANK,
     BuildConfig,
@@ -56,6 +99,8 @@ from schedules.model import (
 
 MONTHS_PER_YEAR = 12
 ALIGN_PREFIX = "\x00scenario:"  # cannot clash with an entry id
+# Months after the offset month in which missed occurrences are caught up, in order of preference.
+CATCH_UP_STEPS = (6, 3, 9, 1, 7, 4, 10, 2, 8, 5, 11, 0)
 
 
 def enterprise_hash(uscc: str) -> int:
@@ -73,7 +118,7 @@ def stable_offset(uscc: str, key: bytes) -> int:
     return zlib.crc32(key, enterprise_hash(uscc)) % MONTHS_PER_YEAR
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def month_steps(frequency: int) -> frozenset[int]:
     """Distances (in months) from the offset month of the due months for this frequency."""
     frequency = min(max(frequency, 0), MONTHS_PER_YEAR)
@@ -81,13 +126,58 @@ def month_steps(frequency: int) -> frozenset[int]:
 
 
 def due_months(offset: int, frequency: int) -> tuple[int, ...]:
-    """The months (1..12) an entry with this offset and frequency is due in."""
+    """The months (1..12) an entry with this offset and frequency is originally due in."""
     return tuple(sorted((offset + step) % MONTHS_PER_YEAR + 1 for step in month_steps(frequency)))
 
 
 def entry_months(uscc: str, entry_id: str, frequency: int, aligned_on: str | None = None) -> tuple[int, ...]:
     """The months (1..12) in which ``entry_id`` is due on ``uscc`` (``aligned_on``: a scenario code)."""
     return due_months(stable_offset(uscc, spread_key(entry_id, aligned_on)), frequency)
+
+
+@dataclass(frozen=True)
+class YearProgress:
+    """The months of the year that can still take plan work, as one build of ``month`` sees them."""
+
+    month: int  # the month being built: always open
+    open_months: tuple[int, ...]  # sorted
+
+    @classmethod
+    def of(cls, year: int, month: int, history: History, today: dt.date | None, calendar: WorkCalendar) -> YearProgress:
+        """``month``, plus every month not built that still has a working day after ``today``."""
+        months = [
+            m
+            for m in range(1, MONTHS_PER_YEAR + 1)
+            if m == month
+            or (m not in history.built_months and (today is None or calendar.working_days_after(year, m, today)))
+        ]
+        return cls(month, tuple(months))
+
+
+class Allocation(NamedTuple):
+    """The months an (entry, enterprise) pair's remaining work goes to (see the module docstring)."""
+
+    months: tuple[int, ...]  # sorted: kept original months and catch-up months
+    catch_up: tuple[int, ...]  # of them, the ones that are not original due months
+    remaining: int  # max(frequency - done, 0)
+    excess: int  # remaining - len(months): occurrences no open month can take
+
+
+@lru_cache(maxsize=4096)
+def allocate(offset: int, frequency: int, done: int, open_months: tuple[int, ...]) -> Allocation:
+    """Where the pair's remaining ``frequency - done`` occurrences go among ``open_months``."""
+    remaining = max(frequency - done, 0)
+    due = due_months(offset, frequency)
+    open_set = set(open_months)
+    kept = [m for m in due if m in open_set]
+    if remaining <= len(kept):
+        return Allocation(tuple(kept[:remaining]), (), remaining, 0)
+    due_set = set(due)
+    order = ((offset + step) % MONTHS_PER_YEAR + 1 for step in CATCH_UP_STEPS)
+    free = [m for m in order if m in open_set and m not in due_set]
+    catch_up = free[: remaining - len(kept)]
+    months = tuple(sorted(kept + catch_up))
+    return Allocation(months, tuple(sorted(catch_up)), remaining, remaining - len(months))
 
 
 class Candidate(NamedTuple):
@@ -169,11 +259,12 @@ class MonthAdmission:
         self.dropped: list[Dropped] = []
         self._sortings: dict[tuple[object, ...], _ItemSorting] = {}
 
-    def admit(self, candidate: Candidate) -> None:
+    def admit(self, candidate: Candidate) -> bool:
+        """Admit what the rules allow of the candidate; ``False`` when nothing of it is admitted."""
         enterprise = self.enterprises.get(candidate.uscc)
         if enterprise is None:
             self._drop(candidate, candidate.item_codes, "the enterprise is not in the registry")
-            return
+            return False
         triggered = candidate.rank == _TRIGGERED_RANK
         key = (candidate.item_codes, candidate.unit_id, candidate.onsite, triggered, enterprise.whitelisted)
         sorting = self._sortings.get(key)
@@ -182,10 +273,10 @@ class MonthAdmission:
         onsite, nonsite, refused, redirect_note = sorting
         for reason, codes in refused:
             self._drop(candidate, codes, reason)
-        if onsite:
-            self._place(candidate, onsite, True, triggered)
+        admitted = bool(onsite) and self._place(candidate, onsite, True, triggered)
         if nonsite:
-            self._place(candidate, nonsite, False, triggered, redirect_note)
+            admitted = self._place(candidate, nonsite, False, triggered, redirect_note) or admitted
+        return admitted
 
     def _sort_items(self, candidate: Candidate, enterprise: EnterpriseInfo, triggered: bool) -> _ItemSorting:
         """Which items go on-site, which non-site, which are refused and why (cached by ``admit``)."""
@@ -214,7 +305,7 @@ class MonthAdmission:
 
     def _place(
         self, candidate: Candidate, items: tuple[ItemInfo, ...], onsite: bool, triggered: bool, note: str = ""
-    ) -> None:
+    ) -> bool:
         uscc, unit_id = candidate.uscc, candidate.unit_id
         draft = self.drafts.get((uscc, unit_id, onsite))
         notes = [note] if note else []
@@ -224,7 +315,7 @@ class MonthAdmission:
             if used >= cap and not triggered:
                 reason = f"unit {unit_id} has used its yearly cap on this enterprise ({used} of {cap} visits)"
                 self._drop(candidate, [item.code for item in items], reason)
-                return
+                return False
             if used >= cap:
                 notes.append(f"Triggered: passes unit {unit_id}'s yearly cap ({used} of {cap} visits already).")
         kept: list[str] = []
@@ -241,7 +332,7 @@ class MonthAdmission:
                 reason = f"item {item.code} has used its yearly cap on this enterprise ({used} of {item.yearly_cap})"
                 self._drop(candidate, [item.code], reason)
         if not kept:
-            return
+            return False
         if draft is None:
             draft = self.drafts[(uscc, unit_id, onsite)] = TaskDraft(uscc, unit_id, onsite)
             if onsite:
@@ -254,6 +345,7 @@ class MonthAdmission:
         draft.notes.extend(notes)
         draft.triggered = draft.triggered or triggered
         draft.rank = min(draft.rank, SOURCE_RANK[candidate.source.kind])
+        return True
 
     def _drop(self, candidate: Candidate, codes: Sequence[str], reason: str) -> None:
         dropped = Dropped(candidate.uscc, candidate.unit_id, tuple(codes), candidate.source, reason)

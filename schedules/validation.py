@@ -2,13 +2,16 @@
 
 ``validate_schedule`` returns every rule a set of visits breaks (empty for the builder's own output);
 ``validate_edit`` returns only the violations an edit introduces. The rules and counting conventions are
-the builder's (see ``schedules.model``): windows on allowed working days of the month, joint visits only
-under one applicable scenario that covers every task with its lead unit present, the 无事不扰 and
-whitelist exclusions, non-site capability, yearly caps per unit and per item, and the monthly limit.
-Triggered tasks are exempt from caps, limits, quiet days and exclusions, as in the builder.
+the builder's (see ``schedules.model``): windows on allowed working days of the month (of the
+``calendar`` given, the default one otherwise) and, when ``today`` is given, strictly after it; joint
+visits only under one applicable scenario that covers every task, led by the unit ``matching.lead_unit``
+names (the scenario's lead unit when it takes part, else the unit with the most items, then the smallest
+id); the 无事不扰 and whitelist exclusions, non-site capability, yearly caps per unit and per item, and
+the monthly limit. Triggered tasks are exempt from caps, limits, quiet days and exclusions, as in the
+builder.
 
 Violation codes: task_enterprise_mismatch, unknown_enterprise, window_outside_month,
-window_not_working_day, window_on_quiet_day, mode_mismatch, nonsite_visit_with_several_tasks,
+window_not_working_day, window_in_past, window_on_quiet_day, mode_mismatch, nonsite_visit_with_several_tasks,
 lead_unit_mismatch, joint_without_scenario, unknown_scenario, scenario_not_applicable,
 scenario_does_not_cover, lead_unit_not_in_visit, unknown_item, item_of_other_unit,
 whitelisted_without_trigger, no_disturbance_without_trigger, not_nonsite_capable, unit_cap_exceeded,
@@ -17,13 +20,14 @@ item_cap_exceeded, monthly_visit_limit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from models.enums import ItemCategory
-from schedules.calendar import day_off_reason, is_working_day, quiet_day_exempt
-from schedules.matching import TaskKey, covers_task
+from schedules.calendar import WorkCalendar, default_calendar, quiet_day_exempt
+from schedules.matching import TaskKey, covers_task, lead_unit
 from schedules.model import BuildConfig, EnterpriseInfo, History, ItemInfo, ScenarioInfo, Visit
 
 
@@ -49,14 +53,17 @@ def validate_schedule(
     scenarios: Iterable[ScenarioInfo],
     history: History,
     config: BuildConfig = BuildConfig(),
+    calendar: WorkCalendar | None = None,
+    today: dt.date | None = None,
 ) -> list[Violation]:
     """Every violation in the month's visits, in a stable order."""
     registry = {e.uscc: e for e in enterprises}
     item_map = {i.code: i for i in items}
     scenario_map = {s.code: s for s in scenarios}
+    dates = _Dates(default_calendar() if calendar is None else calendar, today)
     found: list[Violation] = []
     for visit in visits:
-        found += _check_visit(year, month, visit, registry, item_map, scenario_map, config)
+        found += _check_visit(year, month, visit, registry, item_map, scenario_map, config, dates)
     found += _check_counts(month, visits, item_map, history, config)
     return found
 
@@ -72,6 +79,8 @@ def validate_edit(
     scenarios: Iterable[ScenarioInfo],
     history: History,
     config: BuildConfig = BuildConfig(),
+    calendar: WorkCalendar | None = None,
+    today: dt.date | None = None,
 ) -> list[Violation]:
     """The violations of ``after`` that ``before`` did not have (by code, enterprise and unit)."""
     registry, item_list, scenario_list = list(enterprises), list(items), list(scenarios)
@@ -86,6 +95,8 @@ def validate_edit(
             scenarios=scenario_list,
             history=history,
             config=config,
+            calendar=calendar,
+            today=today,
         )
 
     old = {violation.key for violation in check(before)}
@@ -100,6 +111,7 @@ def _check_visit(
     items: dict[str, ItemInfo],
     scenarios: dict[str, ScenarioInfo],
     config: BuildConfig,
+    dates: _Dates,
 ) -> list[Violation]:
     uscc = visit.uscc
     found: list[Violation] = []
@@ -127,7 +139,8 @@ def _check_visit(
                 report("no_disturbance_without_trigger", f"Item {code} is 无事不扰: no planned visit.", task.unit_id)
         if task.onsite and not task.triggered and enterprise is not None and enterprise.whitelisted:
             report("whitelisted_without_trigger", "The enterprise is whitelisted: no planned visit.", task.unit_id)
-    found += [Violation(code, message, uscc) for code, message in _window_problems(year, month, visit, items, config)]
+    window = _window_problems(year, month, visit, items, config, dates)
+    found += [Violation(code, message, uscc) for code, message in window]
     if not visit.onsite and len(visit.tasks) > 1:
         report("nonsite_visit_with_several_tasks", "A non-site inspection carries one task.")
     elif len(visit.tasks) == 1 and visit.lead_unit_id != visit.tasks[0].unit_id:
@@ -137,15 +150,34 @@ def _check_visit(
     return found
 
 
+@dataclass(frozen=True)
+class _Dates:
+    """The calendar windows are checked against, and today (windows must start after it)."""
+
+    calendar: WorkCalendar
+    today: dt.date | None
+
+
 def _window_problems(
-    year: int, month: int, visit: Visit, items: dict[str, ItemInfo], config: BuildConfig
+    year: int, month: int, visit: Visit, items: dict[str, ItemInfo], config: BuildConfig, dates: _Dates
 ) -> list[tuple[str, str]]:
     days = [visit.window_start, visit.window_end]
     if any((day.year, day.month) != (year, month) for day in days) or visit.window_end < visit.window_start:
         return [("window_outside_month", f"The window {days[0]}–{days[1]} is not inside {year}-{month:02d}.")]
+    work = dates.calendar
     problems = [
-        ("window_not_working_day", day_off_reason(day)) for day in dict.fromkeys(days) if not is_working_day(day)
+        ("window_not_working_day", work.day_off_reason(day))
+        for day in dict.fromkeys(days)
+        if not work.is_working_day(day)
     ]
+    today = dates.today
+    if today is not None and visit.window_start <= today:
+        problems.append(
+            (
+                "window_in_past",
+                f"The window starts {visit.window_start.isoformat()}, not after today ({today.isoformat()}).",
+            )
+        )
     categories = [items[code].category for task in visit.tasks for code in task.item_codes if code in items]
     exempt = not visit.onsite or quiet_day_exempt(categories, config.quiet_exempt_categories, visit.triggered)
     quiet = [day for day in dict.fromkeys(days) if day.day in config.quiet_days]
@@ -167,15 +199,20 @@ def _joint_problems(
         problems.append(
             ("scenario_not_applicable", f"Scenario {scenario.code} does not apply to {enterprise.industry_code}.")
         )
-    for task in visit.tasks:
-        if not covers_task(scenario, TaskKey(task.unit_id, frozenset(task.item_codes))):
+    keys = [TaskKey(task.unit_id, frozenset(task.item_codes)) for task in visit.tasks]
+    for key in keys:
+        if not covers_task(scenario, key):
             problems.append(
-                ("scenario_does_not_cover", f"Scenario {scenario.code} does not cover unit {task.unit_id}'s task.")
+                ("scenario_does_not_cover", f"Scenario {scenario.code} does not cover unit {key.unit_id}'s task.")
             )
-    if scenario.lead_unit_id not in visit.unit_ids:
-        problems.append(("lead_unit_not_in_visit", f"Lead unit {scenario.lead_unit_id} has no task in the visit."))
-    if visit.lead_unit_id != scenario.lead_unit_id:
-        problems.append(("lead_unit_mismatch", f"Scenario {scenario.code} is led by unit {scenario.lead_unit_id}."))
+    lead = lead_unit(scenario, keys)
+    if visit.lead_unit_id not in visit.unit_ids:
+        problems.append(("lead_unit_not_in_visit", f"Lead unit {visit.lead_unit_id} has no task in the visit."))
+    elif visit.lead_unit_id != lead:
+        why = "its lead unit" if lead == scenario.lead_unit_id else "the unit with the most items (smallest id on ties)"
+        problems.append(
+            ("lead_unit_mismatch", f"Under scenario {scenario.code} the visit is led by unit {lead}, {why}.")
+        )
     return problems
 
 

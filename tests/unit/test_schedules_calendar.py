@@ -1,4 +1,4 @@
-"""Working days from chinese-calendar (holidays, 调休), quiet days and window spreading."""
+"""Working days from the default calendar (chinese-calendar's holidays and 调休), quiet days and window spreading."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from schedules.calendar import (
     CalendarUnavailable,
     allowed_days,
     day_off_reason,
+    default_calendar,
     is_working_day,
     quiet_day_exempt,
     spread_windows,
@@ -60,11 +61,13 @@ def test_plain_weekends_are_off() -> None:
             assert day not in working_days(2026, 3)
 
 
-def test_a_year_without_data_raises_a_clear_error() -> None:
+def test_a_year_without_data_is_provisional_not_an_error() -> None:
     missing = supported_years().stop
-    with pytest.raises(CalendarUnavailable, match=rf"No public-holiday data for {missing}.*Upgrade chinese-calendar"):
-        working_days(missing, 1)
-    assert 2026 in supported_years()
+    assert 2026 in supported_years() and default_calendar().is_provisional(missing)
+    assert working_days(missing, 1)  # no CalendarUnavailable any more: the name stays importable
+    assert issubclass(CalendarUnavailable, ValueError)
+    with pytest.raises(ValueError, match=r"month must be 1\.\.12"):
+        working_days(2026, 13)
 
 
 def test_quiet_days_and_exemptions() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import chinese_calendar
 
@@ -116,12 +117,17 @@ def test_unmerge_and_split_are_checked_against_the_monthly_limit() -> None:
     assert _new_violations(before, parts, roomy) == []
 
 
-def test_cancelling_the_lead_units_task_is_reported_and_cancelling_all_is_fine() -> None:
+def test_cancelling_the_lead_units_task_hands_the_lead_on_and_cancelling_all_is_fine() -> None:
+    # Behaviour change: a scenario no longer needs its lead unit in the visit, so this is no violation.
     before = _schedule(_entries(E1, {1: "A1", 2: "B1", 3: "C1"}))
     [visit] = before
     without_lead = cancel_task(visit, 1)
-    assert without_lead is not None
-    assert _codes(_new_violations(before, (without_lead,))) == {"lead_unit_not_in_visit"}
+    assert without_lead is not None and without_lead.lead_unit_id == 2 and without_lead.scenario_code == "S2"
+    assert _new_violations(before, (without_lead,)) == []
+    misled = replace(without_lead, lead_unit_id=3)
+    assert _codes(_new_violations(before, (misled,))) == {"lead_unit_mismatch"}
+    gone = replace(without_lead, lead_unit_id=1)
+    assert _codes(_new_violations(before, (gone,))) == {"lead_unit_not_in_visit"}
     without_other = cancel_task(visit, 3)
     assert without_other is not None and _new_violations(before, (without_other,)) == []
     only = _schedule(_entries(E1, {1: "A1"}))

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schedules.matching import EXACT_LIMIT, Grouping, TaskKey, match_tasks, match_within_limit
+from schedules.matching import EXACT_LIMIT, Grouping, TaskKey, lead_unit, match_tasks, match_within_limit
 from schedules.model import ScenarioInfo
 
 UNITS = range(1, 6)
@@ -26,10 +26,19 @@ def _partitions(elements: Sequence[int]) -> Iterator[list[list[int]]]:
 
 
 def _covered(block: Sequence[TaskKey], scenario: ScenarioInfo) -> bool:
-    """Reference definition, written apart from the code under test."""
-    units = {task.unit_id for task in block}
-    every_task = all(t.unit_id in scenario.unit_ids and set(t.item_codes) <= scenario.item_codes for t in block)
-    return every_task and scenario.lead_unit_id in units
+    """Reference definition, written apart from the code under test: the lead unit need not take part."""
+    return all(t.unit_id in scenario.unit_ids and set(t.item_codes) <= scenario.item_codes for t in block)
+
+
+def _expected_lead(block: Sequence[TaskKey], scenario: ScenarioInfo) -> int:
+    """Reference lead rule: the scenario's lead when it takes part, else most items (per unit), smallest id."""
+    items: dict[int, int] = {}
+    for task in block:
+        items[task.unit_id] = items.get(task.unit_id, 0) + len(task.item_codes)
+    if scenario.lead_unit_id in items:
+        return scenario.lead_unit_id
+    most = max(items.values())
+    return min(unit for unit, count in items.items() if count == most)
 
 
 def _allowed(block: Sequence[TaskKey], scenarios: Sequence[ScenarioInfo]) -> bool:
@@ -54,7 +63,9 @@ def _assert_valid(grouping: Grouping, tasks: Sequence[TaskKey], scenarios: Seque
             continue
         assert group.scenario is not None and group.scenario in scenarios
         assert _covered(block, group.scenario)
-        assert group.lead_unit_id == group.scenario.lead_unit_id
+        assert group.lead_unit_id == _expected_lead(block, group.scenario)
+        led = [s for s in scenarios if _covered(block, s) and s.lead_unit_id in {t.unit_id for t in block}]
+        assert group.scenario == min(led or [s for s in scenarios if _covered(block, s)], key=lambda s: s.code)
 
 
 task_strategy = st.builds(
@@ -112,12 +123,30 @@ def test_a_task_with_an_item_outside_the_scenario_cannot_join() -> None:
     assert len(match_tasks(outside, [scenario]).groups) == 2
 
 
-def test_the_lead_unit_must_be_in_the_group() -> None:
-    scenario = ScenarioInfo("S1", 3, frozenset({"A1", "B1", "C1"}), frozenset({1, 2, 3}))
-    tasks = [TaskKey(1, frozenset({"A1"})), TaskKey(2, frozenset({"B1"}))]
-    assert len(match_tasks(tasks, [scenario]).groups) == 2
+def test_a_scenario_merges_its_units_even_without_its_lead_unit() -> None:
+    # Behaviour change: the lead unit used to be required in the group, so these stayed two visits.
+    scenario = ScenarioInfo("S1", 3, frozenset({"A1", "B1", "B2", "C1"}), frozenset({1, 2, 3}))
+    tasks = [TaskKey(1, frozenset({"A1"})), TaskKey(2, frozenset({"B1", "B2"}))]
+    [group] = match_tasks(tasks, [scenario]).groups
+    assert group.members == (0, 1) and group.scenario == scenario and group.lead_unit_id == 2  # most items
     grouping = match_tasks([*tasks, TaskKey(3, frozenset({"C1"}))], [scenario])
-    assert len(grouping.groups) == 1 and grouping.groups[0].lead_unit_id == 3
+    assert len(grouping.groups) == 1 and grouping.groups[0].lead_unit_id == 3  # the scenario's lead takes part
+
+
+def test_the_lead_rule_breaks_ties_by_the_smallest_unit_id() -> None:
+    scenario = ScenarioInfo("S1", 9, frozenset({"A", "B", "C"}), frozenset({4, 7, 9}))
+    assert lead_unit(scenario, [TaskKey(7, frozenset({"A"})), TaskKey(4, frozenset({"B"}))]) == 4
+    assert lead_unit(scenario, [TaskKey(7, frozenset({"A", "C"})), TaskKey(4, frozenset({"B"}))]) == 7
+    assert lead_unit(scenario, [TaskKey(7, frozenset({"A", "C"})), TaskKey(9, frozenset({"B"}))]) == 9
+    assert lead_unit(None, [TaskKey(5, frozenset({"A"}))]) == 5
+
+
+def test_a_scenario_whose_lead_takes_part_is_named_before_a_smaller_code() -> None:
+    without_lead = ScenarioInfo("S0", 3, frozenset({"A", "B"}), frozenset({1, 2, 3}))
+    with_lead = ScenarioInfo("S5", 2, frozenset({"A", "B"}), frozenset({1, 2}))
+    tasks = [TaskKey(1, frozenset({"A"})), TaskKey(2, frozenset({"B"}))]
+    [group] = match_tasks(tasks, [without_lead, with_lead]).groups
+    assert group.scenario == with_lead and group.lead_unit_id == 2
 
 
 def test_ties_prefer_more_tasks_in_joint_visits_and_the_smallest_scenario_code() -> None:
