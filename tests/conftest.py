@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from litestar.testing import TestClient
 from pluggy import Result
 
@@ -21,6 +22,7 @@ from api.settings import Settings
 from models.db import bind_engine, create_schema, engine_from_url
 from tests.e2e.servers import RUNNING
 from tests.support.api import Api
+from tests.support.clock import WORLD_INSTANT, instant
 from tests.support.databases import (
     REDIS_URL,
     create_pg_database,
@@ -44,6 +46,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append((f"server log, port {server.port}", server.log_tail(60)))
 
 
+# Real server processes keep the real clock (see tests/support/clock.py).
+UNPINNED_DIRS = ("e2e", "failure")
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
+    """Run the test at its ``@pytest.mark.at(...)`` instant, or at ``WORLD_INSTANT``."""
+    if any(part in UNPINNED_DIRS for part in request.node.path.relative_to(Path(__file__).parent).parts[:1]):
+        yield None
+        return
+    marker = request.node.get_closest_marker("at")
+    destination = instant(marker.args[0]) if marker else WORLD_INSTANT
+    with time_machine.travel(destination, tick=True) as traveller:
+        yield traveller
+
+
 async def _build(url: str) -> World:
     engine = engine_from_url(url)
     bind_engine(engine)
@@ -51,17 +69,22 @@ async def _build(url: str) -> World:
     return await build_world()
 
 
+def _build_at_world_instant(url: str) -> World:
+    with time_machine.travel(WORLD_INSTANT, tick=True):
+        return asyncio.run(_build(url))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
     path = tmp_path_factory.mktemp("template") / "world.sqlite3"
-    world = asyncio.run(_build(f"sqlite:///{path}"))
+    world = _build_at_world_instant(f"sqlite:///{path}")
     return path, world
 
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[tuple[str, World]]:
     name = create_pg_database()
-    world = asyncio.run(_build(pg_dsn(name)))
+    world = _build_at_world_instant(pg_dsn(name))
     yield name, world
     drop_pg_database(name)
 

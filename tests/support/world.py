@@ -24,10 +24,11 @@ from models.enums import (
     UnitKind,
 )
 from models.tables import User
+from tests.support.clock import WORLD_DAY, WORLD_INSTANT
 
 PASSWORD = "correct-horse-1"
-TODAY = dt.date.today()
-NOW = dt.datetime.now(dt.UTC)
+TODAY = WORLD_DAY
+NOW = WORLD_INSTANT
 
 
 def uscc(body: str) -> str:
