@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export RUQI_DATA_DIR ?= var
 
-.PHONY: run test lint install install-test chromium faketime
+.PHONY: run test lint install install-test chromium faketime messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -45,3 +45,8 @@ faketime:
 test: lint chromium faketime
 	$(BIN)/pytest
 	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '+400d' $(BIN)/pytest -q -p no:cacheprovider tests/unit tests/integration -k "not postgres"
+
+## Add the msgids the code uses (api.i18n.tr) to the Chinese catalog; translate the new entries by hand.
+messages: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k tr --no-default-keywords --omit-header --sort-by-file -o var/messages.pot api schedules qr
+	$(BIN)/pybabel update -i var/messages.pot -d api/locale -D messages -l zh_CN --omit-header --no-fuzzy-matching

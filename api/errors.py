@@ -1,16 +1,22 @@
-"""The domain error hierarchy. Each error carries a stable machine ``code`` and a human message."""
+"""The domain error hierarchy. Each error carries a stable machine ``code`` and a human message.
+
+The message is a ``Text`` (``api.i18n.tr``) rendered in the reader's language by ``api.problems``;
+a plain string is shown as it is (messages not yet in the catalog).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from api.i18n import Text
 
 
 class DomainError(Exception):
     status = 400
     code = "domain_error"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None, **extra: Any):
-        super().__init__(message)
+    def __init__(self, message: str | Text, *, code: str | None = None, field: str | None = None, **extra: Any):
+        super().__init__(str(message))
         self.message = message
         if code:
             self.code = code

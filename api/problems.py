@@ -15,6 +15,7 @@ from litestar.exceptions import ValidationException as LitestarValidationExcepti
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.errors import DomainError
+from api.i18n import negotiate, render
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("ruqi.errors")
@@ -45,8 +46,16 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> Response[dict[
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return problem(exc.status, exc.code, exc.message, field=exc.field, **exc.extra)
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    """The reader's language: Chinese unless the request prefers English (``Accept-Language``)."""
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    locale = request_locale(request)
+    response = problem(exc.status, exc.code, render(exc.message, locale), field=exc.field, **exc.extra)
+    response.headers["Content-Language"] = locale.replace("_", "-")
+    return response
 
 
 def _validation_error(_: Request[Any, Any, Any], exc: LitestarValidationException) -> Response[dict[str, Any]]:

@@ -44,6 +44,7 @@ from api.actor import Actor
 from api.catalogue import rows, versioning
 from api.catalogue.rows import Units
 from api.errors import DomainError, RuleViolation
+from api.i18n import render
 from api.tabular import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -190,7 +191,7 @@ async def _apply_rows(
             outcome = await spec.apply(actor, values, reason, now)
         except DomainError as exc:
             await savepoint.rollback_to()
-            r.error(spec.column_for(exc), exc.code, exc.message)
+            r.error(spec.column_for(exc), exc.code, render(exc.message))
         else:
             setattr(counts, outcome, getattr(counts, outcome) + 1)
         await savepoint.release()

@@ -26,6 +26,7 @@ from api.auth import actor_from_claims, token_extras, verify_password
 from api.clock import LOCAL_TZ
 from api.deps import Now
 from api.errors import DomainError
+from api.i18n import render
 from api.metrics.controller import FromDate, PeriodText, ToDate, UnitCode
 from api.metrics.dashboard_view import dashboard_context
 from api.metrics.export import export_file
@@ -135,7 +136,9 @@ class DashboardController(Controller):
                 chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.visit_env.policy
             )
         except DomainError as exc:
-            return _page("dashboard.html", await dashboard_context(None, form, actor, _today(now), exc.message), 400)
+            return _page(
+                "dashboard.html", await dashboard_context(None, form, actor, _today(now), render(exc.message)), 400
+            )
         return _page("dashboard.html", await dashboard_context(metrics, form, actor, _today(now)))
 
     @get("/export", media_type="application/octet-stream")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.errors import InvalidInput
+from api.i18n import tr
 from api.visits.rules import LOCAL_TZ
 from schedules import BuildConfig
 
@@ -92,7 +93,9 @@ def parse_period(text: str) -> tuple[int, int]:
     """``"2026-10"`` -> (2026, 10); anything else is refused with ``invalid_period``."""
     match = _PERIOD.match(text)
     if match is None or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-        raise InvalidInput(f"{text!r} is not a month: use YYYY-MM, e.g. 2026-10.", code="invalid_period")
+        raise InvalidInput(
+            tr("{text} is not a month: use YYYY-MM, e.g. 2026-10.", text=repr(text)), code="invalid_period"
+        )
     return int(match.group(1)), int(match.group(2))
 
 
