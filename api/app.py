@@ -35,7 +35,7 @@ from api.catalogue.spreadsheet_controller import CatalogueIOController
 from api.cli import RuqiCLIPlugin
 from api.clock import Clock, SystemClock
 from api.content_type import ContentTypeMiddleware
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
 from api.health.controller import HealthController
@@ -158,7 +158,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.engine = engine
     app.state.keyring = keyring
-    app.state.visit_env = VisitEnv(
+    app.state.context = ServiceContext(
         keyring=keyring,
         policy=settings.filing_policy(),
         public_base_url=settings.public_base_url,

@@ -1,4 +1,7 @@
-"""What visit use cases need from the running service, handed in by the app (no Litestar types)."""
+"""What the use cases need from the running service (keys, policies, live updates), handed in by the app.
+
+No Litestar types: services take a ``ServiceContext`` and never reach into the app.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ async def _no_publish(channel: str, message: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
-class VisitEnv:
+class ServiceContext:
     keyring: KeyRing
     policy: FilingPolicy
     public_base_url: str

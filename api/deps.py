@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from api.actor import Actor
 from api.auth import current_actor
 from api.clock import Clock
-from api.context import VisitEnv
+from api.context import ServiceContext
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Rows to skip.")]
@@ -36,17 +36,17 @@ Now = NamedDependency[dt.datetime]
 """The request's instant, injected by name (``now``) from ``provide_now``, registered once on the app."""
 
 
-def provide_env(request: Request[Any, Any, Any]) -> VisitEnv:
+def provide_context(request: Request[Any, Any, Any]) -> ServiceContext:
     """What the visit use cases need from the running app (keys, policy, live updates)."""
-    env: VisitEnv = request.app.state.visit_env
+    env: ServiceContext = request.app.state.context
     return env
 
 
-Env = NamedDependency[VisitEnv]
-"""The running service's context for use cases, injected by name from ``provide_env``."""
+Env = NamedDependency[ServiceContext]
+"""The running service's context for use cases, injected by name from ``provide_context``."""
 
 DEPENDENCIES = {
     "actor": Provide(provide_actor, sync_to_thread=False),
-    "env": Provide(provide_env, sync_to_thread=False),
+    "env": Provide(provide_context, sync_to_thread=False),
 }
 """The dependencies most controllers declare: the actor and the service context."""

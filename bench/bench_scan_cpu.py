@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.accounts.service import actor_of
 from api.actor import Actor
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.settings import Settings
 from api.visits.scan_schemas import ScanCreate
 from api.visits.scans import record_scan
@@ -65,10 +65,10 @@ def _actor(dsn: str, username: str) -> Actor:
     return actor_of(common.sql(dsn, ACTOR_ROW, username)[0])
 
 
-def _env(data_dir: Path) -> VisitEnv:
-    """The VisitEnv api/app.py builds, from default settings and the server's key ring (publish: no-op)."""
+def _env(data_dir: Path) -> ServiceContext:
+    """The ServiceContext api/app.py builds, from default settings and the server's key ring (publish: no-op)."""
     settings = Settings(data_dir=data_dir, public_base_url=common.PUBLIC_BASE_URL)
-    return VisitEnv(
+    return ServiceContext(
         keyring=KeyRing.load_or_create(data_dir / "keys", dt.datetime.now(dt.UTC)),
         policy=settings.filing_policy(),
         public_base_url=settings.public_base_url,

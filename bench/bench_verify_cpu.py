@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from piccolo.engine.postgres import PostgresEngine
 
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.settings import Settings
 from api.verification.service import verify_visit_code
 from bench import common, fixtures, report
@@ -58,7 +58,7 @@ async def _measure(dep: common.Deployment, visit: fixtures.VisitFixture, n: int,
     await engine.start_connection_pool(min_size=common.PG_POOL_MIN, max_size=common.PG_POOL_MAX)
     try:
         settings = Settings(database_url=dep.database_url, data_dir=dep.data_dir)
-        env = VisitEnv(
+        env = ServiceContext(
             keyring=KeyRing.load_or_create(dep.data_dir / "keys", dt.datetime.now(dt.UTC)),
             policy=settings.filing_policy(),
             public_base_url=common.PUBLIC_BASE_URL,

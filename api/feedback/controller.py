@@ -10,7 +10,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from api.auth import require
-from api.deps import CurrentActor, Env, Limit, Now, Offset, provide_actor, provide_env
+from api.deps import CurrentActor, Env, Limit, Now, Offset, provide_actor, provide_context
 from api.feedback import service as feedback
 from api.feedback.schemas import (
     AdvanceRequest,
@@ -44,7 +44,7 @@ class PublicFeedbackController(Controller):
 
     path = "/api/v1/public"
     tags = ["feedback"]
-    dependencies = {"env": Provide(provide_env, sync_to_thread=False)}
+    dependencies = {"env": Provide(provide_context, sync_to_thread=False)}
 
     @post("/visits/{token:str}/rating", summary="Rate a checked-out visit with its code (anonymous)")
     async def rate(self, now: Now, env: Env, token: CodePath, data: JSONBody[RatingCreate]) -> Response[RatingReceipt]:
@@ -93,7 +93,7 @@ class ComplaintController(Controller):
     tags = ["feedback"]
     dependencies = {
         "actor": Provide(provide_actor, sync_to_thread=False),
-        "env": Provide(provide_env, sync_to_thread=False),
+        "env": Provide(provide_context, sync_to_thread=False),
     }
 
     @post("/", guards=[require(Role.enterprise)], summary="Complain as the logged-in enterprise")

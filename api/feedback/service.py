@@ -23,7 +23,7 @@ import msgspec
 
 from api.actor import Actor
 from api.audit import chain as audit
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.feedback.schemas import (
     AdvanceRequest,
@@ -64,7 +64,7 @@ Written = tuple[int, Any, bool]  # HTTP status, receipt, replayed
 
 
 # -- ratings ---------------------------------------------------------------------------------------------
-async def rate_with_code(token: str, data: RatingCreate, env: VisitEnv, now: dt.datetime) -> Written:
+async def rate_with_code(token: str, data: RatingCreate, env: ServiceContext, now: dt.datetime) -> Written:
     """The public path: the scanned visit code names the visit."""
     return await _rate(await _visit_of_code(token, env, now), data, now)
 
@@ -77,7 +77,7 @@ async def rate_as_enterprise(actor: Actor, visit_id: int, data: RatingCreate, no
     return await _rate(visit_id, data, now)
 
 
-async def _visit_of_code(token: str, env: VisitEnv, now: dt.datetime) -> int:
+async def _visit_of_code(token: str, env: ServiceContext, now: dt.datetime) -> int:
     result = verify_token(token, env.keyring, now)
     claims = result.claims
     if result.outcome not in RATABLE_OUTCOMES or not isinstance(claims, VisitClaims):
@@ -195,7 +195,7 @@ async def rating_summary(
 
 
 # -- complaints: filing ------------------------------------------------------------------------------------
-async def file_public_complaint(data: PublicComplaintCreate, env: VisitEnv, now: dt.datetime) -> Written:
+async def file_public_complaint(data: PublicComplaintCreate, env: ServiceContext, now: dt.datetime) -> Written:
     """Never refused for what the page passes along: a garbage code or USCC still files the complaint.
 
     The page forwards the USCC from its own query string, which the user cannot correct; an invalid one
@@ -205,13 +205,17 @@ async def file_public_complaint(data: PublicComplaintCreate, env: VisitEnv, now:
     return await _file_complaint(data, uscc, PUBLIC_ACTOR, env, now)
 
 
-async def file_enterprise_complaint(actor: Actor, data: ComplaintCreate, env: VisitEnv, now: dt.datetime) -> Written:
+async def file_enterprise_complaint(
+    actor: Actor, data: ComplaintCreate, env: ServiceContext, now: dt.datetime
+) -> Written:
     if actor.role != Role.enterprise or not actor.uscc:
         raise Forbidden("Complaints are filed by enterprise accounts (or without login).")
     return await _file_complaint(data, actor.uscc, actor.username, env, now)
 
 
-async def _code_link(token: str | None, uscc: str, env: VisitEnv, now: dt.datetime) -> tuple[int | None, str, str]:
+async def _code_link(
+    token: str | None, uscc: str, env: ServiceContext, now: dt.datetime
+) -> tuple[int | None, str, str]:
     """(linked visit id, verification outcome, USCC the code names) — never an error for a bad code."""
     if token is None or not token.strip():
         return None, "", ""
@@ -232,7 +236,9 @@ async def _code_link(token: str | None, uscc: str, env: VisitEnv, now: dt.dateti
     return int(visit["id"]), outcome, claims.uscc
 
 
-async def _file_complaint(data: ComplaintCreate, uscc: str, filed_by: str, env: VisitEnv, now: dt.datetime) -> Written:
+async def _file_complaint(
+    data: ComplaintCreate, uscc: str, filed_by: str, env: ServiceContext, now: dt.datetime
+) -> Written:
     body = {**msgspec.to_builtins(data), "uscc": uscc, "filed_by": filed_by}
 
     async def action() -> tuple[int, dict[str, Any]]:

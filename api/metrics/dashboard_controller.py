@@ -133,7 +133,7 @@ class DashboardController(Controller):
         try:
             chosen = _chosen_period(period, start, last_day, now)
             metrics = await compute_metrics(
-                chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.visit_env.policy
+                chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.context.policy
             )
         except DomainError as exc:
             return _page(
@@ -159,7 +159,7 @@ class DashboardController(Controller):
             return _denied(actor)
         chosen = _chosen_period(period, start, last_day, now)
         metrics = await compute_metrics(
-            chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.visit_env.policy
+            chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.context.policy
         )
         content, media_type, filename = export_file(metrics, "csv" if format == "csv" else "xlsx")
         disposition = f'attachment; filename="{filename}"'

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
-from api.context import VisitEnv
-from api.deps import CurrentActor, Limit, Now, Offset, provide_actor, provide_env
+from api.context import ServiceContext
+from api.deps import CurrentActor, Limit, Now, Offset, provide_actor, provide_context
 from api.nonsite import assets as nonsite_assets
 from api.nonsite import reads as nonsite_reads
 from api.nonsite import records as nonsite
@@ -24,7 +24,7 @@ from api.visits.schemas import VisitRead
 from models.enums import Role
 from models.nonsite_tables import AssetStatus, NonsiteKind, NonsiteResult
 
-Env = NamedDependency[VisitEnv]
+Env = NamedDependency[ServiceContext]
 
 
 def provide_store(request: Request[Any, Any, Any]) -> EvidenceStore:
@@ -136,7 +136,7 @@ def nonsite_router(settings: Settings) -> Router:
         ],
         dependencies={
             "actor": Provide(provide_actor, sync_to_thread=False),
-            "env": Provide(provide_env, sync_to_thread=False),
+            "env": Provide(provide_context, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
         },
         tags=["non-site inspection"],

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from api.actor import Actor
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.nonsite import geojson
 from api.nonsite.assets import asset_row
@@ -170,7 +170,7 @@ def _reason(record: dict[str, Any], note: str) -> str:
 
 
 async def trigger_visit(
-    actor: Actor, record_id: int, data: TriggerVisitRequest, env: VisitEnv, now: dt.datetime
+    actor: Actor, record_id: int, data: TriggerVisitRequest, env: ServiceContext, now: dt.datetime
 ) -> VisitRead:
     """File the on-site visit a record's finding triggers (the record's unit's planner, or an admin)."""
     async with write_transaction():

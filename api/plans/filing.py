@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.actor import Actor
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.errors import InvalidInput, NotFound, RuleViolation
 from api.plans.link import group_of
 from api.plans.policy import as_date, json_list
@@ -26,7 +26,7 @@ DEFAULT_HOURS = (9, 17)  # the default window on the task's first day, local tim
 
 
 async def file_from_task(
-    actor: Actor, task_id: int, data: FileTaskRequest, env: VisitEnv, now: dt.datetime
+    actor: Actor, task_id: int, data: FileTaskRequest, env: ServiceContext, now: dt.datetime
 ) -> VisitRead:
     task = await PlanTask.select().where(PlanTask.id == task_id).first()
     if task is None:

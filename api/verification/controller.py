@@ -24,7 +24,7 @@ from litestar.status_codes import WS_1008_POLICY_VIOLATION
 from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
 
 from api.auth import require
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
 from api.pagination import Page
@@ -172,7 +172,7 @@ class VerifyController(Controller):
     @websocket("/V/{token:str}/live")
     async def live(self, now: Now, socket: WebSocket[Any, Any, Any], token: FromPath[str]) -> None:
         """Sends a message whenever the visit changes (check-in, check-out, cancel); the page re-fetches."""
-        env: VisitEnv = socket.app.state.visit_env
+        env: ServiceContext = socket.app.state.context
         visit_id = live_visit_id(token, env, now)
         if visit_id is None:
             await socket.close(code=WS_1008_POLICY_VIOLATION, reason="not a visit code")

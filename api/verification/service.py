@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.registry.uscc import InvalidUSCC, normalize_uscc
 from api.verification import texts
 from api.verification.schemas import (
@@ -89,7 +89,7 @@ def _normalized_uscc(raw: str) -> str:
 
 async def verify_visit_code(
     token_text: str,
-    env: VisitEnv,
+    env: ServiceContext,
     now: dt.datetime,
     *,
     expected_uscc: str | None = None,
@@ -109,7 +109,9 @@ async def verify_visit_code(
     return view
 
 
-async def _verify(token_text: str, env: VisitEnv, now: dt.datetime, expected_uscc: str | None) -> VerificationView:
+async def _verify(
+    token_text: str, env: ServiceContext, now: dt.datetime, expected_uscc: str | None
+) -> VerificationView:
     raw = parse_token(token_text)
     if raw is None:
         return _view(VerificationOutcome.malformed, now)
@@ -264,7 +266,7 @@ async def _visit_on_code(row: dict[str, Any], cache: dict[int, Any]) -> VisitOnC
     )
 
 
-def live_visit_id(token_text: str, env: VisitEnv, now: dt.datetime) -> int | None:
+def live_visit_id(token_text: str, env: ServiceContext, now: dt.datetime) -> int | None:
     """The visit whose live updates a page may follow: only for a visit code whose signature verified."""
     raw = parse_token(token_text)
     if raw is None:
@@ -275,7 +277,7 @@ def live_visit_id(token_text: str, env: VisitEnv, now: dt.datetime) -> int | Non
     return None
 
 
-async def read_enterprise_code(token_text: str, env: VisitEnv, now: dt.datetime) -> EnterpriseCodeRead:
+async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.datetime) -> EnterpriseCodeRead:
     """What an ordinary camera that opened an enterprise code (/E/…) should be told."""
     raw = parse_token(token_text)
     result = verify_token(raw, env.keyring, now) if raw is not None else None

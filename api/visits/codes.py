@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from api.audit import chain as audit
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.errors import NotFound, RuleViolation
 from api.visits.schemas import CodeRead
 from models.enums import VisitStatus
@@ -37,7 +37,7 @@ def _whole_seconds(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=0)
 
 
-async def issue_code(visit_id: int, env: VisitEnv, now: dt.datetime) -> str:
+async def issue_code(visit_id: int, env: ServiceContext, now: dt.datetime) -> str:
     """Sign a new code for the visit and store it; returns the token text (Base32)."""
     visit = (
         await Visit.select(Visit.id, Visit.window_start, Visit.window_end, Visit.enterprise)
@@ -120,7 +120,7 @@ async def revocations_since(cursor: int, now: dt.datetime, limit: int = 1000) ->
     return rows
 
 
-async def current_code(visit_row: dict[str, Any], env: VisitEnv) -> CodeRead:
+async def current_code(visit_row: dict[str, Any], env: ServiceContext) -> CodeRead:
     if visit_row["status"] not in CODE_STATUSES or not visit_row["code_token"]:
         raise RuleViolation(
             "The visit has no code: codes are issued only for filed visits approved by the unit head.",
@@ -129,7 +129,7 @@ async def current_code(visit_row: dict[str, Any], env: VisitEnv) -> CodeRead:
     return _code_read(visit_row["id"], visit_row["code_token"], visit_row["code_issued_at"], env)
 
 
-def _code_read(visit_id: int, token_text: str, issued_at: dt.datetime, env: VisitEnv) -> CodeRead:
+def _code_read(visit_id: int, token_text: str, issued_at: dt.datetime, env: ServiceContext) -> CodeRead:
     url, kid, version, size, claims = _token_facts(token_text, env.public_base_url, env.keyring, issued_at)
     return CodeRead(
         visit_id=visit_id,
@@ -166,7 +166,7 @@ def render_cached(url: str, fmt: str) -> bytes:
     return render_svg(url, box_size=8).encode()
 
 
-def enterprise_code_url(uscc: str, env: VisitEnv) -> str:
+def enterprise_code_url(uscc: str, env: ServiceContext) -> str:
     """The enterprise's static code: deterministic (Ed25519) for a given signing key."""
     signing = next(k for k in env.keyring.key_infos() if k.kid == env.keyring.signing_kid)
     claims = EnterpriseClaims(issuer=env.issuer, uscc=uscc, issued_at=_whole_seconds(signing.created_at))

@@ -9,7 +9,7 @@ from typing import Any
 from api.actor import Actor
 from api.audit import chain as audit
 from api.catalogue.versioning import list_versions
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.errors import Forbidden, NotFound, RuleViolation
 from api.plans.link import check_plan_link
 from api.registry.uscc import normalize_uscc
@@ -153,7 +153,7 @@ def _check_filer(actor: Actor, data: VisitCreate, lead_unit_id: int, inspector_i
     )
 
 
-async def file_visit(actor: Actor, data: VisitCreate, env: VisitEnv, now: dt.datetime) -> VisitRead:
+async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: dt.datetime) -> VisitRead:
     _check_origin(data)
     if data.kind == VisitKind.service and data.service_type is None:
         raise RuleViolation(
@@ -284,7 +284,7 @@ def _ensure_lead_role(actor: Actor, row: dict[str, Any], roles: tuple[Role, ...]
     raise Forbidden(f"Only the lead unit's {names} may {action} this visit.", code="not_your_unit")
 
 
-async def approve_visit(actor: Actor, visit_id: int, env: VisitEnv, now: dt.datetime) -> VisitRead:
+async def approve_visit(actor: Actor, visit_id: int, env: ServiceContext, now: dt.datetime) -> VisitRead:
     async with write_transaction():
         row = await visit_row(visit_id)
         _ensure_lead_role(actor, row, (Role.approver,), "approve")
@@ -312,7 +312,7 @@ async def approve_visit(actor: Actor, visit_id: int, env: VisitEnv, now: dt.date
     return (await assemble([await visit_row(visit_id)], now))[0]
 
 
-async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: VisitEnv, now: dt.datetime) -> VisitRead:
+async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: ServiceContext, now: dt.datetime) -> VisitRead:
     async with write_transaction():
         row = await visit_row(visit_id)
         _ensure_lead_role(actor, row, (Role.planner, Role.approver), "cancel")
@@ -351,7 +351,7 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: VisitEnv, 
 
 
 async def reschedule_visit(
-    actor: Actor, visit_id: int, data: RescheduleRequest, env: VisitEnv, now: dt.datetime
+    actor: Actor, visit_id: int, data: RescheduleRequest, env: ServiceContext, now: dt.datetime
 ) -> VisitRead:
     async with write_transaction():
         row = await visit_row(visit_id)

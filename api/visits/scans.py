@@ -9,7 +9,7 @@ import msgspec
 
 from api.actor import Actor
 from api.audit import chain as audit
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.errors import DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
 from api.idempotency import run_once
 from api.visits.geo import distance_m
@@ -75,7 +75,7 @@ def _inspector_of(actor: Actor) -> int:
     return actor.inspector_id
 
 
-def _scanned_uscc(content: str, env: VisitEnv, now: dt.datetime) -> str:
+def _scanned_uscc(content: str, env: ServiceContext, now: dt.datetime) -> str:
     result = verify_token(content, env.keyring, now)
     if result.outcome is not Outcome.VALID or not isinstance(result.claims, EnterpriseClaims):
         raise InvalidInput(
@@ -86,7 +86,7 @@ def _scanned_uscc(content: str, env: VisitEnv, now: dt.datetime) -> str:
     return result.claims.uscc
 
 
-def _scan_time(data: ScanCreate, env: VisitEnv, now: dt.datetime) -> dt.datetime:
+def _scan_time(data: ScanCreate, env: ServiceContext, now: dt.datetime) -> dt.datetime:
     """When the scan happened: now, or the device time of a back-fill after an outage (≤ 10 days)."""
     if not data.backfill_reason.strip():
         return now
@@ -106,14 +106,14 @@ def _scan_time(data: ScanCreate, env: VisitEnv, now: dt.datetime) -> dt.datetime
 
 
 async def _matching_visit(
-    inspector_id: int, enterprise_id: int, at: dt.datetime, env: VisitEnv
+    inspector_id: int, enterprise_id: int, at: dt.datetime, env: ServiceContext
 ) -> dict[str, Any] | None:
     """The earliest-window approved (or emergency) visit of this enterprise naming this inspector whose window
     holds ``at``: its ``id`` and ``status``."""
     return await _MATCHING_VISIT.fetchrow(enterprise_id, at + EARLY_ARRIVAL, at - env.code_grace, inspector_id)
 
 
-async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.datetime) -> ScanRead:
+async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: dt.datetime) -> ScanRead:
     inspector_id = _inspector_of(actor)
     uscc = _scanned_uscc(data.content, env, now)
     at = _scan_time(data, env, now)
@@ -222,7 +222,9 @@ async def record_scan(actor: Actor, data: ScanCreate, env: VisitEnv, now: dt.dat
     return scan
 
 
-async def check_out(actor: Actor, visit_id: int, data: CheckoutRequest, env: VisitEnv, now: dt.datetime) -> VisitRead:
+async def check_out(
+    actor: Actor, visit_id: int, data: CheckoutRequest, env: ServiceContext, now: dt.datetime
+) -> VisitRead:
     inspector_id = _inspector_of(actor)
 
     async def action() -> tuple[int, dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.settings import Settings
 from api.visits.rules import LOCAL_TZ
 from models.visit_tables import Visit
@@ -41,8 +41,8 @@ def code_of(api: Api, visit_id: int, as_: str = "planner-mkt") -> str:
     return str(response.json()["token"])
 
 
-def env_of(api: Api) -> VisitEnv:
-    env: VisitEnv = api.app.state.visit_env
+def env_of(api: Api) -> ServiceContext:
+    env: ServiceContext = api.app.state.context
     return env
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.settings import Settings
 from api.verification.log import browser_family, coarse_client, network_of
 from api.verification.schemas import VerificationOutcome
@@ -18,7 +18,9 @@ from models.enums import ServiceType, VisitKind
 from qr import KeyRing
 
 NOW = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)
-ENV = VisitEnv(keyring=KeyRing.generate(NOW), policy=Settings().filing_policy(), public_base_url="https://x.example")
+ENV = ServiceContext(
+    keyring=KeyRing.generate(NOW), policy=Settings().filing_policy(), public_base_url="https://x.example"
+)
 
 WECHAT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

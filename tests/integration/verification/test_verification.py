@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.context import VisitEnv
+from api.context import ServiceContext
 from api.verification.schemas import VerificationRead
 from api.verification.service import verify_visit_code
 from api.visits.codes import enterprise_code_url
@@ -85,7 +85,7 @@ def test_expired_after_the_window_and_its_grace(api: Api) -> None:
     assert view.outcome == "expired"
 
 
-async def _verify_at(env: VisitEnv, token: str, now: dt.datetime) -> VerificationRead:
+async def _verify_at(env: ServiceContext, token: str, now: dt.datetime) -> VerificationRead:
     return await verify_visit_code(token, env, now, channel="json", client="test")
 
 
