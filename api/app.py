@@ -15,8 +15,9 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
@@ -55,6 +56,10 @@ from models.db import bind_engine, engine_from_url
 from qr import KeyRing
 
 logger = logging.getLogger("ruqi")
+
+STATIC_PATH = "/static"
+STATIC_DIR = Path(__file__).parent / "static"
+SWAGGER_UI_VERSION = "5.31.0"  # the files vendored in api/static/swagger-ui (see its README)
 
 OPENAPI_DESCRIPTION = """\
 扫码入企 — the field-inspection API: the inspection item list, joint-inspection scenarios,
@@ -127,6 +132,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             nonsite_router(settings),
             *public_route_handlers(settings),
             *plan_route_handlers,
+            create_static_files_router(
+                path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False, name="static"
+            ),
         ],
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
@@ -140,7 +148,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             version=__version__,
             description=OPENAPI_DESCRIPTION,
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            render_plugins=[_swagger_ui()],
         ),
         cors_config=CORSConfig(allow_origins=[]),
         debug=settings.debug,
@@ -169,6 +177,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         publish=_publisher(channels),
     )
     return app
+
+
+def _swagger_ui() -> SwaggerRenderPlugin:
+    """Swagger UI from ruqi's own static files (api/static/swagger-ui): offline networks get a working page."""
+    base = f"{STATIC_PATH}/swagger-ui"
+    return SwaggerRenderPlugin(
+        version=SWAGGER_UI_VERSION,
+        js_url=f"{base}/swagger-ui-bundle.js",
+        css_url=f"{base}/swagger-ui.css",
+        standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{STATIC_PATH}/favicon.png'>",
+    )
 
 
 def _publisher(channels: ChannelsPlugin) -> Any:

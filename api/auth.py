@@ -22,6 +22,7 @@ _hasher = PasswordHasher()
 PUBLIC_PATHS = [
     "^/health",
     "^/schema",
+    "^/static/",
     "^/api/v1/auth/login",
     "^/\\.well-known/",
     "^/V/",
