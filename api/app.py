@@ -40,6 +40,7 @@ from api.context import ServiceContext
 from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
 from api.health.controller import HealthController
+from api.home.controller import HomeController
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app = Litestar(
         route_handlers=[
+            HomeController,
             HealthController,
             AuthController,
             UserController,

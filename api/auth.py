@@ -20,6 +20,7 @@ _hasher = PasswordHasher()
 
 # Routes anyone may call: health, docs, login, public verification pages and keys.
 PUBLIC_PATHS = [
+    "^/$",
     "^/health",
     "^/schema",
     "^/static/",

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 
@@ -26,9 +27,11 @@ CurrentActor = NamedDependency[Actor]
 """The logged-in actor, injected by name from ``provide_actor``."""
 
 
-def provide_now(request: Request[Any, Any, Any]) -> dt.datetime:
-    """The request's "now" from the app's one clock (``api.clock``): aware UTC, local time only at the edge."""
-    clock: Clock = request.app.state.clock
+def provide_now(state: State) -> dt.datetime:
+    """The request's "now" from the app's one clock (``api.clock``): aware UTC, local time only at the edge.
+
+    Takes the app ``state`` (not the request) so that HTTP and WebSocket routes share it."""
+    clock: Clock = state.clock
     return clock.now()
 
 

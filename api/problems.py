@@ -12,10 +12,12 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidationException
+from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.errors import DomainError
-from api.i18n import negotiate, render
+from api.i18n import DEFAULT_LOCALE, Text, negotiate, render, tr
+from api.pages import page, wants_html
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("ruqi.errors")
@@ -34,16 +36,62 @@ _HTTP_CODES = {
 }
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+# The problem's title (RFC 9457: a short summary of its kind), by status; the code names the exact kind.
+_TITLES: dict[int, Text] = {
+    400: tr("Bad request"),
+    401: tr("Login required"),
+    403: tr("Not allowed"),
+    404: tr("Not found"),
+    405: tr("Method not allowed"),
+    409: tr("Conflict with the current state"),
+    413: tr("Request too large"),
+    415: tr("Unsupported media type"),
+    422: tr("Refused by a rule"),
+    429: tr("Too many requests"),
+    500: tr("Internal error"),
+    503: tr("Service unavailable"),
+}
+# Litestar's own HTTP errors carry English details; a user reads these instead.
+_HTTP_DETAILS: dict[int, Text] = {
+    401: tr("Log in first, then try again."),
+    403: tr("Your account may not do this."),
+    404: tr("There is no such page or record."),
+    405: tr("This address does not accept this kind of request."),
+    413: tr("The request is larger than the service accepts."),
+    429: tr("Too many requests; please wait a moment and try again."),
+    503: tr("The service is temporarily unavailable; please try again shortly."),
+}
+
+
+def problem(
+    status: int, code: str, detail: str | Text, *, locale: str = DEFAULT_LOCALE, **extra: Any
+) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": f"https://ruqi.example/problems/{code}",
-        "title": code.replace("_", " "),
+        "title": render(_TITLES.get(status, tr("Error")), locale),
         "status": status,
         "code": code,
-        "detail": detail,
+        "detail": render(detail, locale),
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    return Response(
+        body, status_code=status, media_type=PROBLEM_JSON, headers={"Content-Language": locale.replace("_", "-")}
+    )
+
+
+def _answer(
+    request: Request[Any, Any, Any], status: int, code: str, detail: str | Text, **extra: Any
+) -> Response[Any] | Template:
+    """problem+json for API clients; a Chinese page for a browser opening a public page (not ``/api/``)."""
+    if not request.url.path.startswith("/api/") and wants_html(request):
+        context = {
+            "status": status,
+            "code": code,
+            "title": render(_TITLES.get(status, tr("Error"))),
+            "detail": render(detail),
+        }
+        return page("public_error.html", context, status=status, cache="no-store")
+    return problem(status, code, detail, locale=request_locale(request), **extra)
 
 
 def request_locale(request: Request[Any, Any, Any]) -> str:
@@ -51,11 +99,8 @@ def request_locale(request: Request[Any, Any, Any]) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
-def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    locale = request_locale(request)
-    response = problem(exc.status, exc.code, render(exc.message, locale), field=exc.field, **exc.extra)
-    response.headers["Content-Language"] = locale.replace("_", "-")
-    return response
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any] | Template:
+    return _answer(request, exc.status, exc.code, exc.message, field=exc.field, **exc.extra)
 
 
 def _validation_error(_: Request[Any, Any, Any], exc: LitestarValidationException) -> Response[dict[str, Any]]:
@@ -75,13 +120,16 @@ def _validation_error(_: Request[Any, Any, Any], exc: LitestarValidationExceptio
     )
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any] | Template:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     if isinstance(exc, NotAuthorizedException):
         code = "not_authenticated"
     elif isinstance(exc, PermissionDeniedException):
         code = "forbidden"
-    response = problem(exc.status_code, code, str(exc.detail))
+    detail: str | Text = _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+    if isinstance(exc, PermissionDeniedException) and exc.detail and exc.detail != "Forbidden":
+        detail = str(exc.detail)  # a guard's own message names the roles that may
+    response = _answer(request, exc.status_code, code, detail)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -11,15 +11,18 @@ from models.tables import DatasetInfo
 HEALTH_TIMEOUT_S = 2.0
 
 
+async def dataset_kind() -> str:
+    """``sample`` when the loaded data is the generated sample district, ``empty`` when nothing is loaded."""
+    row = await DatasetInfo.select(DatasetInfo.value).where(DatasetInfo.key == "dataset").first()
+    return str(row["value"]) if row else "empty"
+
+
 async def check_health(redis_client: Any | None) -> dict[str, Any]:
     detail: dict[str, str] = {}
     database = "ok"
     dataset = "empty"
     try:
-        row = await asyncio.wait_for(
-            DatasetInfo.select(DatasetInfo.value).where(DatasetInfo.key == "dataset").first(), HEALTH_TIMEOUT_S
-        )
-        dataset = row["value"] if row else "empty"
+        dataset = await asyncio.wait_for(dataset_kind(), HEALTH_TIMEOUT_S)
     except Exception as exc:  # any failure means "down"; the reason goes in the body
         database = "down"
         detail["database"] = f"{type(exc).__name__}: {exc}"[:200]

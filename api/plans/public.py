@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.errors import NotFound
+from api.i18n import tr
 from api.plans.policy import as_date, json_list, period_text
 from api.plans.schemas import PublicScheduleRead, PublicVisitRead, UpcomingVisitRead
 from models.plan_tables import PlanTask, PlanVisit, ScheduleMonth
@@ -52,8 +53,21 @@ class PublishedVisit:
 async def published_schedule(year: int, month: int) -> dict[str, Any]:
     row = await ScheduleMonth.select().where(ScheduleMonth.period == period_text(year, month)).first()
     if row is None or row["status"] != "published":
-        raise NotFound(f"{period_text(year, month)} has no published schedule.", code="schedule_not_published")
+        raise NotFound(
+            tr("{period} has no published schedule.", period=period_text(year, month)), code="schedule_not_published"
+        )
     return row
+
+
+async def published_periods(limit: int = 24) -> list[str]:
+    """The newest published months (``YYYY-MM``), newest first."""
+    rows = await (
+        ScheduleMonth.select(ScheduleMonth.period)
+        .where(ScheduleMonth.status == "published")
+        .order_by(ScheduleMonth.period, ascending=False)
+        .limit(limit)
+    )
+    return [str(r["period"]) for r in rows]
 
 
 async def published_visits(where: str, *args: Any) -> list[PublishedVisit]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, Literal
 
 from litestar import Controller, MediaType, Request, Response, get
@@ -13,9 +12,10 @@ from litestar.response import Template
 from api.auth import STAFF, require
 from api.deps import CurrentActor, Now, provide_actor
 from api.errors import NotFound
+from api.pages import page
 from api.plans.ical import enterprise_feed_for, my_upcoming, unit_feed_for
 from api.plans.policy import parse_period
-from api.plans.public import EXPORT_HEADERS, export_rows, public_schedule
+from api.plans.public import EXPORT_HEADERS, export_rows, public_schedule, published_periods
 from api.plans.schemas import PublicScheduleRead, UpcomingRead
 from api.settings import Settings
 from api.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
@@ -47,19 +47,15 @@ class PublicScheduleController(Controller):
     path = "/"
     tags = ["public schedules"]
 
+    @get("/public/schedules", media_type=MediaType.HTML, include_in_schema=False)
+    async def index(self) -> Template:
+        return page("public_schedules.html", {"periods": await published_periods()})
+
     @get("/public/schedules/{period:str}", media_type=MediaType.HTML, include_in_schema=False)
     async def page(self, period: FromPath[str]) -> Template:
         year, month = parse_period(period)
         view = await public_schedule(year, month)
-        nonce = secrets.token_urlsafe(16)
-        headers = {
-            "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; "
-            "form-action 'none'; frame-ancestors 'none'",
-            "Cache-Control": "public, max-age=300",
-            "X-Content-Type-Options": "nosniff",
-        }
-        context = {"view": view, "nonce": nonce, "year": year, "month": month}
-        return Template(template_name="public_schedule.html", context=context, headers=headers)
+        return page("public_schedule.html", {"view": view, "year": year, "month": month})
 
     @get("/api/v1/public/schedules/{period:str}", summary="A published month: above-scale enterprises' visits")
     async def read(self, period: FromPath[str]) -> Response[PublicScheduleRead]:

@@ -49,6 +49,7 @@ METRICS_READERS = ("planner", "approver", "supervisor", "admin")
 # and MKT-C2; state-changing visit routes act on a second, filed MKT visit of A (``visit_c``).
 EXPECTED: dict[tuple[str, str], Row] = {
     # system and auth
+    ("GET", "/"): allow(*EVERYONE),  # the landing page
     ("GET", "/health"): allow(*EVERYONE),
     ("GET", "/static/{file_path}"): allow(*EVERYONE),  # docs assets, favicon: no data
     ("POST", "/api/v1/auth/login"): allow(*EVERYONE),
@@ -182,6 +183,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/plan-tasks/{task_id}/unmerge"): allow(*PLANNERS),
     ("POST", "/api/v1/plan-tasks/{task_id}/cancel"): allow(*PLANNERS),
     ("POST", "/api/v1/plan-tasks/{task_id}/file"): allow(*PLANNERS),
+    ("GET", "/public/schedules"): allow(*EVERYONE),
     ("GET", "/public/schedules/{period}"): allow(*EVERYONE),
     ("GET", "/api/v1/public/schedules/{period}"): allow(*EVERYONE),
     ("GET", "/api/v1/public/schedules/{period}/export"): allow(*EVERYONE),
