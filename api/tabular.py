@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePath
@@ -20,8 +21,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from api.clock import LOCAL_TZ
 from api.errors import DomainError, InvalidInput, PayloadTooLarge
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -121,7 +124,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             code="invalid_encoding",
         ) from exc
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return [[_restore(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise InvalidInput(f"The CSV file cannot be read: {exc}.", code="unreadable_file") from exc
 
@@ -138,26 +141,66 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+class Sheet(msgspec.Struct):
+    """One table of an export: a sheet of a workbook, or a titled section of a CSV file."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+# OWASP CSV injection: a cell a spreadsheet would read as a formula (or DDE) starts with one of these.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; everything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return _local(value)
+
+
+def _local(value: Any) -> Any:
+    """Instants are shown in Beijing time, without an offset (spreadsheets have no time zones)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return value
+
+
+def _restore(text: str) -> str:
+    """The inverse of ``neutralize`` for imported cells (a list exported as CSV imports unchanged)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
+
+
 def write_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    return write_workbook([Sheet(title=title, headers=headers, rows=rows)])
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An .xlsx file: one worksheet per ``Sheet``, bold frozen header row, columns as wide as their text."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
     bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):  # control characters (a name typed with \x01) cannot go in a worksheet
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text that starts with "=" stays text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
+    for spec in sheets:
+        sheet = workbook.create_sheet(_sheet_title(spec.title))
+        sheet.freeze_panes = "A2"
+        for index, width in enumerate(_widths(spec), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header_cells = []
+        for header in spec.headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in spec.rows:
+            cells = []
+            for value in row:
+                if isinstance(value, str):  # control characters (a name typed with \x01) cannot go in a worksheet
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell = WriteOnlyCell(sheet, value=_local(value))
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text that starts with "=" stays text, never a formula
+                cells.append(cell)
+            sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -167,8 +210,39 @@ def write_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([neutralize(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese text as UTF-8
+
+
+def write_csv_sections(sheets: Sequence[Sheet]) -> bytes:
+    """One CSV file of several tables: each is a 【title】 line, its header row and rows, then a blank line."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    for spec in sheets:
+        writer.writerow([f"【{spec.title}】"])
+        writer.writerow(spec.headers)
+        writer.writerows([neutralize(v) for v in row] for row in spec.rows)
+        writer.writerow([])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's sheet names: at most 31 characters, none of []:*?/\\."""
+    return "".join(" " if c in "[]:*?/\\" else c for c in title)[:31] or "Sheet"
+
+
+def _display_width(value: Any) -> int:
+    text = cell_text(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _widths(spec: Sheet, sample: int = 500) -> list[float]:
+    """Column widths (in Excel's character units) from the header and the first rows, 8 to 60 wide."""
+    widths = [_display_width(h) for h in spec.headers]
+    for row in spec.rows[:sample]:
+        for index, value in enumerate(row[: len(widths)]):
+            widths[index] = max(widths[index], _display_width(value))
+    return [min(max(w + 2, 8), 60) for w in widths]
 
 
 class RowReader:

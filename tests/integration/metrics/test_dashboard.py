@@ -51,7 +51,7 @@ def test_supervisor_logs_in_and_sees_the_api_numbers(api: Api) -> None:
     assert page.text.count("<svg") == 2 and "<script" not in page.text
     assert 'href="/api/v1/unfiled-attempts?since=2025-07-01' in page.text
     export = api.client.get("/dashboard/export?format=csv&period=2025-07")
-    assert export.status_code == 200 and export.text.splitlines()[0].startswith("\ufeffsection,figure")
+    assert export.status_code == 200 and export.text.splitlines()[0].startswith("\ufeff【概览】")
     custom = api.client.get("/dashboard?period=2025-07&from=2025-07-01&to=2025-07-02")
     assert figures(custom.text)["inspections.onsite"] == "2"  # dates typed into the form win over the period box
     bad = api.client.get("/dashboard?period=2025-13")

@@ -172,7 +172,8 @@ def test_a_unit_reads_its_own_view_without_feedback(api: Api, user: str) -> None
     assert {
         k: v for k, v in supervisor_view.items() if k not in ("complaints", "ratings", "hidden", "generated_at")
     } == {k: v for k, v in mine.items() if k not in ("complaints", "ratings", "hidden", "generated_at")}
-    assert "ratings" not in api.get("/api/v1/metrics/export?format=csv&period=2025-07", as_=user).text
+    unit_export = api.get("/api/v1/metrics/export?format=csv&period=2025-07", as_=user).text
+    assert "【评价】" not in unit_export and "【投诉】" not in unit_export
     other = api.get("/api/v1/metrics?period=2025-07&unit_code=FIRE", as_=user)
     assert other.status_code == 403 and other.json()["code"] == "not_your_unit"
 
@@ -197,46 +198,82 @@ def test_unknown_unit_is_404(api: Api) -> None:
     assert api.get("/api/v1/metrics?unit_code=NOPE", as_="supervisor").json()["code"] == "unit_not_found"
 
 
-def _export_values(rows: list[list[Any]]) -> dict[tuple[str, str, str], Any]:
-    assert rows[0] == ["section", "figure", "unit_code", "value", "说明"]
-    return {(str(r[0]), str(r[1]), str(r[2] or "")): r[3] for r in rows[1:]}
+def _xlsx_sheets(content: bytes) -> dict[str, list[list[Any]]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
 
 
-def test_exports_parse_back_to_the_json(api: Api) -> None:
+def _csv_sections(content: bytes) -> dict[str, list[list[str]]]:
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] = []
+    for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))):
+        if len(row) == 1 and row[0].startswith("【"):
+            current = sections.setdefault(row[0].strip("【】"), [])
+        elif row:
+            current.append(row)
+    return sections
+
+
+def _by_label(rows: list[list[Any]]) -> dict[str, Any]:
+    return {str(r[0]): r[1] for r in rows[1:]}
+
+
+def test_exports_are_chinese_sheets_that_match_the_json(api: Api) -> None:
     build_history(api)
     m = metrics(api, period="2025-07")
     xlsx = api.get("/api/v1/metrics/export?format=xlsx&period=2025-07", as_="supervisor")
     assert xlsx.status_code == 200 and 'filename="metrics-2025-07.xlsx"' in xlsx.headers["content-disposition"]
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet is not None
-    values = _export_values([list(r) for r in sheet.iter_rows(values_only=True)])
+    sheets = _xlsx_sheets(xlsx.content)
+    assert list(sheets)[:4] == ["概览", "各单位", "月度", "预警"] and {"投诉", "评价"} <= set(sheets)
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert all(ws.freeze_panes == "A2" for ws in workbook.worksheets)
+    assert workbook["各单位"].column_dimensions["A"].width >= 12  # unit names are wide
     csv_response = api.get("/api/v1/metrics/export?format=csv&period=2025-07", as_="supervisor")
     assert csv_response.headers["content-type"].startswith("text/csv")
-    text_values = _export_values(list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")))))
-    expected = {
-        ("inspections", "onsite", ""): m["inspections"]["onsite"],
-        ("inspections", "total", ""): m["inspections"]["total"],
-        ("yoy", "total.change_percent", ""): m["inspections"]["yoy_total"]["change_percent"],
-        ("rates", "scan_rate", ""): m["rates"]["scan_rate"],
-        ("rates", "joint_rate", ""): m["rates"]["joint_rate"],
-        ("units", "onsite", "FIRE"): units(m)["FIRE"]["onsite"],
-        ("monthly", "2025-07.nonsite", ""): 2,
-        ("warnings", "frequency.week", ""): 1,
-        ("warnings", "caps_reached", ""): 3,
-        ("complaints", "overdue", ""): 2,
-        ("ratings", "average", ""): 3.0,
-        ("cap_reached", f"2025:{USCC_A}", "MKT"): 3,
-    }
-    for key, value in expected.items():
-        assert values[key] == value, key
-        assert text_values[key] == str(value), key
-    assert values[("rates", "plan_execution_rate", "")] in ("", None)
-    assert {k[2] for k in values if k[0] == "units"} == {"ENV", "FIRE", "MKT", "STR"}
-    assert sorted(k[1] for k in values if k[0] == "frequency_warning") == [
-        f"day:2025-07-01:{USCC_A}",
-        f"month:2025-07-01:{USCC_A}",
-        f"week:2025-07-07:{USCC_B}",
+    sections = _csv_sections(csv_response.content)
+    assert list(sections) == list(sheets)
+    for title, rows in sheets.items():  # the CSV holds the same tables, as text
+        assert [[_same(v) for v in row] for row in sections[title]] == [
+            [_same("" if v is None else _text(v)) for v in row] for row in rows
+        ], title
+
+    overview = _by_label(sheets["概览"])
+    assert overview["现场检查（次）"] == m["inspections"]["onsite"]
+    assert overview["检查总数（次）"] == m["inspections"]["total"]
+    assert overview["检查总数：同比变化（%）"] == m["inspections"]["yoy_total"]["change_percent"]
+    assert overview["扫码入企率"] == m["rates"]["scan_rate"] and overview["联合检查率"] == m["rates"]["joint_rate"]
+    assert overview["计划执行率"] is None
+    unit_rows = {r[1]: r for r in sheets["各单位"][1:]}
+    assert sheets["各单位"][0][:3] == ["单位", "单位编码", "现场检查"]
+    assert set(unit_rows) == {"ENV", "FIRE", "MKT", "STR"} and unit_rows["FIRE"][2] == units(m)["FIRE"]["onsite"]
+    july = next(r for r in sheets["月度"][1:] if r[0] == "7月")
+    assert july[2] == 2  # 2025 non-site in July
+    assert _by_label(sheets["预警"])["检查过频：同一周"] == 1
+    assert _by_label(sheets["预警"])["达到年度检查上限"] == 3
+    assert _by_label(sheets["投诉"])["逾期未办结"] == 2 and _by_label(sheets["评价"])["平均分"] == 3.0
+    caps = sheets["达到年度上限"]
+    assert [r[4] for r in caps[1:] if r[1] == USCC_A and r[2] == "MKT"] == [3]
+    assert sorted((r[2], str(r[3])[:10], r[1]) for r in sheets["检查过频"][1:]) == [
+        ("同一周", "2025-07-07", USCC_B),
+        ("同一天", "2025-07-01", USCC_A),
+        ("同一月", "2025-07-01", USCC_A),
     ]
+
+
+def _same(text: str) -> Any:
+    """Numbers compare as numbers (a workbook gives 300 back for 300.0)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return str(value.date())  # a workbook gives dates back as midnight datetimes
+    return str(value)
 
 
 # -- a live day, driven through the API --------------------------------------------------------------------------
