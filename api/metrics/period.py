@@ -53,6 +53,15 @@ class Period:
         """The same period one year earlier (29 February becomes 28 February)."""
         return Period(self.kind, shift_year(self.start, -1), shift_year(self.end, -1))
 
+    def through(self, today: dt.date) -> Period:
+        """The part of the period up to and including ``today``: all of it once it has ended.
+
+        Year on year compares this span with the same days last year, so a month four days old is set
+        against last year's first four days, not against last year's whole month.
+        """
+        end = min(self.end, max(today + dt.timedelta(days=1), self.start + dt.timedelta(days=1)))
+        return Period(self.kind if end == self.end else PeriodKind.custom, self.start, end)
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         return local_midnight(self.start), local_midnight(self.end)
 

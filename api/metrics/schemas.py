@@ -15,7 +15,9 @@ class PeriodRead(msgspec.Struct):
     end: dt.date  # exclusive: the first day after the period
     last_day: dt.date
     last_year_start: dt.date
-    last_year_end: dt.date
+    last_year_end: dt.date  # exclusive
+    # The last day of this period that year on year compares: today while the period is still running.
+    compared_last_day: dt.date
 
 
 class YearOnYear(msgspec.Struct):

@@ -38,6 +38,7 @@ import asyncio
 import datetime as dt
 
 from api.actor import Actor
+from api.clock import LOCAL_TZ
 from api.errors import Forbidden
 from api.metrics import alerts as warn
 from api.metrics import counts
@@ -116,7 +117,8 @@ async def compute_metrics(
 ) -> Metrics:
     policy = policy or FilingPolicy()
     period = period_of(period_start, period_end)
-    last = period.last_year()
+    compared = period.through(now.astimezone(LOCAL_TZ).date())
+    last = compared.last_year()
     unit_id = int((await unit_by_code(unit_code))["id"]) if unit_code else None
     start, end = period.bounds()
     last_start, last_end = last.bounds()
@@ -134,7 +136,7 @@ async def compute_metrics(
         emergency_t = tg.create_task(warn.emergency_overdue(period, unit_id, now))
         unfiled_t = tg.create_task(warn.unfiled_attempts(period, unit_id))
         backfilled_t = tg.create_task(warn.backfilled_scans(period, unit_id))
-        units_t = tg.create_task(unit_rows(period, unit_id))
+        units_t = tg.create_task(unit_rows(period, unit_id, compared))
         monthly_t = tg.create_task(monthly_series(period.last_day.year, unit_id))
         feedback_t = tg.create_task(_feedback(start, end, unit_id, now)) if include_feedback else None
     totals, last_totals = totals_t.result(), last_totals_t.result()
@@ -181,6 +183,7 @@ async def compute_metrics(
             last_day=period.last_day,
             last_year_start=last.start,
             last_year_end=last.end,
+            compared_last_day=compared.last_day,
         ),
         unit_code=unit_code,
         generated_at=now,

@@ -21,10 +21,11 @@ def year_on_year(current: int, last_year: int) -> YearOnYear:
     )
 
 
-async def unit_rows(period: Period, unit_id: int | None) -> list[UnitMetrics]:
+async def unit_rows(period: Period, unit_id: int | None, compared: Period) -> list[UnitMetrics]:
+    """Per-unit figures of ``period``; year on year against last year's ``compared`` span (``Period.through``)."""
     """One row per unit (every unit, or the one asked for), a joint visit counted for each of its units."""
     start, end = period.bounds()
-    last_start, last_end = period.last_year().bounds()
+    last_start, last_end = compared.last_year().bounds()
     onsite, nonsite, last_onsite, last_nonsite = await asyncio.gather(
         counts.onsite_per_unit(start, end, unit_id),
         counts.nonsite_per_unit(start, end, unit_id),

@@ -41,6 +41,7 @@ def test_july_2025_all_units(api: Api) -> None:
         "last_day": "2025-07-31",
         "last_year_start": "2024-07-01",
         "last_year_end": "2024-08-01",
+        "compared_last_day": "2025-07-31",
     }
     i = m["inspections"]
     # On-site: h1 h2 h3 h4 h5 h6 h7 h11 (h8 cancelled, h9 never checked in, h10 a service visit).
@@ -176,6 +177,17 @@ def test_a_unit_reads_its_own_view_without_feedback(api: Api, user: str) -> None
     assert "【评价】" not in unit_export and "【投诉】" not in unit_export
     other = api.get("/api/v1/metrics?period=2025-07&unit_code=FIRE", as_=user)
     assert other.status_code == 403 and other.json()["code"] == "not_your_unit"
+
+
+@pytest.mark.at("2025-07-10T18:00:00+08:00")
+def test_a_running_month_is_compared_with_the_same_days_last_year(api: Api) -> None:
+    build_history(api)
+    m = metrics(api, period="2025-07")
+    assert (m["period"]["compared_last_day"], m["period"]["last_year_end"]) == ("2025-07-10", "2024-07-11")
+    assert m["inspections"]["yoy_onsite"]["last_year"] == 1  # l1 (10 July 2024), not l2 (11 July)
+    assert units(m)["FIRE"]["last_year_total"] == 0 and units(m)["MKT"]["last_year_total"] == 1
+    whole = metrics(api, period="2025-06")  # a month that has ended is compared whole
+    assert whole["period"]["compared_last_day"] == "2025-06-30"
 
 
 @pytest.mark.parametrize("user", ["inspector-mkt1", "enterprise-a"])
