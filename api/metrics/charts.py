@@ -67,21 +67,28 @@ def monthly_chart(m: Metrics) -> str:
     return _svg(chart)
 
 
+def short_unit_name(name: str) -> str:
+    """A unit's name without the city and district every unit shares (济南市历城区市场监督管理局 → 市场监督管理局)."""
+    for prefix in ("济南市", "历城区"):
+        if name.startswith(prefix) and len(name) > len(prefix) + 2:
+            name = name[len(prefix) :]
+    return name
+
+
 def unit_rates_chart(m: Metrics) -> str:
-    """Joint-inspection rate and 扫码入企 rate (percent) per unit."""
+    """Joint-inspection rate and 扫码入企 rate (percent) per unit, one labelled row per unit."""
     units = m.units
-    many = len(units) > 12
-    chart = pygal.Bar(
+    chart = pygal.HorizontalBar(
         **_options(
             width=1100,
-            height=460 if many else 380,
+            height=max(260, 90 + 34 * len(units)),
             title="各单位联合检查率与扫码入企率（%）",
             range=(0, 100),
-            x_label_rotation=60 if many else 0,
             value_formatter=lambda v: f"{v:.1f}%",
+            truncate_label=-1,
         )
     )
-    chart.x_labels = [u.unit_code for u in units]
+    chart.x_labels = [short_unit_name(u.unit_name) for u in units]
     chart.add("联合检查率", [None if u.joint_rate is None else round(u.joint_rate * 100, 2) for u in units])
     chart.add("扫码入企率", [None if u.scan_rate is None else round(u.scan_rate * 100, 2) for u in units])
     return _svg(chart)

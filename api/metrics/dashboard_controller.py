@@ -17,7 +17,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body, FromQuery
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.accounts import service as users
@@ -27,12 +27,13 @@ from api.clock import LOCAL_TZ
 from api.deps import Now
 from api.errors import DomainError
 from api.i18n import render
+from api.metrics import drilldown
 from api.metrics.controller import FromDate, PeriodText, ToDate, UnitCode
-from api.metrics.dashboard_view import dashboard_context
+from api.metrics.dashboard_view import dashboard_context, display_helpers
 from api.metrics.export import export_file
 from api.metrics.period import Period, parse_metric_period
 from api.metrics.service import compute_metrics
-from models.enums import Role
+from models.enums import ComplaintStatus, Role, VisitStatus
 
 COOKIE = "ruqi_dashboard"
 COOKIE_PATH = "/dashboard"
@@ -60,6 +61,9 @@ def _chosen_period(period: str | None, start: dt.date | None, last_day: dt.date 
         previous = _today(now).replace(day=1) - dt.timedelta(days=1)
         period = f"{previous.year}-{previous.month:02d}"
     return parse_metric_period(period, start=start, last_day=last_day, today=_today(now))
+
+
+Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 
 
 class LoginForm(msgspec.Struct):
@@ -103,6 +107,10 @@ def _denied(actor: Actor) -> Template:
     return _page("dashboard_denied.html", {"username": actor.username, "role": actor.role.value}, 403)
 
 
+def _with_helpers(actor: Actor, context: dict[str, Any]) -> dict[str, Any]:
+    return {**context, **drilldown.page_helpers(), **display_helpers(), "username": actor.username}
+
+
 def _cross_site(request: Request[Any, Any, Any]) -> bool:
     origin = request.headers.get("origin")
     return bool(origin) and urlsplit(origin).netloc != request.headers.get("host", "")
@@ -140,6 +148,69 @@ class DashboardController(Controller):
                 "dashboard.html", await dashboard_context(None, form, actor, _today(now), render(exc.message)), 400
             )
         return _page("dashboard.html", await dashboard_context(metrics, form, actor, _today(now)))
+
+    @get("/visits", media_type=MediaType.HTML)
+    async def visits(
+        self,
+        request: Request[Any, Any, Any],
+        now: Now,
+        uscc: Annotated[str | None, QueryParameter(max_length=18)] = None,
+        unit_code: UnitCode = None,
+        start_from: FromQuery[dt.datetime | None] = None,
+        start_to: FromQuery[dt.datetime | None] = None,
+        status: FromQuery[VisitStatus | None] = None,
+        page: Page = 1,
+    ) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await drilldown.visits_page(
+            actor,
+            now,
+            uscc=uscc,
+            unit_code=unit_code,
+            start_from=start_from,
+            start_to=start_to,
+            status=status,
+            page=page,
+        )
+        return _page("dashboard_visits.html", _with_helpers(actor, context))
+
+    @get("/visits/{visit_id:int}", media_type=MediaType.HTML)
+    async def visit(self, request: Request[Any, Any, Any], now: Now, visit_id: FromPath[int]) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        return _page("dashboard_visit.html", _with_helpers(actor, await drilldown.visit_page(actor, visit_id, now)))
+
+    @get("/unfiled-attempts", media_type=MediaType.HTML)
+    async def unfiled_attempts(
+        self,
+        request: Request[Any, Any, Any],
+        uscc: Annotated[str | None, QueryParameter(max_length=18)] = None,
+        since: FromQuery[dt.datetime | None] = None,
+        page: Page = 1,
+    ) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await drilldown.unfiled_page(uscc=uscc, since=since, page=page)
+        return _page("dashboard_unfiled.html", _with_helpers(actor, context))
+
+    @get("/complaints", media_type=MediaType.HTML)
+    async def complaints(
+        self,
+        request: Request[Any, Any, Any],
+        now: Now,
+        status: FromQuery[ComplaintStatus | None] = None,
+        overdue: FromQuery[bool] = False,
+        page: Page = 1,
+    ) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await drilldown.complaints_page(actor, now, status=status, overdue=overdue, page=page)
+        return _page("dashboard_complaints.html", _with_helpers(actor, {**context, "statuses": list(ComplaintStatus)}))
 
     @get("/export", media_type="application/octet-stream")
     async def export(

@@ -7,20 +7,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from api.actor import Actor
+from api.labels import LABELS
 from api.metrics.charts import monthly_chart, unit_rates_chart
+from api.metrics.drilldown import dashboard_link
+from api.metrics.period import local_midnight
 from api.metrics.schemas import Metrics
 from api.metrics.service import unit_choices
 from api.visits.rules import LOCAL_TZ
+from models.enums import ComplaintStatus
 
 FREQUENCY_KINDS = {"day": "当日超过 1 次", "week": "当周超过 2 次", "month": "当月超过 3 次"}
-COMPLAINT_STATUS = {
-    "received": "立案",
-    "verifying": "核实",
-    "determined": "认定",
-    "feedback": "反馈",
-    "rectified": "纠错",
-    "archived": "归档",
-}
+COMPLAINT_STATUS = LABELS[ComplaintStatus]
 UNFILED_REASONS = {"no_matching_visit": "无匹配的已备案、已批准检查"}
 PLAN_NOTES = {"no published plan task is due in the period": "本期无已公示的计划任务"}
 
@@ -55,15 +52,24 @@ async def dashboard_context(
     metrics: Metrics | None, form: dict[str, Any], actor: Actor, today: dt.date, error: str = ""
 ) -> dict[str, Any]:
     quarter = (today.month - 1) // 3 + 1
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    units = await unit_choices()
     return {
         "m": metrics,
         "error": error,
         "form": form,
         "username": actor.username,
-        "units": await unit_choices(),
+        "units": units,
+        "unit_names": dict(units),
+        "period_query": urlencode(
+            {"start_from": local_midnight(metrics.period.start), "start_to": local_midnight(metrics.period.end)}
+            if metrics
+            else {}
+        ),
         "monthly_svg": monthly_chart(metrics) if metrics else "",
         "unit_rates_svg": unit_rates_chart(metrics) if metrics else "",
         "quick": [
+            ("上月", f"{last_month.year}-{last_month.month:02d}"),
             ("本月", f"{today.year}-{today.month:02d}"),
             ("本季度", f"{today.year}-Q{quarter}"),
             ("本年", str(today.year)),
@@ -72,12 +78,20 @@ async def dashboard_context(
         "api_query": query(form),
         "export_csv": "/dashboard/export?" + query(form, format="csv"),
         "export_xlsx": "/dashboard/export?" + query(form, format="xlsx"),
+        "plan_notes": PLAN_NOTES,
+        **display_helpers(),
+    }
+
+
+def display_helpers() -> dict[str, Any]:
+    """Formatting and words shared by the dashboard and its drill-down pages."""
+    return {
         "frequency_kinds": FREQUENCY_KINDS,
         "complaint_status": COMPLAINT_STATUS,
         "unfiled_reasons": UNFILED_REASONS,
-        "plan_notes": PLAN_NOTES,
         "pct": pct,
         "signed": signed,
         "local": local,
         "plain": plain,
+        "drill": dashboard_link,
     }

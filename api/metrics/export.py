@@ -9,17 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.labels import LABELS
 from api.metrics.schemas import Metrics, YearOnYear
 from api.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, write_csv_sections, write_workbook
+from models.enums import ComplaintStatus
 
-COMPLAINT_STATUS = {
-    "received": "已受理",
-    "verifying": "核实中",
-    "determined": "已认定",
-    "feedback": "已反馈",
-    "rectified": "已纠错",
-    "archived": "已归档",
-}
+COMPLAINT_STATUS = LABELS[ComplaintStatus]
 FREQUENCY_KIND = {"day": "同一天", "week": "同一周", "month": "同一月"}
 
 

@@ -113,7 +113,9 @@ def test_supervisor_dashboard_shows_the_api_numbers(live_server: LiveServer, chr
     assert "7月" in page.locator("#chart-monthly svg").inner_html()
     assert page.locator("#unfiled-attempts tbody tr").count() == w["unfiled_attempts"]["count"]
     assert page.locator("#frequency-warnings tbody tr").count() == len(w["frequency_rows"])
-    assert page.locator("#unfiled-list").get_attribute("href") == w["unfiled_attempts"]["list_link"]
+    assert page.locator("#unfiled-list").get_attribute("href") == w["unfiled_attempts"]["list_link"].replace(
+        "/api/v1/", "/dashboard/"
+    )
 
     path = _screenshot(page, tmp_path)
     assert path.stat().st_size > 50_000

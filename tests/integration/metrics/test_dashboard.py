@@ -49,7 +49,7 @@ def test_supervisor_logs_in_and_sees_the_api_numbers(api: Api) -> None:
     assert shown["units.FIRE.onsite"] == "3" and shown["ratings.average"] == "3.0"
     assert shown["rates.plan_execution_rate"] == "null"
     assert page.text.count("<svg") == 2 and "<script" not in page.text
-    assert 'href="/api/v1/unfiled-attempts?since=2025-07-01' in page.text
+    assert 'href="/dashboard/unfiled-attempts?since=2025-07-01' in page.text  # drill-downs stay in the browser
     export = api.client.get("/dashboard/export?format=csv&period=2025-07")
     assert export.status_code == 200 and export.text.splitlines()[0].startswith("\ufeff【概览】")
     custom = api.client.get("/dashboard?period=2025-07&from=2025-07-01&to=2025-07-02")
@@ -59,6 +59,42 @@ def test_supervisor_logs_in_and_sees_the_api_numbers(api: Api) -> None:
     out = api.client.post("/dashboard/logout", follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/dashboard/login"
     assert api.client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def _links(html: str, prefix: str) -> list[str]:
+    return [link.replace("&amp;", "&") for link in re.findall(r'href="(' + re.escape(prefix) + r'[^"]*)"', html)]
+
+
+def test_drill_downs_open_in_the_browser_under_the_same_login(api: Api) -> None:
+    build_history(api)
+    login(api, "supervisor")
+    page = api.client.get("/dashboard?period=2025-07").text
+    unfiled = api.client.get(_links(page, "/dashboard/unfiled-attempts?since=")[0])
+    assert unfiled.status_code == 200 and unfiled.headers["content-type"].startswith("text/html")
+    assert unfiled.text.count("<tr>") == 1 + 3  # header + u1, u2, u3 (since 1 July, all of them)
+    record_links = _links(page, "/dashboard/visits?uscc=")
+    assert record_links, "every warning row links to the enterprise's records"
+    records = api.client.get(record_links[0])
+    assert records.status_code == 200 and "检查记录" in records.text
+    visit_links = _links(records.text, "/dashboard/visits/")
+    visit = api.client.get(visit_links[0])
+    assert visit.status_code == 200 and "全过程记录" in visit.text and "检查单位" in visit.text
+    complaints = api.client.get("/dashboard/complaints?overdue=true")
+    assert complaints.status_code == 200 and complaints.text.count("逾期</strong>") == 3  # c1, c3 and June's c4
+    unit_page = api.client.get(_links(page, "/dashboard/visits?unit_code=FIRE")[0])
+    assert unit_page.status_code == 200 and unit_page.text.count('href="/dashboard/visits/') == 3
+    assert api.client.get("/dashboard/visits?page=0").status_code == 400
+    assert api.client.get("/dashboard/visits/99999").status_code == 404
+
+
+def test_drill_downs_need_the_dashboard_login(api: Api) -> None:
+    for path in ("/dashboard/visits", "/dashboard/visits/1", "/dashboard/unfiled-attempts", "/dashboard/complaints"):
+        assert api.client.get(path, follow_redirects=False).status_code == 303, path
+    login(api, "planner-mkt")
+    actor = api.world.actors["approver-mkt"]
+    token = api.app.state.jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
+    api.client.cookies.set("ruqi_dashboard", token, path="/dashboard")
+    assert api.client.get("/dashboard/complaints").status_code == 403
 
 
 def test_other_roles_get_a_403_page_and_no_cookie(api: Api) -> None:
