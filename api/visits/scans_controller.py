@@ -93,6 +93,20 @@ class EnterpriseCodeController(Controller):
     ) -> Response[bytes]:
         return code_image(await self._url(actor, env, uscc), "png", if_none_match)
 
+    @get(
+        "/poster.png",
+        guards=[any_authenticated],
+        media_type="image/png",
+        summary="The enterprise code as an A4 poster to print (PNG, 300 dpi)",
+        description="企业码张贴页：企业名称、统一社会信用代码、企业码，以及给执法人员（扫码入企）和企业（核验、投诉）的说明。",
+    )
+    async def poster_png(self, now: Now, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> Response[bytes]:
+        await self._url(actor, env, uscc)  # who may print it: the enterprise itself, supervisors, admins
+        poster = await codes.enterprise_poster(normalize_uscc(uscc), env, now)
+        filename = f"enterprise-code-{normalize_uscc(uscc)}.png"
+        headers = {"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, max-age=300"}
+        return Response(poster, media_type="image/png", headers=headers)
+
     @get("/code.svg", guards=[any_authenticated], media_type="image/svg+xml", responses=NOT_MODIFIED)
     async def code_svg(
         self, actor: CurrentActor, env: Env, uscc: FromPath[str], if_none_match: IfNoneMatch = None

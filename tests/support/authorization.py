@@ -114,6 +114,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/enterprises/{uscc}/code.svg"): allow(
         "ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)
     ),
+    ("GET", "/api/v1/enterprises/{uscc}/poster.png"): allow(
+        "ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)
+    ),
     # audit trail
     ("GET", "/api/v1/audit/verify"): allow(*SUPERVISION),
     ("GET", "/api/v1/audit/events"): allow(*SUPERVISION),

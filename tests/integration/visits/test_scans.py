@@ -196,3 +196,18 @@ def test_concurrent_first_scans_by_two_inspectors_make_one_arrival(api: Api) -> 
         )
     assert sorted(r.json()["kind"] for r in responses) == ["arrival", "presence"]
     assert len(api.get(f"/api/v1/visits/{visit['id']}/scans", as_="supervisor").json()) == 2
+
+
+def test_the_enterprise_prints_its_code_as_an_a4_poster(api: Api) -> None:
+    url = enterprise_code(api)
+    poster = api.get(f"/api/v1/enterprises/{USCC_A}/poster.png", as_="enterprise-a")
+    assert poster.status_code == 200 and poster.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(poster.content))
+    assert image.size == (2480, 3508)
+    small = image.convert("L").resize((827, 1169))
+    found = zxingcpp.read_barcodes(small, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    assert [b.text for b in found] == [url]
+    assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png", as_="supervisor").status_code == 200
+    assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png", as_="enterprise-b").status_code == 404
+    assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png", as_="inspector-mkt1").status_code == 404
+    assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png").status_code == 401
