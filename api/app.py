@@ -50,6 +50,7 @@ from api.registry.controller import EnterpriseController, InspectorController, U
 from api.settings import Settings
 from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
+from api.visits.evidence_controller import visit_evidence_router
 from api.visits.scans_controller import EnterpriseCodeController, ScanController
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             nonsite_router(settings),
             *public_route_handlers(settings),
             *plan_route_handlers,
+            visit_evidence_router(settings),
         ],
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],

@@ -288,6 +288,10 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
             "files": {"file": ("p.png", png_bytes(), "image/png")},
             "data": {"sha256": refs.evidence},
         },
+        ("POST", "/api/v1/visits/{visit_id}/evidence"): {
+            "files": {"file": ("p.png", png_bytes(), "image/png")},
+            "data": {"sha256": refs.evidence},
+        },
         ("POST", "/api/v1/annual-plans"): {
             "json": {"year": int(refs.period[:4]) + 1, "entries": [], "unit_code": "MKT"}
         },

@@ -104,6 +104,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/visits/{visit_id}/scans"): allow(*STAFF, insp_y=H),
     # insp_y: 403 unfiled_visit (no filed visit names FIRE-C1 at A now); admin: only inspector accounts scan
     ("POST", "/api/v1/scans"): allow("insp_x", "insp_y", "admin", insp_y=F, admin=F),
+    # photos of an on-site visit: an inspector named on it (visit_a is not checked in: 422, still allowed)
+    ("POST", "/api/v1/visits/{visit_id}/evidence"): allow("insp_x", "insp_y", "admin", insp_y=H, admin=F),
+    ("GET", "/api/v1/visits/{visit_id}/evidence"): allow(*STAFF, insp_y=H),
+    ("GET", "/api/v1/visits/{visit_id}/evidence/{sha256}"): allow(*STAFF, insp_y=H),
+    ("GET", "/api/v1/visits/{visit_id}/evidence/{sha256}/thumbnail"): allow(*STAFF, insp_y=H),
     ("GET", "/api/v1/unfiled-attempts"): allow(*SUPERVISION),
     ("GET", "/api/v1/enterprises/{uscc}/code"): allow("ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)),
     ("GET", "/api/v1/enterprises/{uscc}/code.png"): allow(
