@@ -43,6 +43,8 @@ from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
 from api.openapi_errors import ProblemResponsesPlugin
+from api.phone import assets as phone_assets
+from api.phone.controller import PhoneAppController
 from api.plans.controller import plan_route_handlers
 from api.problems import exception_handlers
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *public_route_handlers(settings),
             *plan_route_handlers,
             visit_evidence_router(settings),
+            PhoneAppController,
         ],
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
@@ -160,6 +163,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.engine = engine
     app.state.keyring = keyring
+    app.state.phone_assets = phone_assets.load()
     app.state.context = ServiceContext(
         keyring=keyring,
         policy=settings.filing_policy(),

@@ -183,6 +183,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "plan_id": refs.plan_id,
         "task_id": 2_000_000,  # no task: the guard is what is checked here
         "period": refs.period,
+        "path": "sw.js",
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c

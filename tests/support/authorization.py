@@ -191,6 +191,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/public/schedules/{period}/export"): allow(*EVERYONE),
     ("GET", "/api/v1/public/schedules/enterprise/{feed}"): allow(*EVERYONE),
     ("GET", "/api/v1/my/upcoming"): allow(*ENTERPRISES, "admin", admin=F),  # enterprise accounts only
+    # the phone app's static files (its data needs a login)
+    ("GET", "/app"): allow(*EVERYONE),
+    ("GET", "/app/{path}"): allow(*EVERYONE),
 }
 
 # The OpenAPI documentation (public by PUBLIC_PATHS; nothing of the data behind them).
