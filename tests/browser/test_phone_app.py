@@ -318,6 +318,7 @@ def test_enterprise_screens_rating_complaint_and_poster(
     live_server: LiveServer, playwright: Any, tmp_path: Path
 ) -> None:
     visit = _visit_now(live_server)
+    code_url = live_server.call("GET", f"/api/v1/visits/{visit['id']}/code", "inspector-mkt1")["url"]
     enterprise_url = live_server.call("GET", f"/api/v1/enterprises/{USCC_A}/code", "admin")["url"]
     scan = {"content": enterprise_url, "client_event_id": "phone-test-scan", "latitude": 36.68, "longitude": 117.06}
     live_server.call("POST", "/api/v1/scans", "inspector-mkt1", json=scan)
@@ -327,6 +328,13 @@ def test_enterprise_screens_rating_complaint_and_poster(
     try:
         with phone(browser, live_server.base_url) as page:
             login(page, "enterprise-a", PASSWORD)
+            page.goto("/app/#/scan")  # no camera in this browser's use: the code typed in instead
+            page.locator("summary", has_text="手动输入").click()
+            page.locator("#scan-text").fill(code_url)
+            page.locator("#scan-type-form button[type=submit]").click()
+            page.locator("#headline").wait_for()
+            assert page.locator("#headline").inner_text() == "已备案 · 有效"
+            assert page.get_by_role("link", name="评价这次检查").is_visible()  # checked out: it may be rated
             page.goto("/app/#/e/upcoming")
             page.get_by_text("订阅到手机日历").wait_for()
             check_screen(page, "19-enterprise-upcoming")
