@@ -101,6 +101,7 @@ def test_inspector_scans_the_enterprise_code_and_arrives(
             card = page.locator(f"a[data-visit='{visit['id']}']")
             card.wait_for()
             assert "济南泉城餐饮有限公司（测试）" in card.inner_text() and "李华" in card.inner_text()
+            card.locator(".address", has_text="地址：").wait_for()
             check_screen(page, "02-inspector-visits")
             card.click()
             page.get_by_role("heading", name="检查事项").wait_for()

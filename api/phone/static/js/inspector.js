@@ -66,6 +66,7 @@ function visitCard(visit, local) {
     h("div", { class: "row" }, h("strong", { class: "time" }, `${timeText(visit.window_start)}–${timeText(visit.window_end)}`),
       h("span", { class: `badge ${visit.status}` }, statusOf(visit, local))),
     h("div", { class: "name" }, visit.enterprise_name || visit.uscc),
+    h("div", { class: "meta address", "data-uscc": visit.uscc }),
     h("div", { class: "meta" }, `同行：${others}`),
     h("div", { class: "meta" }, `事项：${visit.items.map((i) => i.name).join("、") || "（服务类，无检查事项）"}`),
     visit.is_emergency ? h("div", { class: "meta warn" }, "突发事件检查") : null);
@@ -99,6 +100,17 @@ export async function visitsScreen() {
     h("div", { class: "actions" }, link("扫企业码签到", "#/scan", "primary big"), link("备案突发事件检查", "#/emergency", "secondary")),
   );
   prefetchCodes(data.visits.filter((v) => dayKey(v.window_start) === today && ["approved", "checked_in"].includes(v.status)));
+  fillAddresses();
+}
+
+// Addresses come from the enterprise records, after the list is on screen (one request per enterprise).
+async function fillAddresses() {
+  const slots = [...document.querySelectorAll(".address[data-uscc]")];
+  for (const uscc of new Set(slots.map((s) => s.dataset.uscc))) {
+    const firm = await enterprise(uscc);
+    if (!firm || !firm.address) continue;
+    for (const slot of slots.filter((s) => s.dataset.uscc === uscc)) slot.textContent = `地址：${firm.address}`;
+  }
 }
 
 // Today's codes are fetched while online so that the service worker can show them offline.
