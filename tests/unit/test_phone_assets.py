@@ -67,7 +67,7 @@ def test_vendored_files_are_the_pinned_releases() -> None:
 
 
 def test_service_worker_precaches_the_shell_under_a_content_version(tmp_path: Path) -> None:
-    worker = TABLE["sw.js"].body.decode()
+    worker = assets.load()["sw.js"].body.decode()
     build = json.loads(re.search(r"^const BUILD = (.*); //", worker, re.MULTILINE).group(1))  # type: ignore[union-attr]
     assert build["assets"][0] == "./" and "index.html" not in build["assets"]
     assert {"app.css", "js/app.js", "js/qr-worker.js", "vendor/jsqr/jsQR.js", "icons/icon-192.png"} <= set(
