@@ -32,9 +32,10 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here), with Noto CJK so that
+# Chinese text renders (the phone app's tests fail on a character drawn as an empty box).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 # Debian's faketime moves the whole process clock (libc included) for the any-date run below.
 faketime:

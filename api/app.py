@@ -45,6 +45,8 @@ from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
 from api.openapi_errors import ProblemResponsesPlugin
+from api.phone import assets as phone_assets
+from api.phone.controller import PhoneAppController
 from api.plans.controller import plan_route_handlers
 from api.problems import exception_handlers
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
@@ -52,6 +54,7 @@ from api.registry.controller import EnterpriseController, InspectorController, U
 from api.settings import Settings
 from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
+from api.visits.evidence_controller import visit_evidence_router
 from api.visits.scans_controller import EnterpriseCodeController, ScanController
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing
@@ -134,6 +137,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             nonsite_router(settings),
             *public_route_handlers(settings),
             *plan_route_handlers,
+            visit_evidence_router(settings),
+            PhoneAppController,
             create_static_files_router(
                 path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False, name="static"
             ),
@@ -168,6 +173,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.engine = engine
     app.state.keyring = keyring
+    app.state.phone_assets = phone_assets.load()
     app.state.context = ServiceContext(
         keyring=keyring,
         policy=settings.filing_policy(),

@@ -30,6 +30,7 @@ PUBLIC_PATHS = [
     "^/E/",
     "^/public/",
     "^/api/v1/public/",
+    "^/app(/|$)",  # the phone app's static files; its data comes from the API with a login
     "^/dashboard",  # the dashboard checks its own cookie (api/metrics/dashboard_controller.py)
 ]
 

@@ -114,4 +114,23 @@ class RecordEvidence(Table, tablename="record_evidence"):
     added_at = Timestamptz(default=TimestamptzNow())
 
 
-NONSITE_TABLES: list[type[Table]] = [NonsiteAsset, NonsiteRecord, NonsiteRecordItem, Evidence, RecordEvidence]
+class VisitEvidence(Table, tablename="visit_evidence"):
+    """A photo or file taken during an on-site visit (the inspector's phone, at check-out): the same
+    content-addressed evidence store as non-site records."""
+
+    id = Serial(primary_key=True)
+    visit = ForeignKey(Visit, index=True)
+    evidence = ForeignKey(Evidence, index=True)
+    link_key = Varchar(length=64, unique=True)  # "<visit id>:<evidence id>": a file is attached to a visit once
+    added_by = Varchar(length=64)
+    added_at = Timestamptz(default=TimestamptzNow())
+
+
+NONSITE_TABLES: list[type[Table]] = [
+    NonsiteAsset,
+    NonsiteRecord,
+    NonsiteRecordItem,
+    Evidence,
+    RecordEvidence,
+    VisitEvidence,
+]

@@ -139,6 +139,25 @@ async def add_evidence(
     """Receive a file for a record; idempotent by the file's hash."""
     record = await visible_record_row(actor, record_id)
     _ensure_can_add(actor, record)
+    row, created = await receive_file(
+        actor, chunks, filename=filename, claimed_sha256=claimed_sha256, store=store, max_bytes=max_bytes, now=now
+    )
+    await _link(record_id, row["id"], actor, now)
+    return Upload(evidence=evidence_read(row), created=created)
+
+
+async def receive_file(
+    actor: Actor,
+    chunks: AsyncIterator[bytes],
+    *,
+    filename: str | None,
+    claimed_sha256: str,
+    store: EvidenceStore,
+    max_bytes: int,
+    now: dt.datetime,
+) -> tuple[dict[str, Any], bool]:
+    """Stage, check the announced hash and keep a file (once per hash): its evidence row and whether it is new.
+    Shared with on-site visits' evidence (``api.visits.evidence``)."""
     staged = await store.stage(chunks, max_bytes)
     try:
         if staged.sha256 != claimed_sha256:
@@ -156,8 +175,7 @@ async def add_evidence(
             row, created = await _insert(fresh)
     finally:
         staged.discard()
-    await _link(record_id, row["id"], actor, now)
-    return Upload(evidence=evidence_read(row), created=created)
+    return row, created
 
 
 async def kept_file(actor: Actor, sha256: str, store: EvidenceStore, *, thumbnail: bool = False) -> KeptFile:

@@ -44,7 +44,7 @@ class EvidenceUpload:
     sha256: str | None = None
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await upload.read(CHUNK):
         yield chunk
 
@@ -67,7 +67,7 @@ async def upload_evidence(
         result = await evidence.add_evidence(
             actor,
             record_id,
-            _chunks(data.file),
+            upload_chunks(data.file),
             filename=data.file.filename,
             claimed_sha256=claimed,
             store=store,
@@ -79,7 +79,7 @@ async def upload_evidence(
     return Response(result.evidence, status_code=201 if result.created else 200)
 
 
-def _problem(description: str) -> ResponseSpec:
+def problem_spec(description: str) -> ResponseSpec:
     return ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON, generate_examples=False)
 
 
@@ -103,14 +103,14 @@ def upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
         status_code=201,
         responses={
             200: ResponseSpec(EvidenceRead, description="The same file was uploaded before: the existing evidence"),
-            413: _problem(f"The file is larger than {max_upload_bytes} bytes (code `payload_too_large`)"),
-            415: _problem("An image format whose metadata is not stripped (TIFF, GIF, HEIC/AVIF)"),
-            422: _problem("The file's SHA-256 differs from the announced one (code `hash_mismatch`)"),
+            413: problem_spec(f"The file is larger than {max_upload_bytes} bytes (code `payload_too_large`)"),
+            415: problem_spec("An image format whose metadata is not stripped (TIFF, GIF, HEIC/AVIF)"),
+            422: problem_spec("The file's SHA-256 differs from the announced one (code `hash_mismatch`)"),
         },
     )(upload_evidence)
 
 
-def _served(kept: evidence.KeptFile) -> File:
+def served_file(kept: evidence.KeptFile) -> File:
     inline = kept.media_type.startswith("image/")
     return File(
         path=kept.path,
@@ -131,7 +131,7 @@ class EvidenceController(Controller):
         media_type="application/octet-stream",
     )
     async def evidence_file(self, actor: CurrentActor, store: Store, sha256: Sha256Path) -> File:
-        return _served(await evidence.kept_file(actor, sha256, store))
+        return served_file(await evidence.kept_file(actor, sha256, store))
 
     @get(
         "/{sha256:str}/thumbnail",
@@ -140,4 +140,4 @@ class EvidenceController(Controller):
         media_type="image/jpeg",
     )
     async def evidence_thumbnail(self, actor: CurrentActor, store: Store, sha256: Sha256Path) -> File:
-        return _served(await evidence.kept_file(actor, sha256, store, thumbnail=True))
+        return served_file(await evidence.kept_file(actor, sha256, store, thumbnail=True))

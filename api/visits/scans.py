@@ -42,7 +42,10 @@ _MATCHING_VISIT = PrebuiltSQL(
     'WHERE "enterprise" = {} AND "window_start" <= {} AND "window_end" >= {} '
     'AND "id" IN (SELECT "visit" FROM "visit_inspector" WHERE "inspector" = {}) '
     f'AND ("status" IN ({_SCANNABLE}) OR ("status" = \'{VisitStatus.filed.value}\' AND "is_emergency")) '
-    'ORDER BY "window_start", "id" LIMIT 1',
+    # A visit still open (not checked out) first: a finished visit whose window is still open is not the one
+    # the inspector arrives for.
+    f'ORDER BY CASE WHEN "status" = \'{VisitStatus.checked_out.value}\' THEN 1 ELSE 0 END, "window_start", "id" '
+    "LIMIT 1",
 )
 # The conditional UPDATE decides arrival: of two simultaneous first scans only one wins it.
 _CLAIM_ARRIVAL = PrebuiltSQL(
@@ -109,7 +112,7 @@ async def _matching_visit(
     inspector_id: int, enterprise_id: int, at: dt.datetime, env: ServiceContext
 ) -> dict[str, Any] | None:
     """The earliest-window approved (or emergency) visit of this enterprise naming this inspector whose window
-    holds ``at``: its ``id`` and ``status``."""
+    holds ``at``, open visits before checked-out ones: its ``id`` and ``status``."""
     return await _MATCHING_VISIT.fetchrow(enterprise_id, at + EARLY_ARRIVAL, at - env.code_grace, inspector_id)
 
 

@@ -36,6 +36,10 @@ def file_visit(phone: Phone) -> int:
         item_codes=phone.args.item,
         window_start=start,
         window_end=start + dt.timedelta(hours=phone.args.hours),
+        origin="triggered" if phone.args.trigger else "planned",
+        trigger_type=phone.args.trigger,
+        trigger_ref=phone.args.trigger_ref,
+        trigger_reason=phone.args.reason,
     )
     _visit_out(phone, "filed", phone.api.file_visit(draft))
     return EXIT_OK
@@ -84,6 +88,13 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> dict[str, Comman
     p.add_argument("--unit", action="append", help="unit code (default: the planner's unit)")
     p.add_argument("--start", type=dt.datetime.fromisoformat, help="window start, ISO with offset (default: now)")
     p.add_argument("--hours", type=float, default=2.0, help="window length")
+    p.add_argument(
+        "--trigger",
+        choices=("complaint", "referral", "monitoring", "accident", "enterprise_request", "higher_assignment"),
+        help="file a triggered visit (no plan task; yearly caps warn instead of refusing)",
+    )
+    p.add_argument("--trigger-ref", default="", help="the complaint or referral number")
+    p.add_argument("--reason", default="", help="why the triggered visit is needed (required with --trigger)")
     p = commands.add_parser("approve", parents=[parent], help="unit head: approve a visit (issues its code)")
     p.add_argument("visit_id", type=int)
     p = commands.add_parser("cancel", parents=[parent], help="planner or unit head: cancel a visit (revokes its code)")

@@ -184,6 +184,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "task_id": 2_000_000,  # no task: the guard is what is checked here
         "period": refs.period,
         "file_path": "favicon.png",
+        "path": "sw.js",
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c
@@ -286,6 +287,10 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
             "json": {"window_start": start, "window_end": end, "inspector_ids": [ids["MKT-C1"], ids["MKT-C2"]]}
         },
         ("POST", "/api/v1/nonsite/records/{record_id}/evidence"): {
+            "files": {"file": ("p.png", png_bytes(), "image/png")},
+            "data": {"sha256": refs.evidence},
+        },
+        ("POST", "/api/v1/visits/{visit_id}/evidence"): {
             "files": {"file": ("p.png", png_bytes(), "image/png")},
             "data": {"sha256": refs.evidence},
         },

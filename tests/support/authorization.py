@@ -106,6 +106,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/visits/{visit_id}/scans"): allow(*STAFF, insp_y=H),
     # insp_y: 403 unfiled_visit (no filed visit names FIRE-C1 at A now); admin: only inspector accounts scan
     ("POST", "/api/v1/scans"): allow("insp_x", "insp_y", "admin", insp_y=F, admin=F),
+    # photos of an on-site visit: an inspector named on it (visit_a is not checked in: 422, still allowed)
+    ("POST", "/api/v1/visits/{visit_id}/evidence"): allow("insp_x", "insp_y", "admin", insp_y=H, admin=F),
+    ("GET", "/api/v1/visits/{visit_id}/evidence"): allow(*STAFF, insp_y=H),
+    ("GET", "/api/v1/visits/{visit_id}/evidence/{sha256}"): allow(*STAFF, insp_y=H),
+    ("GET", "/api/v1/visits/{visit_id}/evidence/{sha256}/thumbnail"): allow(*STAFF, insp_y=H),
     ("GET", "/api/v1/unfiled-attempts"): allow(*SUPERVISION),
     ("GET", "/api/v1/enterprises/{uscc}/code"): allow("ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)),
     ("GET", "/api/v1/enterprises/{uscc}/code.png"): allow(
@@ -196,6 +201,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/public/schedules/{period}/export"): allow(*EVERYONE),
     ("GET", "/api/v1/public/schedules/enterprise/{feed}"): allow(*EVERYONE),
     ("GET", "/api/v1/my/upcoming"): allow(*ENTERPRISES, "admin", admin=F),  # enterprise accounts only
+    # the phone app's static files (its data needs a login)
+    ("GET", "/app"): allow(*EVERYONE),
+    ("GET", "/app/{path}"): allow(*EVERYONE),
 }
 
 # The OpenAPI documentation (public by PUBLIC_PATHS; nothing of the data behind them).
