@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         issuer=settings.issuer,
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
         scan_radius_m=float(settings.scan_radius_m),
+        scan_max_accuracy_m=float(settings.scan_max_accuracy_m),
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
     )

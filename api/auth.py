@@ -27,7 +27,8 @@ PUBLIC_PATHS = [
     "^/V/",
     "^/E/",
     "^/public/",
-    "^/api/v1/public/",
+    # Public, except rating: only the inspected enterprise's own login rates (the code alone is not enough).
+    "^/api/v1/public/(?!visits/[^/]+/rating)",
     "^/dashboard",  # the dashboard checks its own cookie (api/metrics/dashboard_controller.py)
 ]
 

@@ -488,7 +488,7 @@ def test_public_verification_leaks_nothing_beyond_the_domain(api: Api) -> None:
     leaked = set(_keys(body)) & FORBIDDEN_KEYS
     assert not leaked, leaked
     on_code = body["visit"]["inspectors"]
-    assert {tuple(sorted(i)) for i in on_code} == {("cert_no", "name")}
+    assert {tuple(sorted(i)) for i in on_code} == {("cert_no", "name", "problem", "valid")}
     assert {i["cert_no"] for i in on_code} == {"MKT-C1", "MKT-C2"}
     assert {i["legal_basis"] for i in body["visit"]["items"]} and body["rights"]
     page = api.get(f"/V/{token}")

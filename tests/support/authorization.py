@@ -119,7 +119,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/audit/checkpoints/export"): allow(*SUPERVISION),
     # feedback
     ("POST", "/api/v1/public/complaints"): allow(*EVERYONE),
-    ("POST", "/api/v1/public/visits/{token}/rating"): allow(*EVERYONE),
+    # only the inspected enterprise rates, logged in (the code alone proves nothing: inspectors hold it)
+    ("POST", "/api/v1/public/visits/{token}/rating"): allow("ent_a", "ent_b", "admin", ent_b=H, admin=F),
     ("POST", "/api/v1/visits/{visit_id}/rating"): allow("ent_a", "ent_b", "admin", ent_b=H, admin=F),
     ("GET", "/api/v1/ratings"): allow(*SUPERVISION),
     ("GET", "/api/v1/ratings/summary"): allow(*SUPERVISION),
