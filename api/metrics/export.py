@@ -89,6 +89,7 @@ def _warning_rows(m: Metrics, unit: str) -> list[Row]:
         ("warnings", "emergency_overdue", unit, len(w.emergency_overdue), "紧急检查逾期未补批"),
         ("warnings", "unfiled_attempts", unit, w.unfiled_attempts.count, "未备案扫码"),
         ("warnings", "backfilled_scans", unit, w.backfilled_scans.count, "补录扫码"),
+        ("warnings", "offsite_scans", unit, w.offsite_scans.count, "未能证明在场的扫码（无定位、精度不足或模拟定位）"),
     ]
     for f in w.frequency_rows:
         rows.append(

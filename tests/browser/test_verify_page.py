@@ -14,7 +14,7 @@ import pytest
 from api.visits.rules import LOCAL_TZ
 from qr.codec import decode_token, encode_token
 from tests.support.live_server import LiveServer
-from tests.support.world import USCC_A
+from tests.support.world import PASSWORD, USCC_A
 
 pytestmark = pytest.mark.browser
 
@@ -98,13 +98,17 @@ def test_valid_code_is_green_with_inspectors_and_updates_live(
     # Rating: 4 stars and a comment, posted as JSON with a fresh client event id.
     page.locator("label[for=star4]").click()
     page.locator("#rating-comment").fill("检查规范")
+    # Only the inspected enterprise rates: the form logs in with its account first.
+    page.locator("#rating-username").fill("enterprise-a")
+    page.locator("#rating-password").fill(PASSWORD)
     with page.expect_request(
         lambda r: r.method == "POST" and r.url.endswith(f"/api/v1/public/visits/{token}/rating")
     ) as sent:
         page.locator("#rating-form button").click()
     body = json.loads(sent.value.post_data)
+    assert sent.value.headers["authorization"].startswith("Bearer ")
     assert body["score"] == 4 and body["comment"] == "检查规范" and UUID.match(body["client_event_id"])
-    page.locator("#rating-result").filter(has_text=re.compile(".+")).wait_for(timeout=10_000)
+    page.locator("#rating-result").filter(has_text="谢谢，已收到").wait_for(timeout=10_000)
     page.locator("#rating").screenshot(path=str(tmp_path / "verify-rated-360.png"))
     page.context.close()
 
