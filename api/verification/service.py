@@ -27,6 +27,7 @@ from api.verification.schemas import (
     VisitOnCode,
 )
 from api.visits.codes import revocations_since
+from api.visits.enterprise_codes import verify_enterprise_token
 from api.visits.people import InvalidInspector, invalid_inspectors
 from api.visits.rules import LOCAL_TZ
 from models.enums import ServiceType, VisitKind, VisitOrigin, VisitStatus, VisitTrigger
@@ -121,6 +122,10 @@ async def _verify(
     if raw is None:
         return _view(VerificationOutcome.malformed, now)
     result = verify_token(raw, env.keyring, now)
+    if result.outcome is Outcome.UNKNOWN_KEY:  # perhaps an enterprise code, signed with the enterprise key ring
+        other = verify_enterprise_token(raw, env, now)
+        if isinstance(other.claims, EnterpriseClaims):
+            result = other
     claims = result.claims
     if result.outcome not in _SIGNED or claims is None:
         return _view(_QR_OUTCOMES[result.outcome], now)
@@ -310,7 +315,11 @@ def live_visit_id(token_text: str, env: ServiceContext, now: dt.datetime) -> int
 async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.datetime) -> EnterpriseCodeRead:
     """What an ordinary camera that opened an enterprise code (/E/…) should be told."""
     raw = parse_token(token_text)
-    result = verify_token(raw, env.keyring, now) if raw is not None else None
+    result = None
+    if raw is not None:
+        result = verify_token(raw, env.keyring, now)
+        if result.outcome is Outcome.UNKNOWN_KEY:  # an enterprise code: signed with the enterprise key ring
+            result = verify_enterprise_token(raw, env, now)
     claims = result.claims if result is not None and result.outcome in _SIGNED else None
     if isinstance(claims, EnterpriseClaims):
         row = await Enterprise.select(Enterprise.name).where(Enterprise.uscc == claims.uscc).first()

@@ -16,13 +16,10 @@ from models.enums import VisitStatus
 from models.tables import Enterprise
 from models.visit_tables import CodeRevocation, Visit, VisitInspector, VisitItem, VisitUnit
 from qr import (
-    EnterpriseClaims,
     KeyRing,
     VisitClaims,
-    enterprise_url,
     render_png,
     render_svg,
-    sign_enterprise,
     sign_visit,
     verify_token,
 )
@@ -267,7 +264,7 @@ def render_cached(url: str, fmt: str) -> bytes:
 
 
 def enterprise_code_url(uscc: str, env: ServiceContext) -> str:
-    """The enterprise's static code: deterministic (Ed25519) for a given signing key."""
-    signing = next(k for k in env.keyring.key_infos() if k.kid == env.keyring.signing_kid)
-    claims = EnterpriseClaims(issuer=env.issuer, uscc=uscc, issued_at=_whole_seconds(signing.created_at))
-    return enterprise_url(env.public_base_url, sign_enterprise(claims, env.keyring))
+    """The enterprise's first code (never re-issued): see ``api.visits.enterprise_codes``."""
+    from api.visits.enterprise_codes import code_url
+
+    return code_url(uscc, env, None)

@@ -13,6 +13,7 @@ from api.context import ServiceContext
 from api.errors import DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
 from api.i18n import tr
 from api.idempotency import run_once
+from api.visits.enterprise_codes import code_accepted, verify_enterprise_token
 from api.visits.geo import distance_m
 from api.visits.people import InspectorNotValid, invalid_inspectors, refuse_invalid
 from api.visits.reads import assemble, visit_inspector_ids, visit_row
@@ -23,7 +24,7 @@ from models.enums import Role, VisitStatus
 from models.fastsql import PrebuiltSQL
 from models.tables import Enterprise
 from models.visit_tables import Scan, UnfiledAttempt, Visit
-from qr import EnterpriseClaims, Outcome, verify_token
+from qr import EnterpriseClaims, Outcome
 
 # How early before the filed window an arrival scan still matches (clock skew, early arrival).
 EARLY_ARRIVAL = dt.timedelta(minutes=15)
@@ -35,7 +36,8 @@ FUTURE_SKEW = dt.timedelta(minutes=5)
 # the values read back are what Piccolo's selects gave: ints, floats for DOUBLE PRECISION, aware datetimes.
 _ENTERPRISE_BY_USCC = PrebuiltSQL(
     Enterprise,
-    'SELECT "id", "latitude", "longitude" FROM "enterprise" WHERE "uscc" = {} LIMIT 1',
+    'SELECT "id", "latitude", "longitude", "code_issued_at", "code_previous_issued_at", "code_previous_until" '
+    'FROM "enterprise" WHERE "uscc" = {} LIMIT 1',
 )
 # Statuses a scan may match: approved, or checked in (a presence scan); a filed (not yet approved) visit only if it
 # is an emergency (突发事件). A checked-out visit is over: it never takes a scan again.
@@ -86,15 +88,15 @@ def _inspector_of(actor: Actor) -> int:
     return actor.inspector_id
 
 
-def _scanned_uscc(content: str, env: ServiceContext, now: dt.datetime) -> str:
-    result = verify_token(content, env.keyring, now)
+def _scanned_code(content: str, env: ServiceContext, now: dt.datetime) -> EnterpriseClaims:
+    result = verify_enterprise_token(content, env, now)
     if result.outcome is not Outcome.VALID or not isinstance(result.claims, EnterpriseClaims):
         raise InvalidInput(
             f"The scanned code is not a valid enterprise code ({result.outcome.value}).",
             code="invalid_enterprise_code",
             field="content",
         )
-    return result.claims.uscc
+    return result.claims
 
 
 def _scan_time(data: ScanCreate, env: ServiceContext, now: dt.datetime) -> dt.datetime:
@@ -138,7 +140,8 @@ def onsite_problem(data: ScanCreate, env: ServiceContext) -> str:
 
 async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: dt.datetime) -> ScanRead:
     inspector_id = _inspector_of(actor)
-    uscc = _scanned_uscc(data.content, env, now)
+    scanned = _scanned_code(data.content, env, now)
+    uscc = scanned.uscc
     at = _scan_time(data, env, now)
     backfill = bool(data.backfill_reason.strip())
 
@@ -176,6 +179,12 @@ async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: 
 
     async def action() -> tuple[int, dict[str, Any]]:
         enterprise = await _ENTERPRISE_BY_USCC.fetchrow(uscc)
+        if enterprise is not None and not code_accepted(enterprise, scanned.issued_at, now):
+            raise RuleViolation(
+                tr("This printed enterprise code was replaced by a newer one; scan the code posted now."),
+                code="enterprise_code_replaced",
+                field="content",
+            )
         visit = await _matching_visit(inspector_id, enterprise["id"], at, env) if enterprise else None
         if visit is None:
             return 403, {"attempt_id": await refused("no_matching_visit"), "uscc": uscc}

@@ -9,15 +9,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.auth import STAFF, any_authenticated, require
 from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
-from api.errors import NotFound
 from api.pagination import Page
 from api.registry.uscc import normalize_uscc
-from api.visits import codes, scans
+from api.visits import enterprise_codes, scans
+from api.visits.enterprise_codes import EnterpriseCodeReissue, EnterpriseCodeReissued
 from api.visits.reads import visible_visit_row
 from api.visits.scan_schemas import CheckoutRequest, EnterpriseCodeRead, ScanCreate, ScanRead, UnfiledAttemptRead
 from api.visits.schemas import VisitRead
 from models.enums import Role
-from models.tables import Enterprise
 
 
 class ScanController(Controller):
@@ -71,16 +70,18 @@ class EnterpriseCodeController(Controller):
     dependencies = DEPENDENCIES
 
     async def _url(self, actor: Any, env: Any, uscc: str) -> str:
-        code = normalize_uscc(uscc)
-        if (actor.role == Role.enterprise and actor.uscc != code) or actor.role not in (
-            Role.enterprise,
-            Role.admin,
-            Role.supervisor,
-        ):
-            raise NotFound(f"No enterprise code for {code} here.", code="enterprise_not_found")
-        if not await Enterprise.exists().where(Enterprise.uscc == code):
-            raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found")
-        return codes.enterprise_code_url(code, env)
+        return await enterprise_codes.current_code_url(actor, uscc, env)
+
+    @post(
+        "/code/reissue",
+        guards=[any_authenticated],
+        summary="Re-issue the enterprise code: older printed copies stop working after the grace period",
+        description="The enterprise itself, an admin or the supervisor. grace_days 0–30 (default 7).",
+    )
+    async def reissue(
+        self, now: Now, actor: CurrentActor, env: Env, uscc: FromPath[str], data: JSONBody[EnterpriseCodeReissue]
+    ) -> EnterpriseCodeReissued:
+        return await enterprise_codes.reissue(actor, uscc, data, env, now)
 
     @get("/code", guards=[any_authenticated], summary="The enterprise code's URL (the enterprise itself)")
     async def code(self, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> EnterpriseCodeRead:

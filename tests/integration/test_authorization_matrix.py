@@ -218,6 +218,7 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("PATCH", "/api/v1/inspectors/{inspector_id}"): {"json": {"name": "张明"}},
         ("POST", "/api/v1/enterprises"): {"json": {"uscc": "bad", "name": "x"}},
         ("PATCH", "/api/v1/enterprises/{uscc}"): {"json": {"credit_grade": "A"}},
+        ("POST", "/api/v1/enterprises/{uscc}/code/reissue"): {"json": {"reason": "矩阵", "grace_days": 7}},
         ("POST", "/api/v1/items"): {
             "json": {"code": "MKT-MX", "name": "矩阵事项", "unit_code": "MKT", "legal_basis": "《法》", "yearly_cap": 1}
         },

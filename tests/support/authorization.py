@@ -112,6 +112,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/enterprises/{uscc}/code.svg"): allow(
         "ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)
     ),
+    # the enterprise itself, the supervisor or an admin re-issue it; others do not learn it exists
+    ("POST", "/api/v1/enterprises/{uscc}/code/reissue"): allow(
+        "ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)
+    ),
     # audit trail
     ("GET", "/api/v1/audit/verify"): allow(*SUPERVISION),
     ("GET", "/api/v1/audit/events"): allow(*SUPERVISION),

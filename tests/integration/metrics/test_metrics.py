@@ -251,7 +251,8 @@ def _now_window(api: Api, **overrides: Any) -> dict[str, Any]:
 
 def _scan(api: Api, uscc: str, owner: str, who: str, event: str, **extra: Any) -> Any:
     code = api.get(f"/api/v1/enterprises/{uscc}/code", as_=owner).json()["url"]
-    body = {"content": code, "client_event_id": event, "latitude": 36.6801, "longitude": 117.0601, **extra}
+    body = {"content": code, "client_event_id": event, "latitude": 36.6801, "longitude": 117.0601, "accuracy_m": 15.0}
+    body.update(extra)
     return api.post("/api/v1/scans", as_=who, json=body)
 
 
