@@ -140,7 +140,8 @@ async def _verify(
     void_reason = _void_reason(row, claims)
     if void_reason is None and not _lists_match(claims, visit):
         void_reason = texts.LISTS_MISMATCH_REASON
-    if void_reason is None and invalid:
+    if invalid and (void_reason is None or void_reason == texts.INSPECTOR_REVOKED_REASON):
+        # Name whoever is no longer valid: the enterprise may refuse them.
         void_reason = texts.inspectors_invalid_reason([f"{i.name}（执法证号 {i.cert_no}）" for i in invalid])
     if void_reason is not None:
         return _view(VerificationOutcome.cancelled, now, claims, visit, reason=void_reason)
