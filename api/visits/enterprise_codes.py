@@ -119,7 +119,7 @@ async def reissue(
         current = row["code_issued_at"] or _first_issue_time(env)
         issued_at = max(_whole_seconds(now), current + dt.timedelta(seconds=1))
         until = now + dt.timedelta(days=data.grace_days)
-        # Copies still in an earlier grace period keep it (a second re-issue does not cut short the first).
+        # Every older print (also one still in an earlier grace period) works until this re-issue's grace ends.
         in_grace = row["code_previous_until"] is not None and now < row["code_previous_until"]
         previous = row["code_previous_issued_at"] if in_grace else current
         updated = (
