@@ -112,7 +112,7 @@ async def _insert(row: Evidence) -> tuple[dict[str, Any], bool]:
             await audit.append(
                 "nonsite.evidence_stored",
                 row.uploaded_by,
-                f"evidence:{row.sha256}",
+                f"evidence:{inserted[0]['id']}",
                 {
                     "evidence_id": inserted[0]["id"],
                     "sha256": row.sha256,
