@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from api.errors import RuleViolation
 from api.i18n import Text, tr
 from api.visits.rules import LOCAL_TZ, InspectorFact, certificate_problem
+from models.fastsql import PrebuiltSQL
 from models.tables import Inspector
 from models.visit_tables import VisitInspector
 
@@ -35,8 +36,24 @@ class InvalidInspector:
         return PROBLEM_TEXT[self.problem]
 
 
+# One round trip on the hot paths (every scan): does any named inspector fail the check? Only then are they read.
+_ANY_INVALID = PrebuiltSQL(
+    VisitInspector,
+    "SELECT EXISTS (SELECT 1 FROM visit_inspector vi JOIN inspector i ON i.id = vi.inspector "
+    "JOIN visit v ON v.id = vi.visit WHERE vi.visit = {} AND v.kind = 'enforcement' "
+    "AND (i.status <> 'valid' OR i.is_auxiliary OR i.valid_from IS NULL OR i.valid_to IS NULL "
+    "OR i.valid_from > {} OR i.valid_to < {})) AS invalid",
+)
+
+
 async def invalid_inspectors(visit_id: int, now: dt.datetime) -> list[InvalidInspector]:
-    """The visit's inspectors who may not act now, in filing order (empty when all are valid)."""
+    """The visit's inspectors who may not act now, in filing order (empty when all are valid).
+
+    Only enforcement visits are checked: a service visit (服务/宣传 …) exercises no powers."""
+    day = now.astimezone(LOCAL_TZ).date()
+    flag = await _ANY_INVALID.fetchrow(visit_id, day, day)
+    if not (flag and flag["invalid"]):
+        return []
     links = (
         await VisitInspector.select(VisitInspector.inspector)
         .where(VisitInspector.visit == visit_id)
@@ -46,7 +63,6 @@ async def invalid_inspectors(visit_id: int, now: dt.datetime) -> list[InvalidIns
     if not ids:
         return []
     rows = {r["id"]: r for r in await Inspector.select().where(Inspector.id.is_in(ids))}
-    day = now.astimezone(LOCAL_TZ).date()
     found = []
     for inspector_id in ids:
         fact = InspectorFact.from_row(rows[inspector_id])
