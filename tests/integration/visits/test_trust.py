@@ -51,7 +51,8 @@ def test_an_inspector_no_longer_valid_voids_the_code_the_scan_and_the_checkout(a
     people = {i["cert_no"]: i for i in shown["visit"]["inspectors"]}
     assert people["MKT-C2"]["valid"] is False and people["MKT-C2"]["problem"]
     assert people["MKT-C1"]["valid"] is True
-    assert "李华" in api.get(f"/V/{token}").text
+    page = api.get(f"/V/{token}").text
+    assert "李华" in page and 'class="invalid"' in page and "不得实施检查" in page
 
     # Offline verifiers learn it too: a revocation entry with its reason.
     listed = api.get("/api/v1/public/revocations").json()["items"]
