@@ -144,7 +144,14 @@ async def _verify(
         # Name whoever is no longer valid: the enterprise may refuse them.
         void_reason = texts.inspectors_invalid_reason([f"{i.name}（执法证号 {i.cert_no}）" for i in invalid])
     if void_reason is not None:
-        return _view(VerificationOutcome.cancelled, now, claims, visit, reason=void_reason)
+        return _view(
+            VerificationOutcome.cancelled,
+            now,
+            claims,
+            visit,
+            reason=void_reason,
+            detail=texts.VOID_DETAIL.get(texts.INSPECTOR_REVOKED_REASON if invalid else void_reason),
+        )
     if expected_uscc and expected_uscc.strip() and _normalized_uscc(expected_uscc) != claims.uscc:
         return _view(VerificationOutcome.enterprise_mismatch, now, claims, visit)
     outcome = _QR_OUTCOMES[result.outcome]
@@ -185,8 +192,10 @@ def _view(
     *,
     reason: str | None = None,
     can_rate: bool = False,
+    detail: str | None = None,
 ) -> VerificationView:
-    tone, headline, default_reason, detail = texts.outcome_text(outcome)
+    tone, headline, default_reason, default_detail = texts.outcome_text(outcome)
+    detail = detail or default_detail
     return VerificationRead(
         outcome=outcome,
         valid=outcome is VerificationOutcome.valid,

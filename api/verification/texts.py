@@ -66,6 +66,11 @@ NO_VISIT_REASON = "查无此检查（检查码已作废）"
 ENTERPRISE_TOKEN_REASON = "这是企业码，不是检查码"
 INSPECTOR_REVOKED_REASON = "检查码已作废：检查人员的执法证已失效"
 LISTS_MISMATCH_REASON = "检查码与备案的检查人员或检查事项不一致"
+# The longer explanation when the code is void for a reason other than a cancellation.
+VOID_DETAIL = {
+    INSPECTOR_REVOKED_REASON: "检查人员不具备执法资格时不得实施检查，本次检查码作废。您可以拒绝检查并投诉。",
+    LISTS_MISMATCH_REASON: "检查码所列人员或事项与备案不符，可能被篡改。您可以拒绝检查并投诉。",
+}
 PROBLEM_TEXT = {
     "inspector_auxiliary": "辅助人员，无执法资格",
     "inspector_suspended": "执法证已暂停",

@@ -155,3 +155,27 @@ def test_enterprise_code_page_at_phone_width(live_server: LiveServer, chromium: 
     page.screenshot(path=str(tmp_path / "enterprise-code-360.png"), full_page=True)
     assert errors == []
     page.context.close()
+
+
+def test_an_inspector_no_longer_valid_turns_the_page_red_and_is_named(
+    live_server: LiveServer, chromium: Any, tmp_path: Path
+) -> None:
+    _, token = _visit_now(live_server)
+    inspector_id = live_server.world.inspector_ids["MKT-C2"]
+    live_server.call("PATCH", f"/api/v1/inspectors/{inspector_id}", "admin", json={"status": "suspended"})
+    page, errors = _phone_page(chromium)
+    page.goto(f"{live_server.base_url}/V/{token}")
+    assert page.locator("#headline").inner_text() == "未备案/无效"
+    r, g, b = _rgb(page, "#verdict")
+    assert r > 150 and g < 100 and b < 100
+    invalid = page.locator("#inspectors li.invalid")
+    assert invalid.count() == 1 and "李华" in invalid.inner_text() and "执法证已暂停" in invalid.inner_text()
+    assert "李华" in page.locator("#verdict").inner_text()
+    assert (
+        "不具备执法资格" in page.locator("#verdict").inner_text()
+        and "已被取消" not in page.locator("#verdict").inner_text()
+    )
+    assert errors == []
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(tmp_path / "verify-inspector-suspended-360.png"), full_page=True)
+    page.context.close()
