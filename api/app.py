@@ -181,6 +181,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         issuer=settings.issuer,
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
         scan_radius_m=float(settings.scan_radius_m),
+        scan_max_accuracy_m=float(settings.scan_max_accuracy_m),
+        enterprise_keyring=KeyRing.load_or_create(settings.data_dir / "enterprise_keys", clock.now()),
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
     )

@@ -29,7 +29,8 @@ PUBLIC_PATHS = [
     "^/V/",
     "^/E/",
     "^/public/",
-    "^/api/v1/public/",
+    # Public, except rating: only the inspected enterprise's own login rates (the code alone is not enough).
+    "^/api/v1/public/(?!visits/[^/]+/rating)",
     "^/app(/|$)",  # the phone app's static files; its data comes from the API with a login
     "^/dashboard",  # the dashboard checks its own cookie (api/metrics/dashboard_controller.py)
 ]

@@ -28,6 +28,9 @@ class ServiceContext:
     issuer: str = "ruqi"
     code_grace: dt.timedelta = dt.timedelta(minutes=30)
     scan_radius_m: float = 300.0
+    scan_max_accuracy_m: float = 100.0
+    # Enterprise codes (企业码) are signed with their own long-lived key ring, never rotated with the visit key.
+    enterprise_keyring: KeyRing | None = None
     backfill_window: dt.timedelta = dt.timedelta(days=10)
     publish: Publish = _no_publish
     # Per-app cache of what never changes after filing (units, inspectors, items), for the verify path.

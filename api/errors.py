@@ -59,3 +59,12 @@ class RuleViolation(DomainError):
 class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"
+
+
+class StateChanged(Conflict):
+    """The record left the state this transition starts from (another request won the race): reload it.
+
+    ``current`` carries the state it is in now, so a client can tell a lost race from a stale screen.
+    """
+
+    code = "state_changed"

@@ -36,6 +36,8 @@ class Settings:
     unit_yearly_cap: int = 2
     emergency_approval_hours: int = 24
     scan_radius_m: int = 300
+    # A scan whose reported GPS accuracy is worse (larger) than this is not a valid on-site check-in.
+    scan_max_accuracy_m: int = 100
     backfill_days: int = 10
     code_grace_minutes: int = 30
     verify_rate_per_minute: int = 120
@@ -59,6 +61,7 @@ class Settings:
             unit_yearly_cap=_env_int("RUQI_UNIT_YEARLY_CAP", 2),
             emergency_approval_hours=_env_int("RUQI_EMERGENCY_APPROVAL_HOURS", 24),
             scan_radius_m=_env_int("RUQI_SCAN_RADIUS_M", 300),
+            scan_max_accuracy_m=_env_int("RUQI_SCAN_MAX_ACCURACY_M", 100),
             backfill_days=_env_int("RUQI_BACKFILL_DAYS", 10),
             code_grace_minutes=_env_int("RUQI_CODE_GRACE_MINUTES", 30),
             verify_rate_per_minute=_env_int("RUQI_VERIFY_RATE_PER_MINUTE", 120),

@@ -75,7 +75,9 @@ def _env(data_dir: Path) -> ServiceContext:
         issuer=settings.issuer,
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
         scan_radius_m=float(settings.scan_radius_m),
+        scan_max_accuracy_m=float(settings.scan_max_accuracy_m),
         backfill_window=dt.timedelta(days=settings.backfill_days),
+        enterprise_keyring=KeyRing.load_or_create(data_dir / "enterprise_keys", dt.datetime.now(dt.UTC)),
     )
 
 

@@ -47,8 +47,8 @@ echo "6. check out with the result"
 curl -sf -X POST "$S/api/v1/visits/$VISIT/checkout" -H "$(auth "$INSP1")" -H 'content-type: application/json' \
   -d "{\"client_event_id\":\"walk-$VISIT-out\",\"result\":\"no_issue\",\"findings\":\"未发现问题\"}" | jq -c '{status, result}'
 
-echo "7. the enterprise rates the visit anonymously from the page"
-curl -sf -X POST "$S/api/v1/public/visits/$TOKEN/rating" -H 'content-type: application/json' \
+echo "7. the enterprise rates the visit anonymously, logged in with its own account (the code alone is not enough)"
+curl -sf -X POST "$S/api/v1/public/visits/$TOKEN/rating" -H "$(auth "$ENT")" -H 'content-type: application/json' \
   -d "{\"score\":5,\"comment\":\"规范、高效\",\"client_event_id\":\"walk-$VISIT-rate\"}" | jq -c '{visit_id, score}'
 
 echo "8. an unfiled scan: inspector-5 (fire brigade) has no filed visit here → 403 unfiled_visit"

@@ -71,6 +71,11 @@ class Enterprise(Table, tablename="enterprise"):
     whitelist_reason = Text(default="")
     whitelist_until = Date(null=True, default=None)
     sample = Boolean(default=False)
+    # The enterprise code (企业码) in force: issued at ``code_issued_at`` (None: the first code, never re-issued);
+    # codes issued at or after ``code_previous_issued_at`` keep working until ``code_previous_until`` (grace).
+    code_issued_at = Timestamptz(null=True, default=None)
+    code_previous_issued_at = Timestamptz(null=True, default=None)
+    code_previous_until = Timestamptz(null=True, default=None)
 
 
 class User(Table, tablename="app_user"):

@@ -51,6 +51,10 @@ class Visit(Table, tablename="visit"):
     result = Varchar(length=24, null=True, default=None)
     findings = Text(default="")
     warnings = JSON(default=[])
+    # Bumped by every state transition: a transition updates only the revision it read (optimistic lock).
+    revision = Integer(default=0)
+    # Serial number of the visit's current code (1, 2, …): revocations void codes up to a serial, not a time.
+    code_no = Integer(default=0)
 
 
 class VisitUnit(Table, tablename="visit_unit"):
@@ -72,11 +76,13 @@ class VisitItem(Table, tablename="visit_item"):
 
 
 class CodeRevocation(Table, tablename="code_revocation"):
-    """Codes of a visit issued at or before ``revoked_before`` are void (cancel or re-schedule)."""
+    """Codes of a visit with serial ``revoked_through_code`` or lower are void (cancel, re-schedule, an inspector
+    no longer valid). ``revoked_before`` (the last voided code's issue time) serves codes without a serial."""
 
     id = Serial(primary_key=True)
     visit = ForeignKey(Visit, index=True)
     revoked_before = Timestamptz()
+    revoked_through_code = Integer(default=0)
     reason = Varchar(length=16)
     at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(index=True)
@@ -99,6 +105,8 @@ class Scan(Table, tablename="scan"):
     at = Timestamptz(default=TimestamptzNow())
     backfill = Boolean(default=False)
     backfill_reason = Text(default="")
+    # Why the scan does not prove presence on site ("" = it does): no_position, poor_accuracy, mock_location.
+    onsite_problem = Varchar(length=24, default="")
 
 
 class UnfiledAttempt(Table, tablename="unfiled_attempt"):

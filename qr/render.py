@@ -18,6 +18,9 @@ from qrcode.constants import ERROR_CORRECT_M
 from qr import codewords
 
 MAX_VERSION = 11  # a visit code must stay readable from a phone screen held at arm's length
+# Joint visits (several units, or more than 4 inspectors) may use up to version 15 (77 modules a side), which
+# a phone camera still reads from a screen; beyond it the code carries a digest of its lists instead.
+LARGE_MAX_VERSION = 15
 MASK_PATTERN = 2  # lowest ISO 18004 penalty for 83 of 100 sample visit URLs (mean 2352 vs 2549-2855)
 QUIET_ZONE = 4  # modules of white border, as ISO/IEC 18004 asks
 Image.preinit()  # load the PNG driver at import, not inside the first request (~15 ms once)

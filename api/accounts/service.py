@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from api.accounts.schemas import UserCreate, UserRead
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, NotFound, RuleViolation, Unauthenticated
 from api.registry.lookups import unit_by_code
 from api.registry.uscc import normalize_uscc
@@ -43,7 +45,9 @@ async def authenticate(username: str, password: str, verify: Callable[[str, str]
     return actor_of(row), unit_code
 
 
-async def create_user(data: UserCreate, hash_password: Callable[[str], str]) -> UserRead:
+async def create_user(
+    data: UserCreate, hash_password: Callable[[str], str], now: dt.datetime, *, actor: str = "system"
+) -> UserRead:
     unit_id: int | None = None
     inspector_id: int | None = None
     uscc: str | None = None
@@ -83,6 +87,20 @@ async def create_user(data: UserCreate, hash_password: Callable[[str], str]) -> 
                 uscc=uscc,
             )
         ).returning(User.id)
+        # The password (hash) never enters the trail: who got which role and binding does.
+        await audit.append(
+            "user.created",
+            actor,
+            f"user:{data.username}",
+            {
+                "username": data.username,
+                "role": data.role.value,
+                "unit_id": unit_id,
+                "inspector_id": inspector_id,
+                "uscc": uscc,
+            },
+            at=now,
+        )
     unit_code = (await Unit.select(Unit.code).where(Unit.id == unit_id).first() or {}).get("code") if unit_id else None
     return UserRead(
         id=rows[0]["id"],

@@ -265,6 +265,12 @@ async def verify_chain(
     if pending:
         first = min(pending)
         return report(False, seq + 1, "missing", f"a checkpoint covers seq {first} but the chain ends at seq {seq}")
+    # The verification log is covered by digest events: an edited or deleted row breaks its digest.
+    from api.audit.digest import digest_mismatches  # digest imports this module
+
+    mismatches = await digest_mismatches()
+    if mismatches:
+        return report(False, mismatches[0].seq, "verification_log_mismatch", "; ".join(m.detail for m in mismatches))
     return report(True)
 
 

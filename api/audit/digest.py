@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from api.audit import chain as audit
@@ -35,6 +36,13 @@ def _line(row: dict[str, Any]) -> str:
             "client": row["client"],
         }
     )
+
+
+ROW_HASH_CHARS = 8  # per-row fingerprint kept in the digest event, so a verifier can name the row that changed
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    return hashlib.sha256(_line(row).encode()).hexdigest()[:ROW_HASH_CHARS]
 
 
 def digest_of(rows: list[dict[str, Any]]) -> str:
@@ -71,23 +79,61 @@ async def fold_verifications(now: dt.datetime) -> int:
                 "count": len(rows),
                 "outcomes": dict(sorted(Counter(r["outcome"] for r in rows).items())),
                 "sha256": digest_of(rows),
+                "rows": [[r["id"], row_hash(r)] for r in rows],
             },
             at=now,
         )
         return len(rows)
 
 
-async def mismatched_digests() -> list[int]:
-    """Seqs of digest events whose verification log rows no longer hash to what the chain recorded."""
+@dataclass(frozen=True)
+class DigestMismatch:
+    seq: int  # the digest event whose rows no longer match
+    edited: list[int]  # verification_log ids whose row changed
+    deleted: list[int]  # ids the digest covered that are gone
+    added: list[int]  # ids inside the covered range that the digest did not cover
+
+    @property
+    def detail(self) -> str:
+        parts = [
+            f"{what} verification_log row(s) {', '.join(map(str, ids))}"
+            for what, ids in (("edited", self.edited), ("deleted", self.deleted), ("inserted", self.added))
+            if ids
+        ]
+        covered = "; ".join(parts) or "rows changed (a digest made before per-row fingerprints: the range is known)"
+        return f"verification digest at seq {self.seq}: {covered}"
+
+
+async def digest_mismatches() -> list[DigestMismatch]:
+    """Digest events whose verification log rows no longer hash to what the chain recorded, naming the rows."""
     broken = []
-    events = await AuditEvent.select(AuditEvent.seq, AuditEvent.payload).where(AuditEvent.type == DIGEST_TYPE)
+    events = (
+        await AuditEvent.select(AuditEvent.seq, AuditEvent.payload)
+        .where(AuditEvent.type == DIGEST_TYPE)
+        .order_by(AuditEvent.seq)
+    )
     for event in events:
-        payload = json.loads(event["payload"])
+        payload = json.loads(event["payload"]) if isinstance(event["payload"], str) else event["payload"]
         rows = (
             await VerificationLog.select()
             .where((VerificationLog.id >= payload["first_log_id"]) & (VerificationLog.id <= payload["last_log_id"]))
             .order_by(VerificationLog.id)
         )
-        if len(rows) != payload["count"] or digest_of(rows) != payload["sha256"]:
-            broken.append(int(event["seq"]))
+        if len(rows) == payload["count"] and digest_of(rows) == payload["sha256"]:
+            continue
+        recorded = {int(i): h for i, h in payload.get("rows", [])}
+        found = {int(r["id"]): row_hash(r) for r in rows}
+        broken.append(
+            DigestMismatch(
+                seq=int(event["seq"]),
+                edited=sorted(i for i in found.keys() & recorded.keys() if found[i] != recorded[i]),
+                deleted=sorted(recorded.keys() - found.keys()),
+                added=sorted(found.keys() - recorded.keys()) if recorded else [],
+            )
+        )
     return broken
+
+
+async def mismatched_digests() -> list[int]:
+    """Seqs of digest events whose verification log rows no longer hash to what the chain recorded."""
+    return [m.seq for m in await digest_mismatches()]

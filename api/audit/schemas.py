@@ -27,7 +27,8 @@ class VerifyReport(msgspec.Struct):
     head_seq: int  # last seq walked (0 for an empty chain)
     head_hash: str
     broken_seq: int | None = None  # the first seq that does not verify
-    reason: str | None = None  # hash_mismatch | prev_link_mismatch | gap | missing | unlinked | checkpoint_mismatch | …
+    reason: str | None = None  # hash_mismatch | prev_link_mismatch | gap | missing | unlinked | checkpoint_mismatch |
+    # verification_log_mismatch (detail names the edited, deleted or inserted verification_log rows) | …
     detail: str = ""
     checkpoints_checked: int = 0
     seconds: float = 0.0

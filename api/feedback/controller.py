@@ -40,15 +40,11 @@ def _written(written: feedback.Written) -> Response[Any]:
 
 
 class PublicFeedbackController(Controller):
-    """No login: the scanned code is the capability; nothing about the sender is stored."""
+    """No login: anyone may complain, from any verification result; nothing about the sender is stored."""
 
     path = "/api/v1/public"
     tags = ["feedback"]
     dependencies = {"env": Provide(provide_context, sync_to_thread=False)}
-
-    @post("/visits/{token:str}/rating", summary="Rate a checked-out visit with its code (anonymous)")
-    async def rate(self, now: Now, env: Env, token: CodePath, data: JSONBody[RatingCreate]) -> Response[RatingReceipt]:
-        return _written(await feedback.rate_with_code(token, data, env, now))
 
     @post("/complaints", summary="Complain (投诉) from any verification result, even a forged code")
     async def complain(self, now: Now, env: Env, data: JSONBody[PublicComplaintCreate]) -> Response[ComplaintReceipt]:
@@ -56,11 +52,35 @@ class PublicFeedbackController(Controller):
 
 
 class RatingController(Controller):
+    """Only the inspected enterprise rates, through its own login (the inspectors hold the visit code too).
+
+    Two routes, one rule: ``/visits/{id}/rating`` names the visit by id, ``/public/visits/{token}/rating`` by the
+    code the enterprise scanned (the page's form logs in first). Both need the enterprise's bearer token, and the
+    visit must be that enterprise's; the rating is stored without the rater.
+    """
+
     path = "/api/v1"
     tags = ["feedback"]
-    dependencies = {"actor": Provide(provide_actor, sync_to_thread=False)}
+    dependencies = {
+        "actor": Provide(provide_actor, sync_to_thread=False),
+        "env": Provide(provide_context, sync_to_thread=False),
+    }
 
-    @post("/visits/{visit_id:int}/rating", guards=[require(Role.enterprise)], summary="Rate your own visit")
+    @post(
+        "/public/visits/{token:str}/rating",
+        guards=[require(Role.enterprise)],
+        summary="Rate a checked-out visit by its code, logged in as the inspected enterprise",
+    )
+    async def rate_by_code(
+        self, now: Now, actor: CurrentActor, env: Env, token: CodePath, data: JSONBody[RatingCreate]
+    ) -> Response[RatingReceipt]:
+        return _written(await feedback.rate_with_code(actor, token, data, env, now))
+
+    @post(
+        "/visits/{visit_id:int}/rating",
+        guards=[require(Role.enterprise)],
+        summary="Rate your own checked-out visit (enterprise login)",
+    )
     async def rate(
         self, now: Now, actor: CurrentActor, visit_id: FromPath[int], data: JSONBody[RatingCreate]
     ) -> Response[RatingReceipt]:

@@ -1,7 +1,9 @@
 """Ratings (评价) and complaints (投诉): after-visit feedback from the enterprise, read by the supervisor.
 
-Ratings are anonymous: no rater is stored, and only supervisors (and admins) read them. The visit code
-is the capability to rate without an account: the enterprise got it by scanning the inspector's code.
+Ratings are anonymous to the units: no rater is stored, and only supervisors (and admins) read them. Only the
+inspected enterprise rates, through its own login (an enterprise account exists per USCC): the visit code alone
+is no proof, since the inspectors hold it. No unit role can rate, or learn whether or when the enterprise rated
+(the verification page's ``can_rate`` says only that rating is open).
 
 Complaint workflow (立案、核实、认定、反馈、纠错、归档), one step at a time:
 
@@ -24,7 +26,7 @@ import msgspec
 from api.actor import Actor
 from api.audit import chain as audit
 from api.context import ServiceContext
-from api.errors import Conflict, Forbidden, NotFound, RuleViolation
+from api.errors import Conflict, Forbidden, NotFound, RuleViolation, StateChanged
 from api.feedback.schemas import (
     AdvanceRequest,
     ComplaintCreate,
@@ -39,6 +41,7 @@ from api.feedback.schemas import (
     RatingReceipt,
     RatingSummary,
 )
+from api.i18n import tr
 from api.idempotency import run_once
 from api.registry.uscc import is_valid_uscc, normalize_uscc
 from api.visits.reads import visible_visit_row
@@ -64,15 +67,24 @@ Written = tuple[int, Any, bool]  # HTTP status, receipt, replayed
 
 
 # -- ratings ---------------------------------------------------------------------------------------------
-async def rate_with_code(token: str, data: RatingCreate, env: ServiceContext, now: dt.datetime) -> Written:
-    """The public path: the scanned visit code names the visit."""
-    return await _rate(await _visit_of_code(token, env, now), data, now)
+def _ensure_enterprise(actor: Actor) -> None:
+    if actor.role != Role.enterprise or not actor.uscc:
+        raise Forbidden(tr("Only the inspected enterprise rates a visit, logged in with its own account."))
+
+
+async def rate_with_code(
+    actor: Actor, token: str, data: RatingCreate, env: ServiceContext, now: dt.datetime
+) -> Written:
+    """The scanned visit code names the visit; the enterprise's login proves who rates."""
+    _ensure_enterprise(actor)
+    visit_id = await _visit_of_code(token, env, now)
+    await visible_visit_row(actor, visit_id)  # another enterprise's visit: 404
+    return await _rate(visit_id, data, now)
 
 
 async def rate_as_enterprise(actor: Actor, visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
-    """The logged-in path: an enterprise account rates its own visit (others' visits are 404)."""
-    if actor.role != Role.enterprise:
-        raise Forbidden("Only the inspected enterprise rates a visit.")
+    """An enterprise account rates its own visit by id (others' visits are 404)."""
+    _ensure_enterprise(actor)
     await visible_visit_row(actor, visit_id)
     return await _rate(visit_id, data, now)
 
@@ -391,6 +403,13 @@ async def advance_complaint(actor: Actor, complaint_id: int, data: AdvanceReques
             .returning(Complaint.id)
         )
         if not updated:
-            raise Conflict("The complaint changed meanwhile; reload it.", code="complaint_changed")
+            now_row = await Complaint.select(Complaint.status).where(Complaint.id == complaint_id).first()
+            raise StateChanged(
+                tr(
+                    "Complaint {reference} was moved on by another request meanwhile; reload it.",
+                    reference=reference(complaint_id),
+                ),
+                current_status=now_row["status"] if now_row else None,
+            )
         await _append_step(complaint_id, data.to, data.note, actor.username, now)
     return await read_complaint(actor, complaint_id, now)

@@ -19,6 +19,8 @@ from api.metrics.schemas import (
     EmergencyOverdue,
     FrequencyWarning,
     LowYieldStreak,
+    OffsiteScan,
+    OffsiteScans,
     UnfiledAttemptRow,
     UnfiledAttempts,
 )
@@ -227,3 +229,18 @@ async def backfilled_scans(period: Period, unit_id: int | None) -> BackfilledSca
         for r in rows
     ]
     return BackfilledScans(count=count, latest=latest)
+
+
+async def offsite_scans(period: Period, unit_id: int | None) -> OffsiteScans:
+    """Scans in the period without position, with poor accuracy or a mock location (flagged for the supervisor)."""
+    start, end = period.bounds()
+    condition = (Scan.onsite_problem != "") & (Scan.at >= start) & (Scan.at < end)
+    if unit_id is not None:
+        condition &= Scan.visit.is_in(_unit_visit_ids(unit_id))
+    count = await Scan.count().where(condition)
+    rows = await Scan.select().where(condition).order_by(Scan.at, ascending=False).limit(LATEST_ROWS)
+    latest = [
+        OffsiteScan(r["id"], r["visit"], r["kind"], r["at"], r["onsite_problem"], f"/api/v1/visits/{r['visit']}/scans")
+        for r in rows
+    ]
+    return OffsiteScans(count=count, latest=latest)

@@ -22,7 +22,7 @@ class OnsiteStats:
     onsite: int = 0
     joint: int = 0
     checked_out: int = 0
-    scanned: int = 0  # checked out, with an arrival scan that was not back-filled
+    scanned: int = 0  # checked out, with a scan on site (position, accuracy, no mock location) not back-filled
 
 
 _STATS_COLUMNS = (
@@ -35,7 +35,7 @@ _STATS_CTES = (
     "sizes AS (SELECT vu.visit, COUNT(*) AS units FROM visit_unit vu JOIN onsite o ON o.id = vu.visit "
     "GROUP BY vu.visit), "
     "arrived AS (SELECT DISTINCT s.visit FROM scan s JOIN onsite o ON o.id = s.visit "
-    "WHERE s.kind = 'arrival' AND s.backfill = {})"
+    "WHERE s.backfill = {} AND s.onsite_problem = '')"
 )
 _STATS_JOINS = "LEFT JOIN sizes sz ON sz.visit = o.id LEFT JOIN arrived a ON a.visit = o.id"
 

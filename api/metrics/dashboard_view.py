@@ -10,6 +10,7 @@ from api.actor import Actor
 from api.labels import LABELS
 from api.metrics.charts import monthly_chart, unit_rates_chart
 from api.metrics.drilldown import dashboard_link
+from api.metrics.export import OFFSITE_PROBLEMS
 from api.metrics.period import local_midnight
 from api.metrics.schemas import Metrics
 from api.metrics.service import unit_choices
@@ -89,6 +90,7 @@ def display_helpers() -> dict[str, Any]:
         "frequency_kinds": FREQUENCY_KINDS,
         "complaint_status": COMPLAINT_STATUS,
         "unfiled_reasons": UNFILED_REASONS,
+        "offsite_problems": OFFSITE_PROBLEMS,
         "pct": pct,
         "signed": signed,
         "local": local,

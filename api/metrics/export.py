@@ -15,6 +15,7 @@ from api.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, write_csv_sectio
 from models.enums import ComplaintStatus
 
 COMPLAINT_STATUS = LABELS[ComplaintStatus]
+OFFSITE_PROBLEMS = {"no_position": "无定位", "poor_accuracy": "定位精度不足", "mock_location": "模拟定位"}
 FREQUENCY_KIND = {"day": "同一天", "week": "同一周", "month": "同一月"}
 
 
@@ -111,6 +112,7 @@ def _warnings(m: Metrics) -> list[Sheet]:
             ["紧急检查逾期未补批", len(w.emergency_overdue), ""],
             ["未备案扫码", w.unfiled_attempts.count, "被拒绝并记录的入企扫码"],
             ["补录扫码", w.backfilled_scans.count, "系统故障后补录"],
+            ["未能证明在场的扫码", w.offsite_scans.count, "无定位、精度不足或模拟定位：不计入扫码入企率"],
         ],
     )
     frequency = Sheet(
@@ -147,7 +149,21 @@ def _warnings(m: Metrics) -> list[Sheet]:
         headers=["记录编号", "时间", "账号", "统一社会信用代码", "原因"],
         rows=[[a.id, a.at, a.username, a.uscc, a.reason] for a in w.unfiled_attempts.latest],
     )
-    return [summary, frequency, caps, low_yield, overdue, unfiled]
+    offsite = Sheet(
+        title="未能证明在场的扫码",
+        headers=["扫码编号", "检查编号", "时间", "类型", "原因"],
+        rows=[
+            [
+                o.scan_id,
+                o.visit_id,
+                o.at,
+                "到场" if o.kind == "arrival" else "在场",
+                OFFSITE_PROBLEMS.get(o.problem, o.problem),
+            ]
+            for o in w.offsite_scans.latest
+        ],
+    )
+    return [summary, frequency, caps, low_yield, overdue, unfiled, offsite]
 
 
 def _feedback(m: Metrics) -> list[Sheet]:

@@ -154,6 +154,22 @@ class BackfilledScans(msgspec.Struct):
     latest: list[BackfilledScan]  # newest first, at most 50
 
 
+class OffsiteScan(msgspec.Struct):
+    scan_id: int
+    visit_id: int
+    kind: str
+    at: dt.datetime
+    problem: str  # no_position | poor_accuracy | mock_location
+    link: str
+
+
+class OffsiteScans(msgspec.Struct):
+    """Scans that do not prove presence on site: recorded, not counted in the 扫码入企 rate."""
+
+    count: int
+    latest: list[OffsiteScan]  # newest first, at most 50
+
+
 class Warnings(msgspec.Struct):
     frequency: FrequencyCounts
     frequency_rows: list[FrequencyWarning]
@@ -162,6 +178,7 @@ class Warnings(msgspec.Struct):
     emergency_overdue: list[EmergencyOverdue]
     unfiled_attempts: UnfiledAttempts
     backfilled_scans: BackfilledScans
+    offsite_scans: OffsiteScans
 
 
 class ComplaintMetrics(msgspec.Struct):

@@ -12,7 +12,7 @@ Times are local (Asia/Shanghai): a period is ``[first day 00:00, day after the l
 | Total inspections | `inspections.total` | On-site + non-site. |
 | Year-on-year | `inspections.yoy_onsite`, `yoy_nonsite`, `yoy_total` | `current`, `last_year` (the same figure for last year's period), `change_ratio` = (current − last_year) / last_year (4 decimals), `change_percent` = change_ratio × 100 (1 decimal); both null when last_year is 0. |
 | Joint-inspection rate | `rates.joint_rate` | Joint on-site inspections / on-site inspections (0–1, 4 decimals; null when there are none). |
-| 扫码入企 rate | `rates.scan_rate` | `checked_out_with_scan / checked_out`: of the on-site inspections now `checked_out`, those checked in by a valid scan — an `arrival` scan that was not back-filled. A visit whose arrival was back-filled after an outage counts in the denominator only (back-filled scans are listed under warnings). Scans flagged far from the enterprise or with a mock location still count (flagged, not refused); an emergency visit scanned before its approval counts. Visits still `checked_in` are in neither number. |
+| 扫码入企 rate | `rates.scan_rate` | `checked_out_with_scan / checked_out`: of the on-site inspections now `checked_out`, those checked in by a valid scan — an `arrival` scan that was not back-filled. A visit whose arrival was back-filled after an outage counts in the denominator only (back-filled scans are listed under warnings). Only a scan **on site** counts: one with a position, an accuracy no worse than `RUQI_SCAN_MAX_ACCURACY_M` and no mock-location flag (any such scan of the visit, arrival or presence); the others are recorded and listed under `warnings.offsite_scans`. A scan flagged far from the enterprise still counts (flagged, not refused); an emergency visit scanned before its approval counts. Visits still `checked_in` are in neither number. |
 | Non-site share | `rates.nonsite_share` | Non-site / total inspections (null when the total is 0). |
 | Plan execution rate | `rates.plan_execution_rate` | Published, non-cancelled on-site plan tasks whose window starts in the period and whose filed visit is `checked_out` / all such tasks; null (with `plan_execution_note`) when none is due. |
 | Per unit | `units[]` | The figures above for each unit (all units; in a unit view only that unit): a joint visit counts once **for each** participating unit, so the rows add up to more than the on-site total. `last_year_total` and `yoy_percent` compare the unit's total with last year's period. |
@@ -22,6 +22,7 @@ Times are local (Asia/Shanghai): a period is ``[first day 00:00, day after the l
 | Low yield | `warnings.low_yield[]` | 3 or more consecutive `checked_out` enforcement visits with result `no_issue` by the same unit to the same enterprise within one calendar year (ordered by `window_start`; any other result breaks the run), reported in the period holding the run's latest visit (runs are cut at the period's end). |
 | Emergency approvals overdue | `warnings.emergency_overdue[]` | Emergency visits with `window_start` in the period, not cancelled, not approved, whose `approval_due_at` has passed (now). |
 | Unfiled scan attempts | `warnings.unfiled_attempts` | Scans rejected because no filed, approved visit matched, at a time in the period: `count`, the newest 50, and `list_link`. In a unit view: attempts by the unit's inspectors. |
+| Scans not on site | `warnings.offsite_scans` | Scans whose time is in the period without a position, with an unknown or too coarse accuracy, or with the mock-location flag: count and the newest 50 (`problem` says which). In a unit view: scans on the unit's visits. |
 | Back-filled scans | `warnings.backfilled_scans` | Scans entered after an outage (`backfill`), whose scan time is in the period: count and the newest 50. In a unit view: scans on the unit's visits. |
 | Complaints | `complaints` | Complaints received in the period by current status (received, verifying, determined, feedback, rectified, archived); `overdue` = not archived and `due_at` (received + 30 days) has passed now. In a unit view: complaints linked to a visit of the unit (complaints naming no visit appear only in the all-units view). **Supervisors and admins only.** |
 | Ratings | `ratings` | Ratings given in the period (their own time): `count`, `average` (2 decimals, null when none), `distribution` of scores 1–5. In a unit view: ratings of visits the unit took part in. **Supervisors and admins only.** |
@@ -136,6 +137,7 @@ async def compute_metrics(
         emergency_t = tg.create_task(warn.emergency_overdue(period, unit_id, now))
         unfiled_t = tg.create_task(warn.unfiled_attempts(period, unit_id))
         backfilled_t = tg.create_task(warn.backfilled_scans(period, unit_id))
+        offsite_t = tg.create_task(warn.offsite_scans(period, unit_id))
         units_t = tg.create_task(unit_rows(period, unit_id, compared))
         monthly_t = tg.create_task(monthly_series(period.last_day.year, unit_id))
         feedback_t = tg.create_task(_feedback(start, end, unit_id, now)) if include_feedback else None
@@ -172,6 +174,7 @@ async def compute_metrics(
         emergency_overdue=emergency_t.result(),
         unfiled_attempts=unfiled_t.result(),
         backfilled_scans=backfilled_t.result(),
+        offsite_scans=offsite_t.result(),
     )
     complaints, ratings = feedback_t.result() if feedback_t else (None, None)
     return Metrics(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
 
 from api.access import ensure_can_edit_unit_list
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, NotFound, RuleViolation
 from api.nonsite.schemas import AssetCreate, AssetRead, AssetUpdate
 from api.registry.lookups import unit_by_code, unit_codes_by_id
@@ -44,7 +46,7 @@ async def asset_row(code: str, *, field: str = "code") -> dict[str, Any]:
     return row
 
 
-async def create_asset(actor: Actor, data: AssetCreate) -> AssetRead:
+async def create_asset(actor: Actor, data: AssetCreate, now: dt.datetime) -> AssetRead:
     unit_code = data.unit_code
     if unit_code is None:
         if actor.role != Role.planner or actor.unit_id is None:
@@ -67,10 +69,17 @@ async def create_asset(actor: Actor, data: AssetCreate) -> AssetRead:
                 status=data.status.value,
             )
         )
+        await audit.append(
+            "nonsite.asset_created",
+            actor.username,
+            f"nonsite-asset:{data.code}",
+            {**msgspec.to_builtins(data), "unit_code": unit_code},
+            at=now,
+        )
     return await read_asset(data.code)
 
 
-async def update_asset(actor: Actor, code: str, data: AssetUpdate) -> AssetRead:
+async def update_asset(actor: Actor, code: str, data: AssetUpdate, now: dt.datetime) -> AssetRead:
     async with write_transaction():
         row = await asset_row(code)
         ensure_can_edit_unit_list(actor, row["unit"], "non-site assets")
@@ -82,6 +91,13 @@ async def update_asset(actor: Actor, code: str, data: AssetUpdate) -> AssetRead:
             await NonsiteAsset.update(
                 {getattr(NonsiteAsset, k): (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
             ).where(NonsiteAsset.id == row["id"])
+            await audit.append(
+                "nonsite.asset_updated",
+                actor.username,
+                f"nonsite-asset:{code}",
+                {"code": code, "changes": msgspec.to_builtins(data)},
+                at=now,
+            )
     return await read_asset(code)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from api.nonsite.evidence_media import clean_image, sanitize_filename, sniff
 from api.nonsite.evidence_store import EvidenceStore, Staged
@@ -107,6 +108,20 @@ async def _insert(row: Evidence) -> tuple[dict[str, Any], bool]:
         inserted = (
             await Evidence.insert(row).on_conflict(target=Evidence.sha256, action="DO NOTHING").returning(Evidence.id)
         )
+        if inserted:
+            await audit.append(
+                "nonsite.evidence_stored",
+                row.uploaded_by,
+                f"evidence:{inserted[0]['id']}",
+                {
+                    "evidence_id": inserted[0]["id"],
+                    "sha256": row.sha256,
+                    "stored_size": row.stored_size,
+                    "stored_path": row.stored_path,
+                    "captured_at": row.captured_at,
+                },
+                at=row.uploaded_at,
+            )
     existing = await _evidence_row(row.sha256)
     assert existing is not None
     return existing, bool(inserted)
@@ -114,15 +129,28 @@ async def _insert(row: Evidence) -> tuple[dict[str, Any], bool]:
 
 async def _link(record_id: int, evidence_id: int, actor: Actor, now: dt.datetime) -> None:
     async with write_transaction():
-        await RecordEvidence.insert(
-            RecordEvidence(
-                record=record_id,
-                evidence=evidence_id,
-                link_key=f"{record_id}:{evidence_id}",
-                added_by=actor.username,
-                added_at=now,
+        linked = (
+            await RecordEvidence.insert(
+                RecordEvidence(
+                    record=record_id,
+                    evidence=evidence_id,
+                    link_key=f"{record_id}:{evidence_id}",
+                    added_by=actor.username,
+                    added_at=now,
+                )
             )
-        ).on_conflict(target=RecordEvidence.link_key, action="DO NOTHING")
+            .on_conflict(target=RecordEvidence.link_key, action="DO NOTHING")
+            .returning(RecordEvidence.id)
+        )
+        if linked:
+            sha = await Evidence.select(Evidence.sha256).where(Evidence.id == evidence_id).first()
+            await audit.append(
+                "nonsite.evidence_linked",
+                actor.username,
+                f"nonsite-record:{record_id}",
+                {"record_id": record_id, "evidence_id": evidence_id, "sha256": sha["sha256"] if sha else None},
+                at=now,
+            )
 
 
 async def add_evidence(

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from api.actor import Actor
+from api.audit import chain as audit
 from api.context import ServiceContext
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.nonsite import geojson
@@ -158,6 +159,26 @@ async def create_record(actor: Actor, data: RecordCreate, now: dt.datetime) -> R
         record_id = int(inserted[0]["id"])
         if item_ids:
             await NonsiteRecordItem.insert(*(NonsiteRecordItem(record=record_id, item=i) for i in item_ids))
+        await audit.append(
+            "nonsite.record_created",
+            actor.username,
+            f"nonsite-record:{record_id}",
+            {
+                "record_id": record_id,
+                "mode": data.mode.value,
+                "asset_code": data.asset_code,
+                "unit_id": unit_id,
+                "operator_id": operator.id,
+                "started_at": data.started_at,
+                "ended_at": data.ended_at,
+                "geometry": geojson.dumps(geometry),
+                "uscc": data.uscc,
+                "items": list(data.item_codes),
+                "findings": data.findings,
+                "result": data.result.value,
+            },
+            at=now,
+        )
     return await read_record(actor, record_id)
 
 
@@ -235,4 +256,11 @@ async def trigger_visit(
         )
         if not updated:  # a concurrent request triggered first; this transaction (and its visit) rolls back
             raise Conflict("The record triggered a visit meanwhile; reload it.", code="visit_already_triggered")
+        await audit.append(
+            "nonsite.visit_triggered",
+            actor.username,
+            f"nonsite-record:{record_id}",
+            {"record_id": record_id, "visit_id": visit_read.id, "previous_visit_id": previous},
+            at=now,
+        )
     return visit_read

@@ -20,7 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
+
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound
 from api.plans.entries import copied_rows, entry_in, entry_read, entry_rows, validate_entries
 from api.plans.inputs import IN_FORCE
@@ -97,6 +100,13 @@ async def create_plan(actor: Actor, data: AnnualPlanCreate, policy: PlanPolicy, 
         plan_id = inserted[0]["id"]
         if data.entries:
             await AnnualPlanEntry.insert(*entry_rows(plan_id, data.entries, 0))
+        await audit.append(
+            "plan.created",
+            actor.username,
+            f"annual-plan:{plan_id}",
+            {"plan_id": plan_id, "unit_id": unit_id, "year": data.year, "entries": msgspec.to_builtins(data.entries)},
+            at=now,
+        )
     return await read_plan(actor, plan_id)
 
 
@@ -111,7 +121,7 @@ async def _lineage_max_entry_no(row: dict[str, Any]) -> int:
     return max((n["entry_no"] for n in numbers), default=0)
 
 
-async def replace_entries(actor: Actor, plan_id: int, entries: list[PlanEntryIn]) -> AnnualPlanRead:
+async def replace_entries(actor: Actor, plan_id: int, entries: list[PlanEntryIn], now: dt.datetime) -> AnnualPlanRead:
     row = await _visible_row(actor, plan_id)
     _ensure(actor, row, Role.planner, "change")
     await validate_entries(row["unit"], entries)
@@ -123,6 +133,13 @@ async def replace_entries(actor: Actor, plan_id: int, entries: list[PlanEntryIn]
         await AnnualPlanEntry.delete().where(AnnualPlanEntry.plan == plan_id)
         if entries:
             await AnnualPlanEntry.insert(*entry_rows(plan_id, entries, used))
+        await audit.append(
+            "plan.entries_replaced",
+            actor.username,
+            f"annual-plan:{plan_id}",
+            {"plan_id": plan_id, "entries": msgspec.to_builtins(entries)},
+            at=now,
+        )
     return await read_plan(actor, plan_id)
 
 
@@ -144,18 +161,27 @@ async def step(actor: Actor, plan_id: int, action: str, policy: PlanPolicy, now:
         values[AnnualPlan.late] = row["version"] == 1 and local_today(now) > row["filing_deadline"]
     if action == "submit":
         values[AnnualPlan.return_reason] = ""
-    await _transition(plan_id, before, values)
+    await _transition(plan_id, before, values, actor, action, now)
     return await read_plan(actor, plan_id)
 
 
-async def send_back(actor: Actor, plan_id: int, reason: str) -> AnnualPlanRead:
+async def send_back(actor: Actor, plan_id: int, reason: str, now: dt.datetime) -> AnnualPlanRead:
     row = await _visible_row(actor, plan_id)
     _ensure(actor, row, Role.approver, "send back")
-    await _transition(plan_id, "submitted", {AnnualPlan.status: "draft", AnnualPlan.return_reason: reason})
+    values = {AnnualPlan.status: "draft", AnnualPlan.return_reason: reason}
+    await _transition(plan_id, "submitted", values, actor, "return", now, reason)
     return await read_plan(actor, plan_id)
 
 
-async def _transition(plan_id: int, before: str, values: dict[Any, Any]) -> None:
+async def _transition(
+    plan_id: int,
+    before: str,
+    values: dict[Any, Any],
+    actor: Actor,
+    action: str,
+    now: dt.datetime,
+    reason: str = "",
+) -> None:
     async with write_transaction():
         done = (
             await AnnualPlan.update(values)
@@ -167,6 +193,13 @@ async def _transition(plan_id: int, before: str, values: dict[Any, Any]) -> None
             raise Conflict(
                 f"The annual plan is {current['status']}; this step needs it {before}.", code="plan_wrong_status"
             )
+        await audit.append(
+            f"plan.{action}",
+            actor.username,
+            f"annual-plan:{plan_id}",
+            {"plan_id": plan_id, "from": before, "status": values[AnnualPlan.status], "reason": reason},
+            at=now,
+        )
 
 
 async def amend(
@@ -211,6 +244,19 @@ async def amend(
             rows = copied_rows(new_id, await _entries_of([plan_id]))
         if rows:
             await AnnualPlanEntry.insert(*rows)
+        await audit.append(
+            "plan.amended",
+            actor.username,
+            f"annual-plan:{new_id}",
+            {
+                "plan_id": new_id,
+                "amends": plan_id,
+                "version": row["version"] + 1,
+                "reason": reason,
+                "entries": msgspec.to_builtins(entries) if entries is not None else "copied",
+            },
+            at=now,
+        )
     return await read_plan(actor, new_id)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, RuleViolation
 from api.plans.bulk import PLAN_CARRY, PLAN_DROPPED, PLAN_TASK, PLAN_VISIT, bulk_insert, to_json
 from api.plans.inputs import load_inputs
@@ -92,6 +93,20 @@ async def build_schedule(
                 ScheduleMonth.config: to_json(policy.describe()),
             }
         ).where(ScheduleMonth.id == schedule_id)
+        await audit.append(
+            "schedule.built",
+            actor.username,
+            f"schedule:{period}",
+            {
+                "period": period,
+                "schedule_id": schedule_id,
+                "visits": len(result.visits),
+                "overflow": len(result.overflow),
+                "dropped": len(result.dropped),
+                "calendar_provisional": result.calendar_provisional,
+            },
+            at=now,
+        )
     return schedule_id, result
 
 

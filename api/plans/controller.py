@@ -85,9 +85,9 @@ class AnnualPlanController(Controller):
 
     @put("/{plan_id:int}/entries", guards=PLANNER, summary="Replace the entries of a draft")
     async def entries(
-        self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[EntriesReplace]
+        self, now: Now, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[EntriesReplace]
     ) -> AnnualPlanRead:
-        return await plans_annual.replace_entries(actor, plan_id, data.entries)
+        return await plans_annual.replace_entries(actor, plan_id, data.entries, now)
 
     @post("/{plan_id:int}/submit", guards=PLANNER, status_code=200)
     async def submit(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
@@ -99,9 +99,9 @@ class AnnualPlanController(Controller):
 
     @post("/{plan_id:int}/return", guards=[require(Role.approver)], status_code=200, summary="Send back to draft")
     async def send_back(
-        self, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[ReasonRequest]
+        self, now: Now, actor: CurrentActor, plan_id: FromPath[int], data: JSONBody[ReasonRequest]
     ) -> AnnualPlanRead:
-        return await plans_annual.send_back(actor, plan_id, data.reason)
+        return await plans_annual.send_back(actor, plan_id, data.reason, now)
 
     @post("/{plan_id:int}/file", guards=PLANNER, status_code=200, summary="File with the supervisor (备案)")
     async def file(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
@@ -175,19 +175,19 @@ class PlanVisitController(Controller):
 
     @post("/{visit_id:int}/move", guards=PLANNER, status_code=200)
     async def move(
-        self, actor: CurrentActor, policy: Policy, visit_id: FromPath[int], data: JSONBody[MoveRequest]
+        self, now: Now, actor: CurrentActor, policy: Policy, visit_id: FromPath[int], data: JSONBody[MoveRequest]
     ) -> EditResult:
-        return await plans_edit_ops.move(actor, visit_id, data.window_start, data.window_end, policy)
+        return await plans_edit_ops.move(actor, visit_id, data.window_start, data.window_end, policy, now)
 
     @post("/{visit_id:int}/split", guards=PLANNER, status_code=200, summary="Split by units (one part per list)")
     async def split(
-        self, actor: CurrentActor, policy: Policy, visit_id: FromPath[int], data: JSONBody[SplitRequest]
+        self, now: Now, actor: CurrentActor, policy: Policy, visit_id: FromPath[int], data: JSONBody[SplitRequest]
     ) -> EditResult:
-        return await plans_edit_ops.split(actor, visit_id, data.parts, policy)
+        return await plans_edit_ops.split(actor, visit_id, data.parts, policy, now)
 
     @post("/merge", guards=PLANNER, status_code=200, summary="Merge visits to one enterprise under a scenario")
-    async def merge(self, actor: CurrentActor, policy: Policy, data: JSONBody[MergeRequest]) -> EditResult:
-        return await plans_edit_ops.merge(actor, data.visit_ids, data.scenario_code, policy)
+    async def merge(self, now: Now, actor: CurrentActor, policy: Policy, data: JSONBody[MergeRequest]) -> EditResult:
+        return await plans_edit_ops.merge(actor, data.visit_ids, data.scenario_code, policy, now)
 
 
 class PlanTaskController(Controller):
@@ -196,12 +196,12 @@ class PlanTaskController(Controller):
     dependencies = PLAN_DEPENDENCIES
 
     @post("/{task_id:int}/unmerge", guards=PLANNER, status_code=200, summary="Take the task out of its joint visit")
-    async def unmerge(self, actor: CurrentActor, policy: Policy, task_id: FromPath[int]) -> EditResult:
-        return await plans_edit_ops.unmerge(actor, task_id, policy)
+    async def unmerge(self, now: Now, actor: CurrentActor, policy: Policy, task_id: FromPath[int]) -> EditResult:
+        return await plans_edit_ops.unmerge(actor, task_id, policy, now)
 
     @post("/{task_id:int}/cancel", guards=PLANNER, status_code=200, summary="Cancel a task of a draft month")
-    async def cancel(self, actor: CurrentActor, policy: Policy, task_id: FromPath[int]) -> EditResult:
-        return await plans_edit_ops.cancel(actor, task_id, policy)
+    async def cancel(self, now: Now, actor: CurrentActor, policy: Policy, task_id: FromPath[int]) -> EditResult:
+        return await plans_edit_ops.cancel(actor, task_id, policy, now)
 
     @post("/{task_id:int}/file", guards=PLANNER, summary="File the task's planned visit (pre-filled, linked)")
     async def file(

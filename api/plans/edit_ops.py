@@ -16,7 +16,9 @@ from models.plan_tables import PlanVisit
 from schedules import Visit, cancel_task, merge_visits, move_visit, split_visit, unmerge_task
 
 
-async def move(actor: Actor, visit_id: int, start: dt.date, end: dt.date | None, policy: PlanPolicy) -> EditResult:
+async def move(
+    actor: Actor, visit_id: int, start: dt.date, end: dt.date | None, policy: PlanPolicy, now: dt.datetime
+) -> EditResult:
     row = await visit_row(visit_id)
     ensure_planner(actor, [row["lead_unit"]], "the visit's lead unit")
 
@@ -24,10 +26,12 @@ async def move(actor: Actor, visit_id: int, start: dt.date, end: dt.date | None,
         visit = find_visit(month, row["id"])
         return [visit], [move_visit(visit, start, end)]
 
-    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy)
+    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy, now, "move")
 
 
-async def split(actor: Actor, visit_id: int, parts: list[list[str]], policy: PlanPolicy) -> EditResult:
+async def split(
+    actor: Actor, visit_id: int, parts: list[list[str]], policy: PlanPolicy, now: dt.datetime
+) -> EditResult:
     row = await visit_row(visit_id)
     ensure_planner(actor, [row["lead_unit"]], "the visit's lead unit")
     unit_parts = [[(await unit_by_code(code, field="parts"))["id"] for code in part] for part in parts]
@@ -39,10 +43,10 @@ async def split(actor: Actor, visit_id: int, parts: list[list[str]], policy: Pla
             raise RuleViolation("Every unit named in a part must have a task in the visit.", code="unit_not_in_visit")
         return [visit], list(split_visit(visit, unit_parts))
 
-    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy)
+    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy, now, "split")
 
 
-async def unmerge(actor: Actor, task_id: int, policy: PlanPolicy) -> EditResult:
+async def unmerge(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.datetime) -> EditResult:
     task, row = await _task_and_visit(task_id)
     ensure_planner(actor, [task["unit"], row["lead_unit"]], "the task's unit or the visit's lead unit")
 
@@ -52,10 +56,10 @@ async def unmerge(actor: Actor, task_id: int, policy: PlanPolicy) -> EditResult:
             raise RuleViolation("The task is alone in its visit; there is nothing to unmerge.", code="not_joint")
         return [visit], list(unmerge_task(visit, task["unit"]))
 
-    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy)
+    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy, now, "unmerge")
 
 
-async def cancel(actor: Actor, task_id: int, policy: PlanPolicy) -> EditResult:
+async def cancel(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.datetime) -> EditResult:
     task, row = await _task_and_visit(task_id)
     ensure_planner(actor, [task["unit"], row["lead_unit"]], "the task's unit or the visit's lead unit")
 
@@ -64,10 +68,12 @@ async def cancel(actor: Actor, task_id: int, policy: PlanPolicy) -> EditResult:
         rest = cancel_task(visit, task["unit"])
         return [visit], [rest] if rest is not None else []
 
-    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy)
+    return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy, now, "cancel")
 
 
-async def merge(actor: Actor, visit_ids: list[int], scenario_code: str | None, policy: PlanPolicy) -> EditResult:
+async def merge(
+    actor: Actor, visit_ids: list[int], scenario_code: str | None, policy: PlanPolicy, now: dt.datetime
+) -> EditResult:
     rows = [await visit_row(visit_id) for visit_id in dict.fromkeys(visit_ids)]
     if len(rows) < 2:
         raise RuleViolation("Name at least two different visits to merge.", code="merge_needs_two_visits")
@@ -85,7 +91,7 @@ async def merge(actor: Actor, visit_ids: list[int], scenario_code: str | None, p
         chosen = [find_visit(month, r["id"]) for r in rows]
         return chosen, [merge_visits(chosen, scenario)]
 
-    return await apply_edit(actor, rows[0]["schedule"], rows[0]["uscc"], edit, policy)
+    return await apply_edit(actor, rows[0]["schedule"], rows[0]["uscc"], edit, policy, now, "merge")
 
 
 async def _task_and_visit(task_id: int) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.plans.build import ensure_calendar
 from api.plans.inputs import load_enterprises, load_history, load_lists
@@ -104,7 +105,9 @@ def ensure_planner(actor: Actor, unit_ids: Sequence[int], what: str) -> None:
     raise Forbidden(f"Only the planner of {what} may make this edit.", code="not_your_unit")
 
 
-async def apply_edit(actor: Actor, schedule_id: int, uscc: str, edit: Edit, policy: PlanPolicy) -> EditResult:
+async def apply_edit(
+    actor: Actor, schedule_id: int, uscc: str, edit: Edit, policy: PlanPolicy, now: dt.datetime, action: str
+) -> EditResult:
     """Apply ``edit`` to the enterprise's visits of the month, validate it and write it."""
     month = await load_month(schedule_id, uscc)
     schedule = month.schedule
@@ -137,10 +140,18 @@ async def apply_edit(actor: Actor, schedule_id: int, uscc: str, edit: Edit, poli
             code="schedule_edit_refused",
             violations=listed,
         )
-    return await _write(month, old, new, units)
+    return await _write(month, old, new, units, actor, now, f"{action}:{uscc}")
 
 
-async def _write(month: EnterpriseMonth, old: list[Visit], new: list[Visit], units: dict[int, str]) -> EditResult:
+async def _write(
+    month: EnterpriseMonth,
+    old: list[Visit],
+    new: list[Visit],
+    units: dict[int, str],
+    actor: Actor,
+    now: dt.datetime,
+    action: str,  # "<edit>:<uscc>"
+) -> EditResult:
     schedule_id = month.schedule["id"]
     touched = {task.unit_id for visit in [*old, *new] for task in visit.tasks}
     kept = {id(task) for visit in new for task in visit.tasks}
@@ -187,6 +198,19 @@ async def _write(month: EnterpriseMonth, old: list[Visit], new: list[Visit], uni
             await PlanTask.update({PlanTask.status: "cancelled", PlanTask.visit_seq: None}).where(
                 PlanTask.id.is_in(cancelled)
             )
+        await audit.append(
+            f"schedule.{action.split(':')[0]}",
+            actor.username,
+            f"schedule:{month.schedule['period']}",
+            {
+                "period": month.schedule["period"],
+                "uscc": action.split(":", 1)[1],
+                "removed_visit_ids": old_ids,
+                "new_visit_ids": new_ids,
+                "cancelled_task_ids": cancelled,
+            },
+            at=now,
+        )
     rows = await PlanVisit.select().where(PlanVisit.id.is_in(new_ids or [-1])).order_by(PlanVisit.seq)
     return EditResult(
         period=month.schedule["period"],

@@ -13,7 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
+
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, RuleViolation
 from api.plans.bulk import to_json
 from api.plans.policy import json_list, period_text
@@ -104,6 +107,14 @@ async def add_extra_task(actor: Actor, year: int, month: int, data: ExtraTaskCre
                 created_at=now,
             )
         ).returning(PlanExtraTask.id)
+        # The trigger reference stays in the trail (supervisor only), never on a public schedule.
+        await audit.append(
+            "schedule.extra_task_added",
+            actor.username,
+            f"schedule:{period_text(year, month)}",
+            {"extra_task_id": inserted[0]["id"], "unit_id": unit_id, **msgspec.to_builtins(data)},
+            at=now,
+        )
     [read] = await list_extra_tasks(year, month, row_id=inserted[0]["id"])
     return read
 

@@ -65,6 +65,7 @@ async def unit_feed(unit_id: int, unit_name: str, issuer: str, now: dt.datetime)
         "EXISTS (SELECT 1 FROM plan_task t WHERE t.schedule = pv.schedule AND t.visit_seq = pv.seq "
         "AND t.unit = {} AND t.status = 'planned')",
         unit_id,
+        confidential=True,
     )
     events = [
         _event(

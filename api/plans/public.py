@@ -10,6 +10,9 @@ views read only plan rows, enterprise names and the lists' unit and item names.
   its inspections; a wrong or missing token answers 404 like an unknown enterprise.
 - A unit's feed (login required: the unit's staff, the supervisor, admins) lists the published planned
   visits that carry one of the unit's tasks.
+- Triggered tasks (a complaint, a referral, monitoring …) never reach the public month, the enterprise's
+  检查预告 or its feed: announcing them would tip off the target and could expose a complainant. Only the unit's
+  own feed lists them.
 """
 
 from __future__ import annotations
@@ -70,8 +73,15 @@ async def published_periods(limit: int = 24) -> list[str]:
     return [str(r["period"]) for r in rows]
 
 
-async def published_visits(where: str, *args: Any) -> list[PublishedVisit]:
-    """Planned visits of published months matching ``where`` (SQL on ``pv``, ``s``, ``e``), in window order."""
+def _triggered(task: dict[str, Any]) -> bool:
+    return any(source.get("kind") == "triggered" for source in json_list(task["sources"]))
+
+
+async def published_visits(where: str, *args: Any, confidential: bool = False) -> list[PublishedVisit]:
+    """Planned visits of published months matching ``where`` (SQL on ``pv``, ``s``, ``e``), in window order.
+
+    Triggered tasks are left out unless ``confidential`` (the unit's own feed): a visit made only of them is not
+    listed at all."""
     rows = await PlanVisit.raw(
         "SELECT pv.seq AS seq, pv.schedule AS schedule, pv.uscc AS uscc, pv.lead_unit AS lead_unit, "
         "pv.window_start AS window_start, pv.window_end AS window_end, pv.onsite AS onsite, s.period AS period, "
@@ -83,13 +93,15 @@ async def published_visits(where: str, *args: Any) -> list[PublishedVisit]:
         return []
     wanted = {(r["schedule"], r["seq"]) for r in rows}
     tasks: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
-    for task in await PlanTask.select(PlanTask.schedule, PlanTask.visit_seq, PlanTask.unit, PlanTask.item_codes).where(
+    for task in await PlanTask.select(
+        PlanTask.schedule, PlanTask.visit_seq, PlanTask.unit, PlanTask.item_codes, PlanTask.sources
+    ).where(
         PlanTask.schedule.is_in(sorted({s for s, _ in wanted}))
         & PlanTask.uscc.is_in(sorted({r["uscc"] for r in rows}))
         & (PlanTask.status == "planned")
     ):
         key = (task["schedule"], task["visit_seq"])
-        if key in wanted:
+        if key in wanted and (confidential or not _triggered(task)):
             tasks[key].append(task)
     units = {u["id"]: u for u in await Unit.select(Unit.id, Unit.code, Unit.name)}
     codes = sorted({c for group in tasks.values() for t in group for c in json_list(t["item_codes"])})

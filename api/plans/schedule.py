@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.plans.policy import as_date, json_dict, json_list, period_text
 from api.plans.schemas import (
@@ -247,6 +248,13 @@ async def approve_month(actor: Actor, year: int, month: int, unit_code: str | No
         await ScheduleApproval.insert(
             ScheduleApproval(schedule=row["id"], unit=unit_id, approved_by=actor.username, approved_at=now)
         )
+        await audit.append(
+            "schedule.approved",
+            actor.username,
+            f"schedule:{row['period']}",
+            {"period": row["period"], "unit_id": unit_id},
+            at=now,
+        )
 
 
 async def publish_month(actor: Actor, year: int, month: int, now: dt.datetime) -> None:
@@ -270,3 +278,6 @@ async def publish_month(actor: Actor, year: int, month: int, now: dt.datetime) -
                 ScheduleMonth.published_at: now,
             }
         ).where(ScheduleMonth.id == row["id"])
+        await audit.append(
+            "schedule.published", actor.username, f"schedule:{row['period']}", {"period": row["period"]}, at=now
+        )

@@ -7,7 +7,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.auth import STAFF, any_authenticated, require
-from api.deps import CurrentActor, Limit, Offset, provide_actor
+from api.deps import CurrentActor, Limit, Now, Offset, provide_actor
 from api.pagination import Page
 from api.registry import service as registry
 from api.registry.schemas import (
@@ -41,12 +41,14 @@ class UnitController(Controller):
         return await registry.read_unit(code)
 
     @post("/", guards=[require()], summary="Register a unit (admin)")
-    async def create_unit(self, actor: CurrentActor, data: JSONBody[UnitCreate]) -> UnitRead:
-        return await registry.create_unit(actor, data)
+    async def create_unit(self, now: Now, actor: CurrentActor, data: JSONBody[UnitCreate]) -> UnitRead:
+        return await registry.create_unit(actor, data, now)
 
     @patch("/{code:str}", guards=[require()])
-    async def update_unit(self, actor: CurrentActor, code: FromPath[str], data: JSONBody[UnitUpdate]) -> UnitRead:
-        return await registry.update_unit(actor, code, data)
+    async def update_unit(
+        self, now: Now, actor: CurrentActor, code: FromPath[str], data: JSONBody[UnitUpdate]
+    ) -> UnitRead:
+        return await registry.update_unit(actor, code, data, now)
 
 
 class InspectorController(Controller):
@@ -73,14 +75,14 @@ class InspectorController(Controller):
         return await registry.read_inspector(actor, inspector_id)
 
     @post("/", guards=[require()], summary="Register an inspector or auxiliary staff member (admin)")
-    async def create_inspector(self, actor: CurrentActor, data: JSONBody[InspectorCreate]) -> InspectorRead:
-        return await registry.create_inspector(actor, data)
+    async def create_inspector(self, now: Now, actor: CurrentActor, data: JSONBody[InspectorCreate]) -> InspectorRead:
+        return await registry.create_inspector(actor, data, now)
 
     @patch("/{inspector_id:int}", guards=[require()])
     async def update_inspector(
-        self, actor: CurrentActor, inspector_id: FromPath[int], data: JSONBody[InspectorUpdate]
+        self, now: Now, actor: CurrentActor, inspector_id: FromPath[int], data: JSONBody[InspectorUpdate]
     ) -> InspectorRead:
-        return await registry.update_inspector(actor, inspector_id, data)
+        return await registry.update_inspector(actor, inspector_id, data, now)
 
 
 class EnterpriseController(Controller):
@@ -108,11 +110,13 @@ class EnterpriseController(Controller):
         return await registry.read_enterprise(actor, uscc)
 
     @post("/", guards=[require()], summary="Register an enterprise (admin); the USCC check character is verified")
-    async def create_enterprise(self, actor: CurrentActor, data: JSONBody[EnterpriseCreate]) -> EnterpriseRead:
-        return await registry.create_enterprise(actor, data)
+    async def create_enterprise(
+        self, now: Now, actor: CurrentActor, data: JSONBody[EnterpriseCreate]
+    ) -> EnterpriseRead:
+        return await registry.create_enterprise(actor, data, now)
 
     @patch("/{uscc:str}", guards=[require(Role.supervisor)])
     async def update_enterprise(
-        self, actor: CurrentActor, uscc: FromPath[USCCPath], data: JSONBody[EnterpriseUpdate]
+        self, now: Now, actor: CurrentActor, uscc: FromPath[USCCPath], data: JSONBody[EnterpriseUpdate]
     ) -> EnterpriseRead:
-        return await registry.update_enterprise(actor, uscc, data)
+        return await registry.update_enterprise(actor, uscc, data, now)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
 
 from api.access import ensure_admin
 from api.actor import Actor
+from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from api.registry.schemas import (
@@ -22,6 +24,7 @@ from api.registry.schemas import (
     UnitUpdate,
 )
 from api.registry.uscc import normalize_uscc
+from api.registry.voiding import void_codes_of_inspector
 from models.db import write_transaction
 from models.enums import Role
 from models.tables import Enterprise, Inspector, Unit
@@ -58,17 +61,18 @@ async def read_unit(code: str) -> UnitRead:
     )
 
 
-async def create_unit(actor: Actor, data: UnitCreate) -> UnitRead:
+async def create_unit(actor: Actor, data: UnitCreate, now: dt.datetime) -> UnitRead:
     ensure_admin(actor, "units")
     async with write_transaction():
         if await Unit.exists().where(Unit.code == data.code):
             raise Conflict(f"Unit code {data.code!r} is already taken.", code="unit_code_taken", field="code")
         parent = (await unit_by_code(data.parent_code, field="parent_code"))["id"] if data.parent_code else None
         await Unit.insert(Unit(code=data.code, name=data.name, kind=data.kind.value, parent=parent))
+        await audit.append("unit.created", actor.username, f"unit:{data.code}", msgspec.to_builtins(data), at=now)
     return await read_unit(data.code)
 
 
-async def update_unit(actor: Actor, code: str, data: UnitUpdate) -> UnitRead:
+async def update_unit(actor: Actor, code: str, data: UnitUpdate, now: dt.datetime) -> UnitRead:
     ensure_admin(actor, "units")
     changes = _set_fields(data)
     async with write_transaction():
@@ -83,6 +87,9 @@ async def update_unit(actor: Actor, code: str, data: UnitUpdate) -> UnitRead:
         values.update({getattr(Unit, k): v for k, v in changes.items()})
         if values:
             await Unit.update(values).where(Unit.id == row["id"])
+            await audit.append(
+                "unit.updated", actor.username, f"unit:{code}", {"changes": msgspec.to_builtins(data)}, at=now
+            )
     return await read_unit(code)
 
 
@@ -152,7 +159,7 @@ def _check_certificate(is_auxiliary: bool, cert_no: str | None, valid_from: Any,
         raise RuleViolation("valid_to is before valid_from.", code="invalid_validity", field="valid_to")
 
 
-async def create_inspector(actor: Actor, data: InspectorCreate) -> InspectorRead:
+async def create_inspector(actor: Actor, data: InspectorCreate, now: dt.datetime) -> InspectorRead:
     ensure_admin(actor, "inspectors")
     _check_certificate(data.is_auxiliary, data.cert_no, data.valid_from, data.valid_to)
     async with write_transaction():
@@ -170,10 +177,17 @@ async def create_inspector(actor: Actor, data: InspectorCreate) -> InspectorRead
                 is_auxiliary=data.is_auxiliary,
             )
         ).returning(Inspector.id)
+        await audit.append(
+            "inspector.created",
+            actor.username,
+            f"inspector:{rows[0]['id']}",
+            {"inspector_id": rows[0]["id"], **msgspec.to_builtins(data)},
+            at=now,
+        )
     return await read_inspector(actor, rows[0]["id"])
 
 
-async def update_inspector(actor: Actor, inspector_id: int, data: InspectorUpdate) -> InspectorRead:
+async def update_inspector(actor: Actor, inspector_id: int, data: InspectorUpdate, now: dt.datetime) -> InspectorRead:
     ensure_admin(actor, "inspectors")
     changes = _set_fields(data)
     async with write_transaction():
@@ -188,6 +202,20 @@ async def update_inspector(actor: Actor, inspector_id: int, data: InspectorUpdat
         values.update({getattr(Inspector, k): v for k, v in changes.items()})
         if values:
             await Inspector.update(values).where(Inspector.id == inspector_id)
+            voided = await void_codes_of_inspector(inspector_id, now)
+            await audit.append(
+                "inspector.updated",
+                actor.username,
+                f"inspector:{inspector_id}",
+                {
+                    "inspector_id": inspector_id,
+                    "cert_no": row["cert_no"],
+                    "changes": msgspec.to_builtins(data),
+                    "previous": {k: row[k] for k in ("status", "valid_from", "valid_to", "name")},
+                    "voided_visits": voided,
+                },
+                at=now,
+            )
     return await read_inspector(actor, inspector_id)
 
 
@@ -235,7 +263,7 @@ async def read_enterprise(actor: Actor, uscc: str) -> EnterpriseRead:
     return msgspec.convert(row, EnterpriseRead)
 
 
-async def create_enterprise(actor: Actor, data: EnterpriseCreate) -> EnterpriseRead:
+async def create_enterprise(actor: Actor, data: EnterpriseCreate, now: dt.datetime) -> EnterpriseRead:
     ensure_admin(actor, "enterprises")
     values = msgspec.structs.asdict(data)
     values["uscc"] = normalize_uscc(data.uscc)
@@ -243,19 +271,32 @@ async def create_enterprise(actor: Actor, data: EnterpriseCreate) -> EnterpriseR
         if await Enterprise.exists().where(Enterprise.uscc == values["uscc"]):
             raise Conflict(f"Enterprise {values['uscc']} is already registered.", code="uscc_taken", field="uscc")
         await Enterprise.insert(Enterprise(**values))
+        await audit.append(
+            "enterprise.created", actor.username, audit.enterprise_subject(values["uscc"]), values, at=now
+        )
     return await read_enterprise(actor, values["uscc"])
 
 
-async def update_enterprise(actor: Actor, uscc: str, data: EnterpriseUpdate) -> EnterpriseRead:
+async def update_enterprise(actor: Actor, uscc: str, data: EnterpriseUpdate, now: dt.datetime) -> EnterpriseRead:
     if actor.role not in (Role.admin, Role.supervisor):
         raise Forbidden("Only an admin or the supervisor may change enterprise records.")
     code = normalize_uscc(uscc)
     changes = _set_fields(data)
     async with write_transaction():
-        if not await Enterprise.exists().where(Enterprise.uscc == code):
+        columns = [getattr(Enterprise, k) for k in changes] or [Enterprise.id]
+        before = await Enterprise.select(*columns).where(Enterprise.uscc == code).first()
+        if before is None:
             raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found")
         if changes:
             await Enterprise.update({getattr(Enterprise, k): v for k, v in changes.items()}).where(
                 Enterprise.uscc == code
+            )
+            # The whitelist and the position change what visits are lawful and where a scan is on site.
+            await audit.append(
+                "enterprise.updated",
+                actor.username,
+                audit.enterprise_subject(code),
+                {"uscc": code, "changes": msgspec.to_builtins(data), "previous": before},
+                at=now,
             )
     return await read_enterprise(actor, code)

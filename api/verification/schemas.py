@@ -34,6 +34,8 @@ class InspectorOnCode(msgspec.Struct):
 
     name: str
     cert_no: str
+    valid: bool = True  # False: the 执法证 is suspended, revoked or expired now (``problem`` says which)
+    problem: str = ""
 
 
 class ItemOnCode(msgspec.Struct):
@@ -83,7 +85,7 @@ class VerificationRead(msgspec.Struct):
     code_valid_until: dt.datetime | None
     visit: VisitOnCode | None
     rights: str
-    can_rate: bool
+    can_rate: bool  # rating is open (checked out): the enterprise rates through its own login
     can_complain: bool = True
 
 
@@ -99,10 +101,15 @@ class EnterpriseCodeRead(msgspec.Struct):
 
 
 class RevocationRead(msgspec.Struct):
+    """Codes of ``visit_id`` whose serial is ``revoked_through_code`` or lower are void; a code without a serial
+    (serial 0) is void when issued at or before ``revoked_before``. ``seq`` orders the entries (monotonic)."""
+
     visit_id: int
     revoked_before: dt.datetime
     expires_at: dt.datetime
-    reason: str
+    reason: str  # cancelled | rescheduled | inspector (a named 执法证 no longer valid)
+    revoked_through_code: int = 0
+    seq: int = 0
 
 
 class RevocationList(msgspec.Struct):

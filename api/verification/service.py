@@ -27,6 +27,9 @@ from api.verification.schemas import (
     VisitOnCode,
 )
 from api.visits.codes import revocations_since
+from api.visits.enterprise_codes import verify_enterprise_token
+from api.visits.people import InvalidInspector, invalid_inspectors
+from api.visits.rules import LOCAL_TZ
 from models.enums import ServiceType, VisitKind, VisitOrigin, VisitStatus, VisitTrigger
 from models.fastsql import PrebuiltSQL
 from models.tables import Enterprise
@@ -53,15 +56,18 @@ _SIGNED = (Outcome.VALID, Outcome.NOT_YET_VALID, Outcome.EXPIRED)
 
 # Every phone scan runs these two statements, so they are written once here and run without building a Piccolo
 # query (models/fastsql.py). The read brings the visit's columns that the page shows, its enterprise, and the
-# facts of the two rare branches: a revocation voiding codes issued at or before the code's iat (only consulted
-# for a code that is not the visit's current one) and a rating already given (only for a checked-out visit).
+# facts of the two rare branches: a revocation voiding codes issued at or before the code's iat (a visit's codes
+# have strictly increasing iat, so a revocation of an older code never touches a newer one) and a named inspector
+# whose 执法证 is not valid today (checked on every verification, never cached).
 _VISIT_SQL = PrebuiltSQL(
     Visit,
     "SELECT v.id, v.lead_unit, v.kind, v.service_type, v.origin, v.trigger_type, v.window_start, v.window_end, "
-    "v.status, v.is_emergency, v.code_token, v.code_issued_at, v.checked_in_at, v.checked_out_at, "
+    "v.status, v.is_emergency, v.code_token, v.code_issued_at, v.code_no, v.checked_in_at, v.checked_out_at, "
     "e.name AS enterprise_name, e.uscc AS enterprise_uscc, "
-    "EXISTS (SELECT 1 FROM code_revocation r WHERE r.visit = v.id AND r.revoked_before >= {}) AS revoked, "
-    "EXISTS (SELECT 1 FROM rating g WHERE g.visit = v.id) AS rated "
+    "(SELECT MAX(r.reason) FROM code_revocation r WHERE r.visit = v.id AND r.revoked_before >= {}) AS revoked, "
+    "EXISTS (SELECT 1 FROM visit_inspector vi JOIN inspector i ON i.id = vi.inspector WHERE vi.visit = v.id "
+    "AND v.kind = 'enforcement' AND (i.status <> 'valid' OR i.is_auxiliary OR i.valid_from IS NULL "
+    "OR i.valid_to IS NULL OR i.valid_from > {} OR i.valid_to < {})) AS people_invalid "
     "FROM visit v LEFT JOIN enterprise e ON e.id = v.enterprise WHERE v.id = {}",
 )
 _LOG_SQL = PrebuiltSQL(
@@ -116,41 +122,66 @@ async def _verify(
     if raw is None:
         return _view(VerificationOutcome.malformed, now)
     result = verify_token(raw, env.keyring, now)
+    if result.outcome is Outcome.UNKNOWN_KEY:  # perhaps an enterprise code, signed with the enterprise key ring
+        other = verify_enterprise_token(raw, env, now)
+        if isinstance(other.claims, EnterpriseClaims):
+            result = other
     claims = result.claims
     if result.outcome not in _SIGNED or claims is None:
         return _view(_QR_OUTCOMES[result.outcome], now)
     if isinstance(claims, EnterpriseClaims):
         return _view(VerificationOutcome.malformed, now, reason=texts.ENTERPRISE_TOKEN_REASON)
     assert isinstance(claims, VisitClaims)
-    row = await _load_visit(claims.visit_id, claims.issued_at)
+    row = await _load_visit(claims, now)
     if row is None:
         return _view(VerificationOutcome.cancelled, now, claims, reason=texts.NO_VISIT_REASON)
-    visit = await _visit_on_code(row, env.filed_parts)
-    void_reason = _void_reason(row, claims, token_text, raw)
+    invalid = await invalid_inspectors(row["id"], now) if row["people_invalid"] else []
+    visit = await _visit_on_code(row, env.filed_parts, invalid)
+    void_reason = _void_reason(row, claims)
+    if void_reason is None and not _lists_match(claims, visit):
+        void_reason = texts.LISTS_MISMATCH_REASON
+    if invalid and (void_reason is None or void_reason == texts.INSPECTOR_REVOKED_REASON):
+        # Name whoever is no longer valid: the enterprise may refuse them.
+        void_reason = texts.inspectors_invalid_reason([f"{i.name}（执法证号 {i.cert_no}）" for i in invalid])
     if void_reason is not None:
-        return _view(VerificationOutcome.cancelled, now, claims, visit, reason=void_reason)
+        return _view(
+            VerificationOutcome.cancelled,
+            now,
+            claims,
+            visit,
+            reason=void_reason,
+            detail=texts.VOID_DETAIL.get(texts.INSPECTOR_REVOKED_REASON if invalid else void_reason),
+        )
     if expected_uscc and expected_uscc.strip() and _normalized_uscc(expected_uscc) != claims.uscc:
         return _view(VerificationOutcome.enterprise_mismatch, now, claims, visit)
     outcome = _QR_OUTCOMES[result.outcome]
+    # Whether rating is open, never whether the enterprise has rated: the code's holders include the inspectors.
     can_rate = (
         outcome in (VerificationOutcome.valid, VerificationOutcome.expired)
         and row["status"] == VisitStatus.checked_out.value
-        and not row["rated"]
     )
     return _view(outcome, now, claims, visit, can_rate=can_rate)
 
 
-def _void_reason(row: dict[str, Any], claims: VisitClaims, token_text: str, raw: bytes) -> str | None:
+def _lists_match(claims: VisitClaims, visit: VisitOnCode) -> bool:
+    """The code names (or digests) exactly the filed inspectors and items the page shows."""
+    certs = [i.cert_no for i in visit.inspectors if i.cert_no]
+    return claims.lists_match(certs, [i.code for i in visit.items]) or (
+        # codes issued before this check existed left out the items of a joint visit that did not fit
+        claims.lists_digest is None and not claims.item_codes and tuple(certs) == claims.cert_numbers
+    )
+
+
+def _void_reason(row: dict[str, Any], claims: VisitClaims) -> str | None:
     """Why a genuinely signed code no longer counts: cancelled, superseded by a newer code, or revoked."""
     if row["status"] == VisitStatus.cancelled.value:
         return texts.CANCELLED_REASON
     issued = row["code_issued_at"]
     if issued is None or claims.issued_at < issued:
         return texts.SUPERSEDED_REASON
-    # code_token is canonical Base32 (encode_token): a path segment equal to it needs no re-encoding.
-    if row["code_token"] == token_text or row["code_token"] == encode_token(raw):
-        return None  # the visit's current code; revocations made before it was issued do not touch it
-    return texts.REVOKED_REASON if row["revoked"] else None
+    if row["revoked"]:
+        return texts.INSPECTOR_REVOKED_REASON if row["revoked"] == "inspector" else texts.REVOKED_REASON
+    return None
 
 
 def _view(
@@ -161,8 +192,10 @@ def _view(
     *,
     reason: str | None = None,
     can_rate: bool = False,
+    detail: str | None = None,
 ) -> VerificationView:
-    tone, headline, default_reason, detail = texts.outcome_text(outcome)
+    tone, headline, default_reason, default_detail = texts.outcome_text(outcome)
+    detail = detail or default_detail
     return VerificationRead(
         outcome=outcome,
         valid=outcome is VerificationOutcome.valid,
@@ -179,13 +212,14 @@ def _view(
     )
 
 
-async def _load_visit(visit_id: int, issued_at: dt.datetime) -> dict[str, Any] | None:
-    """The visit as ``_VISIT_SQL`` reads it; ``revoked`` is about codes issued at or before ``issued_at``."""
-    if visit_id > MAX_DB_INT:
+async def _load_visit(claims: VisitClaims, now: dt.datetime) -> dict[str, Any] | None:
+    """The visit as ``_VISIT_SQL`` reads it; ``revoked`` is the reason of a revocation that voids this code."""
+    if claims.visit_id > MAX_DB_INT:
         return None
-    row = await _VISIT_SQL.fetchrow(issued_at, visit_id)
+    today = now.astimezone(LOCAL_TZ).date()
+    row = await _VISIT_SQL.fetchrow(claims.issued_at, today, today, claims.visit_id)
     if row is not None:  # EXISTS has no declared type: SQLite gives 0/1, asyncpg a bool
-        row["revoked"], row["rated"] = bool(row["revoked"]), bool(row["rated"])
+        row["people_invalid"] = bool(row["people_invalid"])
     return row
 
 
@@ -230,8 +264,11 @@ async def _read_people_and_items(vid: int) -> tuple[list[dict[str, Any]], ...]:
     )
 
 
-async def _visit_on_code(row: dict[str, Any], cache: dict[int, Any]) -> VisitOnCode:
+async def _visit_on_code(
+    row: dict[str, Any], cache: dict[int, Any], invalid: list[InvalidInspector] | None = None
+) -> VisitOnCode:
     units, inspectors, items = await _people_and_items(row["id"], cache)
+    not_valid = {i.cert_no: texts.PROBLEM_TEXT[i.problem] for i in invalid or []}
     vid = row["id"]
     kind = VisitKind(row["kind"])
     service_type = ServiceType(row["service_type"]) if row["service_type"] else None
@@ -245,7 +282,15 @@ async def _visit_on_code(row: dict[str, Any], cache: dict[int, Any]) -> VisitOnC
         units=sorted(
             (UnitOnCode(name=u["name"], lead=u["unit"] == row["lead_unit"]) for u in units), key=lambda u: not u.lead
         ),
-        inspectors=[InspectorOnCode(name=i["name"], cert_no=i["cert_no"] or "") for i in inspectors],
+        inspectors=[
+            InspectorOnCode(
+                name=i["name"],
+                cert_no=i["cert_no"] or "",
+                valid=(i["cert_no"] or "") not in not_valid,
+                problem=not_valid.get(i["cert_no"] or "", ""),
+            )
+            for i in inspectors
+        ],
         items=[ItemOnCode(code=i["code"], name=i["name"], legal_basis=i["legal_basis"]) for i in items],
         window_start=texts.local(row["window_start"]),
         window_end=texts.local(row["window_end"]),
@@ -280,7 +325,11 @@ def live_visit_id(token_text: str, env: ServiceContext, now: dt.datetime) -> int
 async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.datetime) -> EnterpriseCodeRead:
     """What an ordinary camera that opened an enterprise code (/E/…) should be told."""
     raw = parse_token(token_text)
-    result = verify_token(raw, env.keyring, now) if raw is not None else None
+    result = None
+    if raw is not None:
+        result = verify_token(raw, env.keyring, now)
+        if result.outcome is Outcome.UNKNOWN_KEY:  # an enterprise code: signed with the enterprise key ring
+            result = verify_enterprise_token(raw, env, now)
     claims = result.claims if result is not None and result.outcome in _SIGNED else None
     if isinstance(claims, EnterpriseClaims):
         row = await Enterprise.select(Enterprise.name).where(Enterprise.uscc == claims.uscc).first()
@@ -315,7 +364,12 @@ async def revocation_list(since: int, now: dt.datetime) -> RevocationList:
         cursor=max((r["id"] for r in rows), default=since),
         items=[
             RevocationRead(
-                visit_id=r["visit"], revoked_before=r["revoked_before"], expires_at=r["expires_at"], reason=r["reason"]
+                visit_id=r["visit"],
+                revoked_before=r["revoked_before"],
+                expires_at=r["expires_at"],
+                reason=r["reason"],
+                revoked_through_code=r["revoked_through_code"],
+                seq=r["id"],
             )
             for r in rows
         ],

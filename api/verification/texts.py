@@ -64,6 +64,25 @@ SUPERSEDED_REASON = "检查码已作废（检查已改期或重新签发）"
 REVOKED_REASON = "检查码已被撤销"
 NO_VISIT_REASON = "查无此检查（检查码已作废）"
 ENTERPRISE_TOKEN_REASON = "这是企业码，不是检查码"
+INSPECTOR_REVOKED_REASON = "检查码已作废：检查人员的执法证已失效"
+LISTS_MISMATCH_REASON = "检查码与备案的检查人员或检查事项不一致"
+# The longer explanation when the code is void for a reason other than a cancellation.
+VOID_DETAIL = {
+    INSPECTOR_REVOKED_REASON: "检查人员不具备执法资格时不得实施检查，本次检查码作废。您可以拒绝检查并投诉。",
+    LISTS_MISMATCH_REASON: "检查码所列人员或事项与备案不符，可能被篡改。您可以拒绝检查并投诉。",
+}
+PROBLEM_TEXT = {
+    "inspector_auxiliary": "辅助人员，无执法资格",
+    "inspector_suspended": "执法证已暂停",
+    "inspector_revoked": "执法证已吊销",
+    "certificate_not_valid": "执法证不在有效期内",
+}
+
+
+def inspectors_invalid_reason(people: list[str]) -> str:
+    """The page names whoever is no longer valid: the enterprise may refuse them."""
+    return f"以下检查人员的执法证已失效，本次检查无效：{'、'.join(people)}"
+
 
 STATUS_TEXT = {
     VisitStatus.filed: "已备案，待单位负责人批准",

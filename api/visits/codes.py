@@ -7,31 +7,24 @@ import hashlib
 from functools import lru_cache
 from typing import Any
 
-import anyio
-
 from api.audit import chain as audit
-from api.clock import LOCAL_TZ
 from api.context import ServiceContext
 from api.errors import NotFound, RuleViolation
 from api.i18n import tr
 from api.visits.schemas import CodeRead
 from models.enums import VisitStatus
 from models.tables import Enterprise
-from models.visit_tables import CodeRevocation, Visit, VisitInspector, VisitItem
+from models.visit_tables import CodeRevocation, Visit, VisitInspector, VisitItem, VisitUnit
 from qr import (
-    EnterpriseClaims,
     KeyRing,
     VisitClaims,
-    enterprise_url,
     render_png,
     render_svg,
-    sign_enterprise,
     sign_visit,
     verify_token,
 )
 from qr.codec import decode_token, encode_token, visit_url
-from qr.poster import PosterText, render_poster
-from qr.render import MAX_VERSION, qr_version
+from qr.render import LARGE_MAX_VERSION, MAX_VERSION, qr_version
 
 # Statuses in which the visit's code is shown by the inspector (亮码).
 CODE_STATUSES = (VisitStatus.approved.value, VisitStatus.checked_in.value, VisitStatus.checked_out.value)
@@ -42,52 +35,123 @@ def _whole_seconds(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=0)
 
 
+SMALL_VISIT_INSPECTORS = 4  # a single-unit visit with up to this many inspectors keeps QR version <= 11
+
+
+def version_limit(unit_count: int, inspector_count: int) -> int:
+    """The largest QR version a visit's code may use: 11 for a small visit, 15 for a joint or larger one."""
+    small = unit_count <= 1 and inspector_count <= SMALL_VISIT_INSPECTORS
+    return MAX_VERSION if small else LARGE_MAX_VERSION
+
+
+def fit_claims(
+    env: ServiceContext,
+    *,
+    visit_id: int,
+    uscc: str,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    issued_at: dt.datetime,
+    certs: list[str],
+    items: list[str],
+    limit: int,
+) -> tuple[bytes, VisitClaims]:
+    """The signed code: with the full lists when they fit ``limit``, else with their digest (never silently
+    without a list). RuleViolation ``code_too_large`` when even the compact form does not fit."""
+    for compact in (False, True):
+        claims = VisitClaims.for_window(
+            issuer=env.issuer,
+            visit_id=visit_id,
+            uscc=uscc,
+            window_start=window_start,
+            window_end=window_end,
+            issued_at=issued_at,
+            cert_numbers=certs,
+            item_codes=items,
+            grace=env.code_grace,
+            compact=compact,
+        )
+        token = sign_visit(claims, env.keyring)
+        version = qr_version(visit_url(env.public_base_url, token))
+        if version is not None and version <= limit:
+            return token, claims
+    raise RuleViolation(
+        tr("The visit's code would not fit a QR code of version {limit}; file fewer inspectors or items.", limit=limit),
+        code="code_too_large",
+    )
+
+
+async def check_code_fits(
+    env: ServiceContext,
+    uscc: str,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    units: int,
+    certs: list[str],
+    items: list[str],
+    now: dt.datetime,
+) -> None:
+    """At filing: refuse a visit whose code could not be encoded (with the largest id, so the real one fits)."""
+    fit_claims(
+        env,
+        visit_id=2**31 - 1,
+        uscc=uscc,
+        window_start=window_start,
+        window_end=window_end,
+        issued_at=_whole_seconds(now),
+        certs=certs,
+        items=items,
+        limit=version_limit(units, len(certs)),
+    )
+
+
+async def _next_issue_time(visit_id: int, current: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """Whole seconds (tokens carry NumericDate), and strictly after every earlier code of the visit, revoked or
+    not: "void if issued at or before T" then never reaches a newer code, even one re-issued in the same second."""
+    latest = (
+        await CodeRevocation.select(CodeRevocation.revoked_before)
+        .where(CodeRevocation.visit == visit_id)
+        .order_by(CodeRevocation.revoked_before, ascending=False)
+        .first()
+    )
+    earlier = [m for m in (current, latest["revoked_before"] if latest else None) if m is not None]
+    issued_at = _whole_seconds(now)
+    if earlier and issued_at <= max(earlier):
+        issued_at = _whole_seconds(max(earlier)) + dt.timedelta(seconds=1)
+    return issued_at
+
+
 async def issue_code(visit_id: int, env: ServiceContext, now: dt.datetime) -> str:
-    """Sign a new code for the visit and store it; returns the token text (Base32)."""
+    """Sign a new code for the visit (the next serial) and store it; returns the token text (Base32)."""
     visit = (
-        await Visit.select(Visit.id, Visit.window_start, Visit.window_end, Visit.enterprise)
+        await Visit.select(
+            Visit.id, Visit.window_start, Visit.window_end, Visit.enterprise, Visit.code_no, Visit.code_issued_at
+        )
         .where(Visit.id == visit_id)
         .first()
     )
     if visit is None:
         raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
     enterprise = await Enterprise.select(Enterprise.uscc).where(Enterprise.id == visit["enterprise"]).first()
-    certs = [
-        r["cert_no"]
-        for r in await VisitInspector.select(VisitInspector.inspector._.cert_no.as_alias("cert_no"))
-        .where(VisitInspector.visit == visit_id)
-        .order_by(VisitInspector.id)
-    ]
-    items = [
-        r["code"]
-        for r in await VisitItem.select(VisitItem.item._.code.as_alias("code"))
-        .where(VisitItem.visit == visit_id)
-        .order_by(VisitItem.id)
-    ]
-    issued_at = _whole_seconds(now)
-    token = b""
-    # The QR must stay at version <= 11: if every item code does not fit, the offline claims keep the
-    # inspectors and the verification page (online) still lists the items from the filing.
-    for item_codes in (items, []):
-        claims = VisitClaims.for_window(
-            issuer=env.issuer,
-            visit_id=visit_id,
-            uscc=enterprise["uscc"] if enterprise else "",
-            window_start=visit["window_start"],
-            window_end=visit["window_end"],
-            issued_at=issued_at,
-            cert_numbers=[c for c in certs if c],
-            item_codes=item_codes,
-            grace=env.code_grace,
-        )
-        token = sign_visit(claims, env.keyring)
-        version = qr_version(visit_url(env.public_base_url, token))
-        if version is not None and version <= MAX_VERSION:
-            break
-    else:
-        raise RuleViolation("The visit's code does not fit a QR code; file fewer inspectors.", code="code_too_large")
+    certs, items = await visit_lists(visit_id)
+    units = await VisitUnit.count().where(VisitUnit.visit == visit_id)
+    issued_at = await _next_issue_time(visit_id, visit["code_issued_at"], now)
+    code_no = int(visit["code_no"] or 0) + 1
+    token, claims = fit_claims(
+        env,
+        visit_id=visit_id,
+        uscc=enterprise["uscc"] if enterprise else "",
+        window_start=visit["window_start"],
+        window_end=visit["window_end"],
+        issued_at=issued_at,
+        certs=certs,
+        items=items,
+        limit=version_limit(units, len(certs)),
+    )
     text = encode_token(token)
-    await Visit.update({Visit.code_token: text, Visit.code_issued_at: issued_at}).where(Visit.id == visit_id)
+    await Visit.update({Visit.code_token: text, Visit.code_issued_at: issued_at, Visit.code_no: code_no}).where(
+        Visit.id == visit_id
+    )
     await audit.append(
         "code.issued",
         "system",
@@ -95,23 +159,50 @@ async def issue_code(visit_id: int, env: ServiceContext, now: dt.datetime) -> st
         {
             "visit_id": visit_id,
             "issued_at": issued_at,
+            "code_no": code_no,
             "kid": env.keyring.signing_kid,
             "token_sha256": hashlib.sha256(text.encode("ascii")).hexdigest(),
-            "item_codes_in_token": len(item_codes),
+            "item_codes_in_token": len(claims.item_codes),
+            "lists_digest": claims.lists_digest.hex() if claims.lists_digest else None,
         },
         at=now,
     )
     return text
 
 
-async def revoke_codes(visit_id: int, revoked_through: dt.datetime, expires_at: dt.datetime, reason: str) -> None:
-    """Codes of the visit issued at or before ``revoked_through`` (the last voided code's issue time) are void.
+async def visit_lists(visit_id: int) -> tuple[list[str], list[str]]:
+    """The 执法证 numbers and item codes of the visit in filing order: what its code names (or digests)."""
+    certs = [
+        r["cert_no"]
+        for r in await VisitInspector.select(VisitInspector.inspector._.cert_no.as_alias("cert_no"))
+        .where(VisitInspector.visit == visit_id)
+        .order_by(VisitInspector.id)
+        if r["cert_no"]
+    ]
+    items = [
+        r["code"]
+        for r in await VisitItem.select(VisitItem.item._.code.as_alias("code"))
+        .where(VisitItem.visit == visit_id)
+        .order_by(VisitItem.id)
+    ]
+    return certs, items
 
-    Using the voided code's own issue time, not the clock, keeps a code re-issued in the same second valid.
-    The entry is listed for offline verifiers until the voided codes expire.
-    """
+
+async def revoke_codes(
+    visit_id: int, through_code: int, revoked_through: dt.datetime, expires_at: dt.datetime, reason: str
+) -> None:
+    """Codes of the visit issued at or before ``revoked_through`` (the last voided code's issue time; its serial is
+    ``through_code``) are void. A later code is issued strictly after it (``_next_issue_time``), so it stays valid
+    even when re-issued in the same second. The entry is listed for offline verifiers until the voided codes
+    expire, ordered by its ``seq``."""
     await CodeRevocation.insert(
-        CodeRevocation(visit=visit_id, revoked_before=revoked_through, reason=reason, expires_at=expires_at)
+        CodeRevocation(
+            visit=visit_id,
+            revoked_before=revoked_through,
+            revoked_through_code=through_code,
+            reason=reason,
+            expires_at=expires_at,
+        )
     )
 
 
@@ -166,23 +257,14 @@ def _token_facts(
 @lru_cache(maxsize=4096)
 def render_cached(url: str, fmt: str) -> bytes:
     """Render each code once per process; later requests are served from memory."""
+    # The version limit was applied when the code was issued (11 or 15); the image only draws it.
     if fmt == "png":
-        return render_png(url, box_size=8)
-    return render_svg(url, box_size=8).encode()
-
-
-async def enterprise_poster(uscc: str, env: ServiceContext, now: dt.datetime) -> bytes:
-    """The enterprise code as an A4 poster (PNG, 300 dpi); rendered in a worker thread (about 0.6 s of CPU)."""
-    row = await Enterprise.select(Enterprise.name).where(Enterprise.uscc == uscc).first()
-    if row is None:
-        raise NotFound(tr("No enterprise with 统一社会信用代码 {uscc}.", uscc=uscc), code="enterprise_not_found")
-    day = now.astimezone(LOCAL_TZ).date().isoformat()
-    text = PosterText(str(row["name"]), uscc, footer=f"核验网址 {env.public_base_url} · {day} 生成")
-    return await anyio.to_thread.run_sync(render_poster, enterprise_code_url(uscc, env), text)
+        return render_png(url, box_size=8, max_version=LARGE_MAX_VERSION)
+    return render_svg(url, box_size=8, max_version=LARGE_MAX_VERSION).encode()
 
 
 def enterprise_code_url(uscc: str, env: ServiceContext) -> str:
-    """The enterprise's static code: deterministic (Ed25519) for a given signing key."""
-    signing = next(k for k in env.keyring.key_infos() if k.kid == env.keyring.signing_kid)
-    claims = EnterpriseClaims(issuer=env.issuer, uscc=uscc, issued_at=_whole_seconds(signing.created_at))
-    return enterprise_url(env.public_base_url, sign_enterprise(claims, env.keyring))
+    """The enterprise's first code (never re-issued): see ``api.visits.enterprise_codes``."""
+    from api.visits.enterprise_codes import code_url
+
+    return code_url(uscc, env, None)

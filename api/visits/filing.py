@@ -13,7 +13,7 @@ from api.context import ServiceContext
 from api.errors import Forbidden, NotFound, RuleViolation
 from api.plans.link import check_plan_link
 from api.registry.uscc import normalize_uscc
-from api.visits.codes import issue_code, revoke_codes
+from api.visits.codes import check_code_fits, issue_code, revoke_codes
 from api.visits.reads import assemble, visit_inspector_ids, visit_row, visit_unit_ids
 from api.visits.rules import (
     LOCAL_TZ,
@@ -23,8 +23,10 @@ from api.visits.rules import (
     ItemFact,
     VisitDraft,
     check_filing,
+    check_people,
 )
 from api.visits.schemas import RescheduleRequest, VisitCreate, VisitRead
+from api.visits.transitions import transition
 from models.db import write_transaction
 from models.enums import Role, VisitKind, VisitOrigin, VisitStatus, VisitTrigger
 from models.tables import Enterprise, Inspector, Item, LibraryEntry, Unit
@@ -207,6 +209,17 @@ async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: 
         )
         history = await enterprise_history(enterprise["id"], data.window_start, exclude=None)
         warnings = check_filing(draft, history, env.policy, now)
+        # What cannot be encoded is refused now, not at approval.
+        await check_code_fits(
+            env,
+            uscc,
+            data.window_start,
+            data.window_end,
+            len(units),
+            [i.cert_no for i in inspectors if i.cert_no],
+            list(item_ids),
+            now,
+        )
         catalogue_version = (await list_versions())["catalogue"]
         emergency = data.trigger_type == VisitTrigger.emergency
         inserted = await Visit.insert(
@@ -292,15 +305,11 @@ async def approve_visit(actor: Actor, visit_id: int, env: ServiceContext, now: d
             raise RuleViolation("A cancelled visit cannot be approved.", code="visit_cancelled")
         if row["approved_at"] is not None:
             raise RuleViolation("The visit is already approved.", code="already_approved")
+        # People are checked again now: a 执法证 suspended, revoked or expired since filing refuses the approval.
+        check_people(await _draft_of(row, row["window_start"], row["window_end"]), env.policy)
         # Only the emergency path may have started before approval; a planned visit stays "filed" until now.
         status = VisitStatus.approved.value if row["status"] == VisitStatus.filed.value else row["status"]
-        updated = (
-            await Visit.update({Visit.status: status, Visit.approved_by: actor.username, Visit.approved_at: now})
-            .where((Visit.id == visit_id) & (Visit.approved_at.is_null()) & (Visit.status != "cancelled"))
-            .returning(Visit.id)
-        )
-        if not updated:
-            raise RuleViolation("The visit changed meanwhile; reload it.", code="visit_changed")
+        await transition(row, {Visit.status: status, Visit.approved_by: actor.username, Visit.approved_at: now})
         await audit.append(
             "visit.approved",
             actor.username,
@@ -316,24 +325,22 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: ServiceCon
     async with write_transaction():
         row = await visit_row(visit_id)
         _ensure_lead_role(actor, row, (Role.planner, Role.approver), "cancel")
-        updated = (
-            await Visit.update(
-                {
-                    Visit.status: VisitStatus.cancelled.value,
-                    Visit.cancelled_by: actor.username,
-                    Visit.cancelled_at: now,
-                    Visit.cancel_reason: reason,
-                }
-            )
-            .where((Visit.id == visit_id) & Visit.status.is_in([VisitStatus.filed.value, VisitStatus.approved.value]))
-            .returning(Visit.id, Visit.code_issued_at)
-        )
-        if not updated:
+        if row["status"] not in (VisitStatus.filed.value, VisitStatus.approved.value):
             raise RuleViolation(f"A visit that is {row['status']} cannot be cancelled.", code="visit_not_cancellable")
-        # The code issue time as of the UPDATE, not of the earlier read: an approval that committed in between
-        # issued a code, and that code must be revoked too.
-        issued_at = updated[0]["code_issued_at"] or row["code_issued_at"]
-        await revoke_codes(visit_id, issued_at or now, row["window_end"] + env.code_grace, "cancelled")
+        await transition(
+            row,
+            {
+                Visit.status: VisitStatus.cancelled.value,
+                Visit.cancelled_by: actor.username,
+                Visit.cancelled_at: now,
+                Visit.cancel_reason: reason,
+            },
+        )
+        # The revision check makes the read row current: its code serial is the last one issued.
+        if row["code_no"] or row["code_issued_at"] is not None:
+            await revoke_codes(
+                visit_id, row["code_no"], row["code_issued_at"] or now, row["window_end"] + env.code_grace, "cancelled"
+            )
         await audit.append(
             "visit.cancelled",
             actor.username,
@@ -343,6 +350,7 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: ServiceCon
                 "status": VisitStatus.cancelled.value,
                 "reason": reason,
                 "codes_revoked_before": now,
+                "codes_revoked_through": row["code_no"],
             },
             at=now,
         )
@@ -363,7 +371,8 @@ async def reschedule_visit(
         draft = await _draft_of(row, data.window_start, data.window_end)
         history = await enterprise_history(row["enterprise"], data.window_start, exclude=visit_id)
         warnings = check_filing(draft, history, env.policy, now)
-        await Visit.update(
+        await transition(
+            row,
             {
                 Visit.window_start: data.window_start,
                 Visit.window_end: data.window_end,
@@ -376,10 +385,12 @@ async def reschedule_visit(
                 Visit.warnings: json.dumps(
                     [{"code": w.code, "detail": w.detail} for w in warnings], ensure_ascii=False
                 ),
-            }
-        ).where(Visit.id == visit_id)
+            },
+        )
         if row["code_issued_at"] is not None:
-            await revoke_codes(visit_id, row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled")
+            await revoke_codes(
+                visit_id, row["code_no"], row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled"
+            )
         await _keep_warnings(visit_id, warnings, now)
         await audit.append(
             "visit.rescheduled",

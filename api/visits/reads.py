@@ -30,11 +30,23 @@ async def visit_inspector_ids(visit_id: int) -> list[int]:
     return [r["inspector"] for r in rows]
 
 
-async def can_see(actor: Actor, row: dict[str, Any]) -> bool:
-    """Supervisors see all; unit roles their units' visits; enterprises their own."""
+# What an enterprise is told of a triggered visit: never the ticket number or the complaint or monitoring text.
+CONFIDENTIAL_FIELDS = ("trigger_ref", "trigger_reason")
+
+
+def hidden_from_enterprise(row: dict[str, Any], now: dt.datetime) -> bool:
+    """A triggered visit stays unknown to its enterprise until its window starts (no tip-off)."""
+    return bool(row["origin"] == "triggered" and row["window_start"] > now)
+
+
+async def can_see(actor: Actor, row: dict[str, Any], now: dt.datetime | None = None) -> bool:
+    """Supervisors see all; unit roles their units' visits; enterprises their own, a triggered one only once its
+    window has started."""
     if actor.sees_everything:
         return True
     if actor.role == Role.enterprise:
+        if now is not None and hidden_from_enterprise(row, now):
+            return False
         uscc = await Enterprise.select(Enterprise.uscc).where(Enterprise.id == row["enterprise"]).first()
         return bool(uscc and uscc["uscc"] == actor.uscc)
     if actor.unit_id is None:
@@ -42,9 +54,9 @@ async def can_see(actor: Actor, row: dict[str, Any]) -> bool:
     return actor.unit_id in await visit_unit_ids(row["id"])
 
 
-async def visible_visit_row(actor: Actor, visit_id: int) -> dict[str, Any]:
+async def visible_visit_row(actor: Actor, visit_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     row = await visit_row(visit_id)
-    if not await can_see(actor, row):
+    if not await can_see(actor, row, now):
         raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
     return row
 
@@ -59,7 +71,10 @@ def emergency_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
     )
 
 
-async def assemble(rows: list[dict[str, Any]], now: dt.datetime, *, include_warnings: bool = True) -> list[VisitRead]:
+async def assemble(
+    rows: list[dict[str, Any]], now: dt.datetime, *, include_warnings: bool = True, for_enterprise: bool = False
+) -> list[VisitRead]:
+    """``for_enterprise``: without the trigger's reference and text (only its general kind)."""
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -128,8 +143,8 @@ async def assemble(rows: list[dict[str, Any]], now: dt.datetime, *, include_warn
                 window_start=row["window_start"],
                 window_end=row["window_end"],
                 trigger_type=row["trigger_type"],
-                trigger_ref=row["trigger_ref"],
-                trigger_reason=row["trigger_reason"],
+                trigger_ref="" if for_enterprise else row["trigger_ref"],
+                trigger_reason="" if for_enterprise else row["trigger_reason"],
                 plan_task_id=row["plan_task_id"],
                 is_emergency=row["is_emergency"],
                 approval_due_at=row["approval_due_at"],
@@ -153,8 +168,9 @@ async def assemble(rows: list[dict[str, Any]], now: dt.datetime, *, include_warn
 
 
 async def read_visit(actor: Actor, visit_id: int, now: dt.datetime) -> VisitRead:
-    row = await visible_visit_row(actor, visit_id)
-    return (await assemble([row], now, include_warnings=actor.role != Role.enterprise))[0]
+    row = await visible_visit_row(actor, visit_id, now)
+    enterprise = actor.role == Role.enterprise
+    return (await assemble([row], now, include_warnings=not enterprise, for_enterprise=enterprise))[0]
 
 
 async def list_visits(
@@ -174,6 +190,7 @@ async def list_visits(
     conditions: list[Any] = []
     if actor.role == Role.enterprise:
         conditions.append(Visit.enterprise._.uscc == (actor.uscc or ""))
+        conditions.append((Visit.origin != "triggered") | (Visit.window_start <= now))
     elif not actor.sees_everything:
         unit_visits = VisitUnit.select(VisitUnit.visit).where(VisitUnit.unit == (actor.unit_id or -1))
         conditions.append(Visit.id.is_in(unit_visits))
@@ -206,4 +223,5 @@ async def list_visits(
         query = query.where(condition)
         count = count.where(condition)
     rows = await query.limit(limit).offset(offset)
-    return await assemble(rows, now, include_warnings=actor.role != Role.enterprise), await count
+    enterprise = actor.role == Role.enterprise
+    return await assemble(rows, now, include_warnings=not enterprise, for_enterprise=enterprise), await count

@@ -273,3 +273,17 @@ def check_filing(
     check_people(draft, policy)
     check_items(draft)
     return check_caps(draft, history, policy) + frequency_warnings(history, policy)
+
+
+def certificate_problem(person: InspectorFact, day: dt.date) -> str | None:
+    """Why the person may not act as an inspector on ``day`` (local date), or None: the check made at approval,
+    verification, scan-in and check-out, so a 执法证 suspended, revoked or expired after filing counts at once."""
+    if person.is_auxiliary or not person.cert_no:
+        return "inspector_auxiliary"
+    if person.status == InspectorStatus.suspended:
+        return "inspector_suspended"
+    if person.status == InspectorStatus.revoked:
+        return "inspector_revoked"
+    if not (person.valid_from and person.valid_to and person.valid_from <= day <= person.valid_to):
+        return "certificate_not_valid"
+    return None

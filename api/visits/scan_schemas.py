@@ -33,6 +33,10 @@ class ScanRead(msgspec.Struct):
     far_from_enterprise: bool
     mock_location: bool
     backfill: bool
+    # False when the scan does not prove presence on site (see onsite_problem): recorded and flagged, but not a
+    # valid check-in for the 扫码入企 rate.
+    onsite: bool = True
+    onsite_problem: str | None = None
 
 
 class CheckoutRequest(msgspec.Struct):

@@ -9,15 +9,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.auth import STAFF, any_authenticated, require
 from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
-from api.errors import NotFound
 from api.pagination import Page
 from api.registry.uscc import normalize_uscc
-from api.visits import codes, scans
+from api.visits import enterprise_codes, scans
+from api.visits.enterprise_codes import EnterpriseCodeReissue, EnterpriseCodeReissued
 from api.visits.reads import visible_visit_row
 from api.visits.scan_schemas import CheckoutRequest, EnterpriseCodeRead, ScanCreate, ScanRead, UnfiledAttemptRead
 from api.visits.schemas import VisitRead
 from models.enums import Role
-from models.tables import Enterprise
 
 
 class ScanController(Controller):
@@ -71,16 +70,18 @@ class EnterpriseCodeController(Controller):
     dependencies = DEPENDENCIES
 
     async def _url(self, actor: Any, env: Any, uscc: str) -> str:
-        code = normalize_uscc(uscc)
-        if (actor.role == Role.enterprise and actor.uscc != code) or actor.role not in (
-            Role.enterprise,
-            Role.admin,
-            Role.supervisor,
-        ):
-            raise NotFound(f"No enterprise code for {code} here.", code="enterprise_not_found")
-        if not await Enterprise.exists().where(Enterprise.uscc == code):
-            raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found")
-        return codes.enterprise_code_url(code, env)
+        return await enterprise_codes.current_code_url(actor, uscc, env)
+
+    @post(
+        "/code/reissue",
+        guards=[any_authenticated],
+        summary="Re-issue the enterprise code: older printed copies stop working after the grace period",
+        description="The enterprise itself, an admin or the supervisor. grace_days 0–30 (default 7).",
+    )
+    async def reissue(
+        self, now: Now, actor: CurrentActor, env: Env, uscc: FromPath[str], data: JSONBody[EnterpriseCodeReissue]
+    ) -> EnterpriseCodeReissued:
+        return await enterprise_codes.reissue(actor, uscc, data, env, now)
 
     @get("/code", guards=[any_authenticated], summary="The enterprise code's URL (the enterprise itself)")
     async def code(self, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> EnterpriseCodeRead:
@@ -101,8 +102,8 @@ class EnterpriseCodeController(Controller):
         description="企业码张贴页：企业名称、统一社会信用代码、企业码，以及给执法人员（扫码入企）和企业（核验、投诉）的说明。",
     )
     async def poster_png(self, now: Now, actor: CurrentActor, env: Env, uscc: FromPath[str]) -> Response[bytes]:
-        await self._url(actor, env, uscc)  # who may print it: the enterprise itself, supervisors, admins
-        poster = await codes.enterprise_poster(normalize_uscc(uscc), env, now)
+        url = await self._url(actor, env, uscc)  # who may print it: the enterprise itself, supervisors, admins
+        poster = await enterprise_codes.enterprise_poster(normalize_uscc(uscc), url, env, now)
         filename = f"enterprise-code-{normalize_uscc(uscc)}.png"
         headers = {"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, max-age=300"}
         return Response(poster, media_type="image/png", headers=headers)

@@ -241,14 +241,15 @@ class ApiClient:
     def checkout(self, visit_id: int, request: CheckoutRequest) -> Visit:
         return self._call("POST", checkout_path(visit_id), Visit, body=msgspec.json.encode(request))
 
-    # -- enterprise: verification and feedback (no login) ------------------------------------------------
+    # -- enterprise: verification and complaints (no login), rating (its own login) -------------------
     def verify(self, scanned: str, uscc: str | None = None) -> Verification:
         params = {"uscc": uscc} if uscc else None
         path = f"/api/v1/public/verify/{quote(token_text(scanned), safe='')}"
         return self._call("GET", path, Verification, params=params, auth=False)
 
     def rate(self, scanned: str, request: RatingRequest) -> dict[str, Any]:
-        return self._call("POST", rating_path(scanned), dict[str, Any], body=msgspec.json.encode(request), auth=False)
+        """As the logged-in enterprise: only the inspected enterprise's own account may rate."""
+        return self._call("POST", rating_path(scanned), dict[str, Any], body=msgspec.json.encode(request))
 
     def complain(self, request: ComplaintRequest) -> dict[str, Any]:
         return self._call("POST", COMPLAINT_PATH, dict[str, Any], body=msgspec.json.encode(request), auth=False)

@@ -114,11 +114,13 @@ def refresh(phone: Phone) -> int:
 
 
 def rate(phone: Phone) -> int:
+    # Only the inspected enterprise rates, with its own login: the code alone proves nothing.
+    session = phone.require_login("enterprise")
     scanned = scanned_text(phone.args.code)
     request = RatingRequest(
         score=phone.args.score, comment=phone.args.comment, client_event_id=outbox.new_event_id("rating")
     )
-    event = outbox.queue_rating(phone.db, scanned, request)
+    event = outbox.queue_rating(phone.db, scanned, request, owner=session.username)
     phone.out(f"queued {event.label} as {event.event_id}", {"queued": event.event_id, "seq": event.seq})
     return run_sync(phone) if phone.args.sync else EXIT_OK
 

@@ -29,6 +29,7 @@ from clients.sample_mobile.tokens import (
     Malformed,
     UnknownKey,
     keys_from_jwks,
+    lists_match,
     token_bytes,
     verify_signature,
 )
@@ -156,6 +157,8 @@ def local_text(moment: dt.datetime) -> str:
 
 
 def _revocation(db: sqlite3.Connection, claims: Claims) -> str | None:
+    # The server issues each new code of a visit strictly after the last one (revoked or not), so "revoked at or
+    # before this code's issue time" never reaches a code re-issued after a revocation, even in the same second.
     row = db.execute(
         "SELECT reason FROM revocation WHERE visit_id = ? AND revoked_before >= ? ORDER BY revoked_before LIMIT 1",
         (claims.visit_id, claims.issued_at.timestamp()),
@@ -170,7 +173,10 @@ def verify_offline(
     uscc: str | None = None,
     max_age: dt.timedelta = DEFAULT_MAX_AGE,
     now: dt.datetime | None = None,
+    lists: tuple[list[str], list[str]] | None = None,
 ) -> OfflineVerdict:
+    """``lists``: the 执法证 numbers and item codes the inspector shows, checked against the code (its lists or,
+    for a large joint visit, their digest)."""
     now = now or utcnow()
     as_of = cache_as_of(db)
     stale = as_of is None or now - as_of > max_age
@@ -197,10 +203,13 @@ def verify_offline(
         why = {
             "cancelled": "the visit was cancelled",
             "rescheduled": "the visit was re-scheduled: a new code replaces this one",
+            "inspector": "an inspector named on it no longer holds a valid 执法证",
         }
         when = f"; cancellation list as of {local_text(as_of)}" if as_of else ""
         message = f"cancelled: {why.get(reason, reason)} — this code is void{when}"
         return OfflineVerdict("cancelled", False, as_of, message, claims, reason)
+    if lists is not None and not lists_match(claims, *lists):
+        return verdict("malformed", "the inspectors or items shown are not the ones this code names", claims)
     if uscc and uscc.strip().upper() != claims.uscc:
         return verdict("enterprise_mismatch", f"this code is for enterprise {claims.uscc}, not {uscc}", claims)
     if now < claims.not_before:
@@ -211,4 +220,7 @@ def verify_offline(
         since = f"the cache is from {local_text(as_of)}" if as_of else "nothing is cached yet"
         return verdict("valid", f"needs an online check: {since}, older than the limit of {max_age}", claims, True)
     assert as_of is not None
-    return verdict("valid", f"verified offline, status as of {local_text(as_of)}", claims)
+    note = ""
+    if claims.lists_digest is not None and lists is None:
+        note = "; this code carries a digest of its inspectors and items: check them against the inspector's list"
+    return verdict("valid", f"verified offline, status as of {local_text(as_of)}{note}", claims)

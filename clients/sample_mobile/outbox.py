@@ -132,11 +132,14 @@ def queue_checkout(db: sqlite3.Connection, visit_id: int, request: CheckoutReque
     return enqueue(db, "checkout", path, body, needs_login=True, label=label, event_id=event_id, owner=owner)
 
 
-def queue_rating(db: sqlite3.Connection, scanned: str, request: RatingRequest) -> Event:
+def queue_rating(db: sqlite3.Connection, scanned: str, request: RatingRequest, *, owner: str) -> Event:
     body = msgspec.json.encode(request)
     label = f"rating {request.score}/5"
     path = rating_path(scanned)
-    return enqueue(db, "rating", path, body, needs_login=False, label=label, event_id=request.client_event_id)
+    # Only the inspected enterprise rates, with its own login (the code alone is no proof: inspectors hold it).
+    return enqueue(
+        db, "rating", path, body, needs_login=True, label=label, event_id=request.client_event_id, owner=owner
+    )
 
 
 def queue_complaint(db: sqlite3.Connection, request: ComplaintRequest) -> Event:

@@ -8,7 +8,10 @@ What a code looks like (documented by the server, re-implemented here so a phone
   EdDSA and a 5-byte kid in the protected header;
 - the kid is printed in the JWK Set (``/.well-known/jwks.json``) as 8 Base32 characters;
 - claims: 1 iss, 2 sub (USCC), 4 exp, 5 nbf, 6 iat (NumericDate seconds), -65537 details:
-  ``[1, visit_id, [执法证 number, …], [item code, …]]`` for a visit, ``[2]`` for an enterprise code.
+  ``[1, visit_id, [执法证 number, …], [item code, …]]`` for a visit, ``[2]`` for an enterprise code; a visit
+  whose lists are too long for the code carries ``[1, visit_id, [], [], digest]``: the first 16 bytes of
+  SHA-256 over the CBOR array ``[[执法证 number, …], [item code, …]]``, checked against the lists the inspector
+  shows (``lists_match``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import io
 import re
 from collections.abc import Mapping
@@ -61,6 +65,23 @@ class Claims:
     expires_at: dt.datetime | None = None
     cert_numbers: tuple[str, ...] = ()
     item_codes: tuple[str, ...] = ()
+    lists_digest: bytes | None = None  # set when the code carries a digest instead of the lists
+
+
+DIGEST_BYTES = 16
+
+
+def lists_digest(cert_numbers: tuple[str, ...] | list[str], item_codes: tuple[str, ...] | list[str]) -> bytes:
+    return hashlib.sha256(cbor2.dumps([list(cert_numbers), list(item_codes)])).digest()[:DIGEST_BYTES]
+
+
+def lists_match(
+    claims: Claims, cert_numbers: tuple[str, ...] | list[str], item_codes: tuple[str, ...] | list[str]
+) -> bool:
+    """Whether these full lists (as the inspector's phone or the page shows them) are the ones the code names."""
+    if claims.lists_digest is None:
+        return tuple(cert_numbers) == claims.cert_numbers and tuple(item_codes) == claims.item_codes
+    return lists_digest(cert_numbers, item_codes) == claims.lists_digest
 
 
 def token_text(scanned: str) -> str:
@@ -184,8 +205,13 @@ def parse_claims(claims: object) -> Claims:
     issuer, uscc, issued_at = _text(claims.get(ISS)), _text(claims.get(SUB)), _moment(claims.get(IAT))
     if details == [KIND_ENTERPRISE]:
         return Claims(kind=KIND_ENTERPRISE, issuer=issuer, uscc=uscc, issued_at=issued_at)
-    visit_id = details[1] if len(details) == 4 else None
+    visit_id = details[1] if len(details) in (4, 5) else None
     if details[0] == KIND_VISIT and isinstance(visit_id, int) and not isinstance(visit_id, bool) and visit_id >= 0:
+        digest = details[4] if len(details) == 5 else None
+        if digest is not None and not (
+            isinstance(digest, bytes) and len(digest) == DIGEST_BYTES and not details[2] and not details[3]
+        ):
+            raise Malformed("bad lists digest")
         return Claims(
             kind=KIND_VISIT,
             issuer=issuer,
@@ -196,6 +222,7 @@ def parse_claims(claims: object) -> Claims:
             expires_at=_moment(claims.get(EXP)),
             cert_numbers=_texts(details[2]),
             item_codes=_texts(details[3]),
+            lists_digest=digest,
         )
     raise Malformed("unknown token kind")
 

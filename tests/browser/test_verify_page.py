@@ -14,7 +14,7 @@ import pytest
 from api.visits.rules import LOCAL_TZ
 from qr.codec import decode_token, encode_token
 from tests.support.live_server import LiveServer
-from tests.support.world import USCC_A
+from tests.support.world import PASSWORD, USCC_A
 
 pytestmark = pytest.mark.browser
 
@@ -98,13 +98,17 @@ def test_valid_code_is_green_with_inspectors_and_updates_live(
     # Rating: 4 stars and a comment, posted as JSON with a fresh client event id.
     page.locator("label[for=star4]").click()
     page.locator("#rating-comment").fill("检查规范")
+    # Only the inspected enterprise rates: the form logs in with its account first.
+    page.locator("#rating-username").fill("enterprise-a")
+    page.locator("#rating-password").fill(PASSWORD)
     with page.expect_request(
         lambda r: r.method == "POST" and r.url.endswith(f"/api/v1/public/visits/{token}/rating")
     ) as sent:
         page.locator("#rating-form button").click()
     body = json.loads(sent.value.post_data)
+    assert sent.value.headers["authorization"].startswith("Bearer ")
     assert body["score"] == 4 and body["comment"] == "检查规范" and UUID.match(body["client_event_id"])
-    page.locator("#rating-result").filter(has_text=re.compile(".+")).wait_for(timeout=10_000)
+    page.locator("#rating-result").filter(has_text="谢谢，已收到").wait_for(timeout=10_000)
     page.locator("#rating").screenshot(path=str(tmp_path / "verify-rated-360.png"))
     page.context.close()
 
@@ -150,4 +154,28 @@ def test_enterprise_code_page_at_phone_width(live_server: LiveServer, chromium: 
     _no_horizontal_scroll(page)
     page.screenshot(path=str(tmp_path / "enterprise-code-360.png"), full_page=True)
     assert errors == []
+    page.context.close()
+
+
+def test_an_inspector_no_longer_valid_turns_the_page_red_and_is_named(
+    live_server: LiveServer, chromium: Any, tmp_path: Path
+) -> None:
+    _, token = _visit_now(live_server)
+    inspector_id = live_server.world.inspector_ids["MKT-C2"]
+    live_server.call("PATCH", f"/api/v1/inspectors/{inspector_id}", "admin", json={"status": "suspended"})
+    page, errors = _phone_page(chromium)
+    page.goto(f"{live_server.base_url}/V/{token}")
+    assert page.locator("#headline").inner_text() == "未备案/无效"
+    r, g, b = _rgb(page, "#verdict")
+    assert r > 150 and g < 100 and b < 100
+    invalid = page.locator("#inspectors li.invalid")
+    assert invalid.count() == 1 and "李华" in invalid.inner_text() and "执法证已暂停" in invalid.inner_text()
+    assert "李华" in page.locator("#verdict").inner_text()
+    assert (
+        "不具备执法资格" in page.locator("#verdict").inner_text()
+        and "已被取消" not in page.locator("#verdict").inner_text()
+    )
+    assert errors == []
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(tmp_path / "verify-inspector-suspended-360.png"), full_page=True)
     page.context.close()

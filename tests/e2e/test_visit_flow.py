@@ -105,9 +105,12 @@ def test_a_visit_from_filing_to_rating(
     inspector.run("checkout", str(visit.id), "--result", "rectification", "--findings", "维保记录不全")
     assert inspector.run("sync")[0]["state"] == "done"
     assert enterprise.run("verify", url)[-1]["can_rate"] is True
+    # Only the inspected enterprise rates, logged in with its own account.
+    enterprise.run("login", world.enterprise_account(firm.uscc))
     enterprise.run("rate", url, "--score", "4", "--comment", "检查规范，用时短")
     assert enterprise.run("sync")[0]["state"] == "done"
-    assert enterprise.run("verify", url)[-1]["can_rate"] is False
+    # Rating stays "open" on the code: its holders (the inspectors too) cannot tell whether the enterprise rated.
+    assert enterprise.run("verify", url)[-1]["can_rate"] is True
     for unit_role in (PLANNER, APPROVER, "inspector-1"):
         with world.client(unit_role) as api, pytest.raises(ApiError) as refused:
             api.ratings()

@@ -72,6 +72,15 @@ class World:
         with self._lock:
             return next(self._enterprises)
 
+    def enterprise_account(self, uscc: str) -> str:
+        """An enterprise login for ``uscc`` (created by the admin; the password is the demo one)."""
+        username = f"ent-{uscc.lower()}"
+        body = json.dumps({"username": username, "password": PASSWORD, "role": "enterprise", "uscc": uscc})
+        with self.client("admin") as admin:
+            answer = admin.send("POST", "/api/v1/users", body=body.encode())
+        assert answer.status in (201, 409), answer.body
+        return username
+
     def approved_visit(self, uscc: str, *, hours: float = 2) -> Visit:
         """Filed by the planner with a window that holds now, approved by the unit head: its code is issued."""
         now = dt.datetime.now(dt.UTC)

@@ -220,6 +220,7 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("PATCH", "/api/v1/inspectors/{inspector_id}"): {"json": {"name": "张明"}},
         ("POST", "/api/v1/enterprises"): {"json": {"uscc": "bad", "name": "x"}},
         ("PATCH", "/api/v1/enterprises/{uscc}"): {"json": {"credit_grade": "A"}},
+        ("POST", "/api/v1/enterprises/{uscc}/code/reissue"): {"json": {"reason": "矩阵", "grace_days": 7}},
         ("POST", "/api/v1/items"): {
             "json": {"code": "MKT-MX", "name": "矩阵事项", "unit_code": "MKT", "legal_basis": "《法》", "yearly_cap": 1}
         },
@@ -494,7 +495,7 @@ def test_public_verification_leaks_nothing_beyond_the_domain(api: Api) -> None:
     leaked = set(_keys(body)) & FORBIDDEN_KEYS
     assert not leaked, leaked
     on_code = body["visit"]["inspectors"]
-    assert {tuple(sorted(i)) for i in on_code} == {("cert_no", "name")}
+    assert {tuple(sorted(i)) for i in on_code} == {("cert_no", "name", "problem", "valid")}
     assert {i["cert_no"] for i in on_code} == {"MKT-C1", "MKT-C2"}
     assert {i["legal_basis"] for i in body["visit"]["items"]} and body["rights"]
     page = api.get(f"/V/{token}")

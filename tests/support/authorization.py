@@ -122,6 +122,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/enterprises/{uscc}/poster.png"): allow(
         "ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)
     ),
+    # the enterprise itself, the supervisor or an admin re-issue it; others do not learn it exists
+    ("POST", "/api/v1/enterprises/{uscc}/code/reissue"): allow(
+        "ent_a", *SUPERVISION, **dict.fromkeys(("ent_b", *STAFF[:4]), H)
+    ),
     # audit trail
     ("GET", "/api/v1/audit/verify"): allow(*SUPERVISION),
     ("GET", "/api/v1/audit/events"): allow(*SUPERVISION),
@@ -129,7 +133,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/audit/checkpoints/export"): allow(*SUPERVISION),
     # feedback
     ("POST", "/api/v1/public/complaints"): allow(*EVERYONE),
-    ("POST", "/api/v1/public/visits/{token}/rating"): allow(*EVERYONE),
+    # only the inspected enterprise rates, logged in (the code alone proves nothing: inspectors hold it)
+    ("POST", "/api/v1/public/visits/{token}/rating"): allow("ent_a", "ent_b", "admin", ent_b=H, admin=F),
     ("POST", "/api/v1/visits/{visit_id}/rating"): allow("ent_a", "ent_b", "admin", ent_b=H, admin=F),
     ("GET", "/api/v1/ratings"): allow(*SUPERVISION),
     ("GET", "/api/v1/ratings/summary"): allow(*SUPERVISION),

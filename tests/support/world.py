@@ -55,7 +55,7 @@ async def build_world() -> World:
         ("ENV", "济南市生态环境局历城分局", UnitKind.other),
         ("STR", "洪家楼街道办事处", UnitKind.street_office),
     ]:
-        await registry.create_unit(admin, UnitCreate(code=code, name=name, kind=kind))
+        await registry.create_unit(admin, UnitCreate(code=code, name=name, kind=kind), NOW)
 
     world = World()
     later = TODAY + dt.timedelta(days=700)
@@ -74,9 +74,10 @@ async def build_world() -> World:
         read = await registry.create_inspector(
             admin,
             InspectorCreate(name=name, unit_code=unit, cert_no=cert, valid_from=start, valid_to=end, status=status),
+            NOW,
         )
         world.inspector_ids[cert] = read.id
-    aux = await registry.create_inspector(admin, InspectorCreate(name="陈辅", unit_code="MKT", is_auxiliary=True))
+    aux = await registry.create_inspector(admin, InspectorCreate(name="陈辅", unit_code="MKT", is_auxiliary=True), NOW)
     world.inspector_ids["MKT-AUX"] = aux.id
 
     for code, unit, category, method, list_status, cap, nonsite in [
@@ -140,6 +141,7 @@ async def build_world() -> World:
                 whitelist_reason="低风险、信用良好" if whitelisted else "",
                 whitelist_until=TODAY + dt.timedelta(days=365) if whitelisted else None,
             ),
+            NOW,
         )
 
     accounts = [
@@ -156,7 +158,7 @@ async def build_world() -> World:
         UserCreate(username="enterprise-b", password=PASSWORD, role=Role.enterprise, uscc=USCC_B),
     ]
     for account in accounts:
-        await users.create_user(account, hash_password)
+        await users.create_user(account, hash_password, NOW)
     for row in await User.select():
         world.actors[row["username"]] = users.actor_of(row)
     return world

@@ -57,9 +57,12 @@ def checked_out_visit(api: Api) -> tuple[int, str]:
     return visit["id"], token
 
 
-def rate(api: Api, token: str, client_event_id: str = "r-1", score: int = 4, **extra: Any) -> Any:
+def rate(
+    api: Api, token: str, client_event_id: str = "r-1", score: int = 4, as_: str | None = "enterprise-a", **extra: Any
+) -> Any:
+    """Rating by the code, logged in as the inspected enterprise (the only one who may rate)."""
     body = {"score": score, "comment": "态度很好", "client_event_id": client_event_id, **extra}
-    return api.post(f"/api/v1/public/visits/{token}/rating", json=body)
+    return api.post(f"/api/v1/public/visits/{token}/rating", as_=as_, json=body)
 
 
 def complain(api: Api, client_event_id: str = "c-1", as_: str | None = None, **fields: Any) -> Any:

@@ -300,7 +300,8 @@ def _now_window(api: Api, **overrides: Any) -> dict[str, Any]:
 
 def _scan(api: Api, uscc: str, owner: str, who: str, event: str, **extra: Any) -> Any:
     code = api.get(f"/api/v1/enterprises/{uscc}/code", as_=owner).json()["url"]
-    body = {"content": code, "client_event_id": event, "latitude": 36.6801, "longitude": 117.0601, **extra}
+    body = {"content": code, "client_event_id": event, "latitude": 36.6801, "longitude": 117.0601, "accuracy_m": 15.0}
+    body.update(extra)
     return api.post("/api/v1/scans", as_=who, json=body)
 
 
@@ -329,7 +330,7 @@ def test_a_live_day_through_the_api(api: Api) -> None:
     _checkout(api, v2["id"], "inspector-fire1", "rectification")
     token = api.get(f"/api/v1/visits/{v1['id']}/code", as_="inspector-mkt1").json()["token"]
     rating = {"score": 4, "client_event_id": "rate-1"}
-    assert api.post(f"/api/v1/public/visits/{token}/rating", json=rating).status_code == 201
+    assert api.post(f"/api/v1/public/visits/{token}/rating", as_="enterprise-a", json=rating).status_code == 201
     complaint = {"kind": "too_frequent", "description": "一天两次", "client_event_id": "c-1", "token": token}
     assert api.post("/api/v1/public/complaints", json=complaint).status_code == 201
     other = {"kind": "other", "description": "其他", "client_event_id": "c-2"}

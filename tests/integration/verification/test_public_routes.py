@@ -46,6 +46,8 @@ def test_revocations_list_cancelled_visits_and_the_cursor_advances(api: Api) -> 
         "revoked_before",
         "expires_at",
         "reason",
+        "revoked_through_code",
+        "seq",
     }
     after = api.get("/api/v1/public/revocations", params={"since": listed["cursor"]})
     assert after.json() == {"cursor": listed["cursor"], "items": []}

@@ -7,7 +7,8 @@ import datetime as dt
 from api.context import ServiceContext
 from api.verification.schemas import VerificationRead
 from api.verification.service import verify_visit_code
-from api.visits.codes import enterprise_code_url
+from api.visits.codes import enterprise_code_url, issue_code
+from models.db import write_transaction
 from models.visit_tables import CodeRevocation, Rating
 from qr import KeyRing, VisitClaims, sign_visit
 from qr.codec import decode_token, encode_token
@@ -49,7 +50,10 @@ def test_valid_code_shows_the_filed_visit_from_the_database(api: Api) -> None:
     assert body["headline"] == "已备案 · 有效" and body["reason"] == ""
     shown = body["visit"]
     assert shown["enterprise_name"] == visit["enterprise_name"] and shown["uscc"] == USCC_A
-    assert shown["inspectors"] == [{"name": "张明", "cert_no": "MKT-C1"}, {"name": "李华", "cert_no": "MKT-C2"}]
+    assert shown["inspectors"] == [
+        {"name": "张明", "cert_no": "MKT-C1", "valid": True, "problem": ""},
+        {"name": "李华", "cert_no": "MKT-C2", "valid": True, "problem": ""},
+    ]
     assert shown["items"] == [{"code": "MKT-001", "name": "MKT-001 检查事项", "legal_basis": FOOD_LAW}]
     assert shown["units"] == [{"name": "历城区市场监督管理局", "lead": True}]
     assert shown["window_start"].endswith("+08:00") and "年" in shown["window_text"]
@@ -116,7 +120,7 @@ def test_rescheduled_visit_voids_the_old_code(api: Api) -> None:
     assert verify(api, new)["outcome"] == "not_yet_valid"
 
 
-def test_a_revocation_voids_another_code_of_the_same_second(api: Api) -> None:
+def test_a_revocation_voids_codes_of_its_second_and_a_code_reissued_then_is_one_second_later(api: Api) -> None:
     visit = current_visit(api)
     row = api.get(f"/api/v1/visits/{visit['id']}", as_="supervisor").json()
     issued = dt.datetime.fromisoformat(row["code_issued_at"])
@@ -133,7 +137,19 @@ def test_a_revocation_voids_another_code_of_the_same_second(api: Api) -> None:
 
     in_app(api, revoke)
     assert verify(api, other)["reason"] == "检查码已被撤销"
-    assert verify(api, code_of(api, visit["id"]))["outcome"] == "valid"  # the current code itself stays valid
+    current = code_of(api, visit["id"])
+    assert verify(api, current)["outcome"] == "cancelled"  # issued in that second: void too
+
+    # A code issued again within the very same second is issued one second later, so it is not void
+    # (online, and offline where "revoked at or before iat" is the rule).
+    async def reissue_same_second() -> str:
+        async with write_transaction():
+            return await issue_code(visit["id"], env_of(api), issued)
+
+    again = in_app(api, reissue_same_second)
+    row = api.get(f"/api/v1/visits/{visit['id']}", as_="supervisor").json()
+    assert dt.datetime.fromisoformat(row["code_issued_at"]) == issued + dt.timedelta(seconds=1)
+    assert verify(api, again)["outcome"] == "valid" and verify(api, current)["outcome"] == "cancelled"
 
 
 def test_unknown_key(api: Api) -> None:
@@ -189,7 +205,8 @@ def test_checked_in_and_out_status_and_rating_flag(api: Api) -> None:
         await Rating.insert(Rating(visit=visit["id"], score=5, comment=""))
 
     in_app(api, rate)
-    assert not verify(api, token)["can_rate"]
+    # Whoever holds the code (the inspectors too) cannot learn whether the enterprise has rated.
+    assert verify(api, token)["can_rate"]
 
 
 def test_service_visit_says_it_is_not_an_inspection(api: Api) -> None:

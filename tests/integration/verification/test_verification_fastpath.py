@@ -12,7 +12,9 @@ from piccolo.engine.postgres import PostgresEngine
 from api.verification import service as verification
 from models.db import current_engine, write_transaction
 from models.fastsql import PrebuiltSQL
-from models.visit_tables import CodeRevocation, Rating, VerificationLog, Visit
+from models.tables import Inspector
+from models.visit_tables import CodeRevocation, VerificationLog, Visit
+from qr import VisitClaims
 from tests.support.api import Api
 from tests.support.verification import code_of, current_visit, in_app, set_status, verify
 
@@ -35,6 +37,24 @@ def _issued_at(api: Api, visit_id: int) -> dt.datetime:
     return dt.datetime.fromisoformat(row["code_issued_at"])
 
 
+def _claims(visit_id: int, issued: dt.datetime) -> VisitClaims:
+    """Just what ``_load_visit`` reads of a code: the visit and its issue time."""
+    return VisitClaims(
+        issuer="ruqi",
+        visit_id=visit_id,
+        uscc="",
+        not_before=issued,
+        expires_at=issued + dt.timedelta(hours=1),
+        issued_at=issued,
+        cert_numbers=(),
+        item_codes=(),
+    )
+
+
+async def _load(visit_id: int, issued: dt.datetime) -> dict[str, Any] | None:
+    return await verification._load_visit(_claims(visit_id, issued), dt.datetime.now(dt.UTC))
+
+
 def test_placeholders_are_numbered_for_asyncpg() -> None:
     sql = PrebuiltSQL(Visit, "SELECT id FROM visit WHERE id = {} AND status = {}")
     assert sql.pg_text == "SELECT id FROM visit WHERE id = $1 AND status = $2"
@@ -51,11 +71,11 @@ def test_fast_read_has_the_values_and_types_of_the_piccolo_select(api: Api) -> N
     set_status(api, visit["id"], "checked_out", checked_in_at=now, checked_out_at=now, is_emergency=True)
 
     async def both() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        return await verification._load_visit(visit["id"], issued), await _piccolo_row(visit["id"])
+        return await _load(visit["id"], issued), await _piccolo_row(visit["id"])
 
     fast, slow = in_app(api, both)
     assert fast is not None and slow is not None
-    shared = set(fast) - {"revoked", "rated"}
+    shared = set(fast) - {"revoked", "people_invalid"}
     assert shared <= set(slow) and {"window_start", "is_emergency", "enterprise_uscc", "lead_unit"} <= shared
     for key in sorted(shared):
         assert fast[key] == slow[key], key
@@ -63,38 +83,37 @@ def test_fast_read_has_the_values_and_types_of_the_piccolo_select(api: Api) -> N
     for key in ("window_start", "window_end", "code_issued_at", "checked_in_at", "checked_out_at"):
         assert fast[key].utcoffset() == dt.timedelta(0), key  # aware UTC on both engines
     assert fast["checked_out_at"] == now and fast["is_emergency"] is True
-    assert fast["revoked"] is False and fast["rated"] is False
-    assert in_app(api, verification._load_visit, 2**31 - 1, issued) is None
+    assert fast["revoked"] is None and fast["people_invalid"] is False
+    assert in_app(api, _load, 2**31 - 1, issued) is None
 
 
-def test_revocation_and_rating_are_read_with_the_visit(api: Api) -> None:
+def test_revocations_and_people_are_read_with_the_visit(api: Api) -> None:
     visit = current_visit(api)
     issued = _issued_at(api, visit["id"])
     end = dt.datetime.fromisoformat(visit["window_end"])
 
-    async def revoke_before(moment: dt.datetime) -> None:
+    async def revoke(moment: dt.datetime, reason: str = "cancelled") -> None:
         await CodeRevocation.insert(
-            CodeRevocation(visit=visit["id"], revoked_before=moment, reason="cancelled", at=moment, expires_at=end)
+            CodeRevocation(visit=visit["id"], revoked_before=moment, reason=reason, at=moment, expires_at=end)
         )
 
-    async def flags(at: dt.datetime) -> tuple[bool, bool]:
-        row = await verification._load_visit(visit["id"], at)
+    async def flags(at: dt.datetime) -> tuple[str | None, bool]:
+        row = await _load(visit["id"], at)
         assert row is not None
-        return row["revoked"], row["rated"]
+        return row["revoked"], row["people_invalid"]
 
-    assert in_app(api, flags, issued) == (False, False)
-    in_app(api, revoke_before, issued - dt.timedelta(seconds=1))
-    assert in_app(api, flags, issued) == (False, False)  # revoked before this code was issued
-    assert in_app(api, flags, issued - dt.timedelta(seconds=1)) == (True, False)
-    in_app(api, revoke_before, issued)
-    assert in_app(api, flags, issued) == (True, False)
+    assert in_app(api, flags, issued) == (None, False)
+    in_app(api, revoke, issued - dt.timedelta(seconds=1))
+    assert in_app(api, flags, issued) == (None, False)  # revoked before this code was issued
+    assert in_app(api, flags, issued - dt.timedelta(seconds=1)) == ("cancelled", False)
+    in_app(api, revoke, issued, "inspector")
+    assert in_app(api, flags, issued) == ("inspector", False)
 
-    async def rate() -> None:
-        await Rating.insert(Rating(visit=visit["id"], score=4, comment=""))
+    async def suspend() -> None:
+        await Inspector.update({Inspector.status: "suspended"}).where(Inspector.cert_no == "MKT-C2")
 
-    in_app(api, rate)
-    assert in_app(api, flags, issued) == (True, True)
-    assert verify(api, code_of(api, visit["id"]))["outcome"] == "valid"  # the current code is not revoked
+    in_app(api, suspend)
+    assert in_app(api, flags, issued + dt.timedelta(seconds=1)) == (None, True)
 
 
 def test_the_log_row_is_written_as_before(api: Api) -> None:
@@ -150,13 +169,13 @@ def test_without_a_pool_it_goes_through_piccolo(api: Api) -> None:
             assert pool is not None  # the app's lifespan opened it: this test takes it away for one call
             engine.pool = None
         try:
-            fast = await verification._load_visit(visit["id"], issued)
+            fast = await _load(visit["id"], issued)
         finally:
             if isinstance(engine, PostgresEngine):
                 engine.pool = pool
         return fast, await _piccolo_row(visit["id"])
 
     fast, slow = in_app(api, read_without_pool)
-    assert fast is not None and slow is not None and fast["revoked"] is False
-    for key in set(fast) - {"revoked", "rated"}:
+    assert fast is not None and slow is not None and fast["revoked"] is None
+    for key in set(fast) - {"revoked", "people_invalid"}:
         assert fast[key] == slow[key] and type(fast[key]) is type(slow[key]), key
