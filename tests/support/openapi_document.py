@@ -1,0 +1,46 @@
+"""The OpenAPI document as committed in ``docs/openapi.json``: ``make openapi`` rewrites it from the app.
+
+``tests/integration/test_openapi_document.py`` fails while the app's document and the committed one differ,
+so a change to the HTTP interface shows up in review as a diff of that file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import time_machine
+from litestar.serialization import encode_json
+
+from api.app import create_app
+from api.settings import Settings
+from tests.support.clock import WORLD_INSTANT
+
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+
+
+# Litestar generates examples for some responses (``ResponseSpec(generate_examples=True)``) with datetimes
+# relative to the clock, in local time: the document is rendered with the clock stopped at the tests' instant
+# (a Beijing-time ZoneInfo, which time-machine also makes the local zone).
+RENDERED_AT = WORLD_INSTANT
+
+
+def render() -> str:
+    """The app's OpenAPI document, keys sorted, one stable text for any machine and run."""
+    with tempfile.TemporaryDirectory() as tmp, time_machine.travel(RENDERED_AT, tick=False):
+        root = Path(tmp)
+        app = create_app(Settings(database_url=f"sqlite:///{root / 'db.sqlite3'}", data_dir=root, jwt_secret="s" * 40))
+        schema = json.loads(encode_json(app.openapi_schema.to_schema()))  # as /schema/openapi.json serves it
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else COMMITTED
+    target.write_text(render(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
