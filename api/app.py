@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.keyring = keyring
     app.state.context = ServiceContext(
         keyring=keyring,
-        policy=settings.filing_policy(),
+        policy=settings.filing_policy,
         public_base_url=settings.public_base_url,
         issuer=settings.issuer,
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),

@@ -60,7 +60,7 @@ async def _measure(dep: common.Deployment, visit: fixtures.VisitFixture, n: int,
         settings = Settings(database_url=dep.database_url, data_dir=dep.data_dir)
         env = ServiceContext(
             keyring=KeyRing.load_or_create(dep.data_dir / "keys", dt.datetime.now(dt.UTC)),
-            policy=settings.filing_policy(),
+            policy=settings.filing_policy,
             public_base_url=common.PUBLIC_BASE_URL,
         )
         pool = engine.pool

@@ -45,9 +45,9 @@ Policy = NamedDependency[PlanPolicy]
 
 
 def provide_policy(request: Request[Any, Any, Any]) -> PlanPolicy:
-    """``app.state.plan_policy`` when set (tests, embedding), else the environment (see ``plans_policy``)."""
-    policy = getattr(request.app.state, "plan_policy", None)
-    return policy if isinstance(policy, PlanPolicy) else PlanPolicy.from_env(request.app.state.settings.unit_yearly_cap)
+    """The plan policy the settings built at startup (``api.settings``)."""
+    policy: PlanPolicy = request.app.state.settings.plan_policy
+    return policy
 
 
 PLAN_DEPENDENCIES = {**DEPENDENCIES, "policy": Provide(provide_policy, sync_to_thread=False)}

@@ -1,14 +1,9 @@
 """Configurable plan rules (filing deadline, monthly limit, quiet days …) and small shared helpers.
 
-Defaults come from practice (DOMAIN.md): annual plans are filed by 31 March, at most one on-site visit per
-enterprise per month, no quiet days. Environment variables override them (``PlanPolicy.from_env``):
-
-- ``RUQI_PLAN_FILING_DEADLINE`` ``MM-DD`` (default ``03-31``): filing later is allowed but flagged ``late``;
-- ``RUQI_PLAN_MAX_VISITS_PER_MONTH`` (default 1): on-site visits per enterprise per month, a joint visit once;
-- ``RUQI_PLAN_QUIET_DAYS`` e.g. ``1-15`` or ``1,2,3`` (default none) and ``RUQI_PLAN_QUIET_EXEMPT``
-  (item categories, comma-separated) — see ``schedules.calendar``;
-- ``RUQI_PLAN_WINDOW_DAYS`` (default 1): working days per window;
-- ``RUQI_PLAN_ALIGN`` (default 1): entries a scenario could join share their months on an enterprise (撮合).
+Defaults come from practice (docs/domain.md): annual plans are filed by 31 March, at most one on-site visit per
+enterprise per month, no quiet days. The service builds its ``PlanPolicy`` once from the settings
+(``api.settings``: the ``RUQI_PLAN_*`` variables, listed in the README); quiet days and their exempt item
+categories are applied by ``schedules.calendar``.
 
 The per-unit yearly cap is the filing policy's (``Settings.unit_yearly_cap``), so planning and filing agree.
 """
@@ -17,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,21 +34,6 @@ class PlanPolicy:
     quiet_exempt_categories: frozenset[str] = field(default_factory=frozenset)
     window_days: int = 1
     align_joinable_entries: bool = True
-
-    @classmethod
-    def from_env(cls, unit_yearly_cap: int = 2) -> PlanPolicy:
-        month, day = (int(p) for p in os.environ.get("RUQI_PLAN_FILING_DEADLINE", "03-31").split("-"))
-        exempt = os.environ.get("RUQI_PLAN_QUIET_EXEMPT", "")
-        return cls(
-            unit_yearly_cap=unit_yearly_cap,
-            filing_deadline_month=month,
-            filing_deadline_day=day,
-            max_onsite_visits_per_month=int(os.environ.get("RUQI_PLAN_MAX_VISITS_PER_MONTH", "1")),
-            quiet_days=parse_days(os.environ.get("RUQI_PLAN_QUIET_DAYS", "")),
-            quiet_exempt_categories=frozenset(c.strip() for c in exempt.split(",") if c.strip()),
-            window_days=int(os.environ.get("RUQI_PLAN_WINDOW_DAYS", "1")),
-            align_joinable_entries=os.environ.get("RUQI_PLAN_ALIGN", "1") != "0",
-        )
 
     def filing_deadline(self, year: int) -> dt.date:
         return dt.date(year, self.filing_deadline_month, self.filing_deadline_day)
@@ -79,14 +58,6 @@ class PlanPolicy:
             "window_days": config.window_days,
             "align_joinable_entries": config.align_joinable_entries,
         }
-
-
-def parse_days(text: str) -> frozenset[int]:
-    days: set[int] = set()
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        first, _, last = part.partition("-")
-        days.update(range(int(first), int(last or first) + 1))
-    return frozenset(d for d in days if 1 <= d <= 31)
 
 
 def parse_period(text: str) -> tuple[int, int]:
