@@ -31,6 +31,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:

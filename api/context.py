@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.visits.rules import FilingPolicy
+from api.policies import FilingPolicy
 from qr import KeyRing
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]

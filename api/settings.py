@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from api.plans.policy import PlanPolicy
-from api.visits.rules import FilingPolicy
+from api.policies import FilingPolicy, PlanPolicy
 from models.enums import ItemCategory
 
 DEFAULT_DATA_DIR = Path("var")
@@ -237,7 +236,7 @@ class Settings:
         24,
         "an emergency visit is approved within this many hours of filing",
         _whole_number,
-        _at_least(1),
+        _at_least(0),
     )
     scan_radius_m: int = env(
         "RUQI_SCAN_RADIUS_M",
@@ -264,7 +263,7 @@ class Settings:
         _at_least(1),
     )
     issuer: str = env("RUQI_ISSUER", "ruqi", "issuer named in visit codes and calendar feeds", _text, _not_empty)
-    # Planning policy (api.plans.policy.PlanPolicy); the yearly cap is the filing one, so the two agree.
+    # Planning policy (api.policies.PlanPolicy); the yearly cap is the filing one, so the two agree.
     plan_filing_deadline: tuple[int, int] = env(
         "RUQI_PLAN_FILING_DEADLINE",
         (3, 31),

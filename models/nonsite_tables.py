@@ -1,7 +1,5 @@
 """Non-site inspection (非现场检查): devices and points, records of what they saw, and evidence files."""
 
-from enum import StrEnum
-
 from piccolo.columns import (
     BigInt,
     Boolean,
@@ -15,29 +13,9 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from models.enums import AssetStatus, NonsiteKind, NonsiteResult
 from models.tables import Enterprise, Inspector, Item, Unit
 from models.visit_tables import Visit
-
-
-class NonsiteKind(StrEnum):
-    """The kind of an asset, which is also the mode of a record made with it."""
-
-    drone = "drone"  # 无人机巡飞
-    boat = "boat"  # 无人船巡航
-    camera = "camera"  # 监控点位 / 监控执法
-    remote_video = "remote_video"  # 云勘察 (remote video survey)
-    enforcement_point = "enforcement_point"  # 非现场执法点位 (e.g. truck overload detection)
-
-
-class AssetStatus(StrEnum):
-    active = "active"
-    inactive = "inactive"
-
-
-class NonsiteResult(StrEnum):
-    no_issue = "no_issue"  # 未发现问题
-    issue_found = "issue_found"  # 发现问题
-    referred = "referred"  # 移送 / 转办
 
 
 class NonsiteAsset(Table, tablename="nonsite_asset"):

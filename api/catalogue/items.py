@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import msgspec
@@ -17,6 +16,7 @@ from api.registry.lookups import item_by_code, unit_by_code
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus
 from models.tables import Item, LibraryEntry, Scenario, Unit
+from models.values import json_list
 
 ITEM_COLUMNS = (
     Item.code,
@@ -119,7 +119,7 @@ async def _ensure_not_in_use(code: str, new_status: str) -> None:
     scenarios = await Scenario.select(Scenario.code, Scenario.item_codes).where(
         Scenario.status == ListStatus.published.value
     )
-    using = sorted(s["code"] for s in scenarios if code in _codes(s["item_codes"]))
+    using = sorted(s["code"] for s in scenarios if code in json_list(s["item_codes"]))
     if using:
         raise RuleViolation(
             f"Item {code!r} is used by published scenarios {', '.join(using)}; change them first.",
@@ -133,10 +133,6 @@ async def _ensure_not_in_use(code: str, new_status: str) -> None:
         raise RuleViolation(
             f"Item {code!r} is in the 无事不扰 library; retire the library entry first.", code="item_in_use"
         )
-
-
-def _codes(raw: Any) -> list[str]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
 
 
 async def update_item(

@@ -17,6 +17,7 @@ from api.registry.lookups import item_by_code
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus, Trigger
 from models.tables import LibraryEntry
+from models.values import json_list
 
 COLUMNS = (
     LibraryEntry.item.code.as_alias("item_code"),
@@ -33,8 +34,7 @@ COLUMNS = (
 
 
 def _to_read(row: dict[str, Any]) -> LibraryEntryRead:
-    triggers = row["triggers"]
-    data = dict(row, triggers=json.loads(triggers) if isinstance(triggers, str) else triggers)
+    data = dict(row, triggers=json_list(row["triggers"]))
     data.pop("unit_id", None)
     return msgspec.convert(data, LibraryEntryRead)
 

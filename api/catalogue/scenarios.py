@@ -17,10 +17,7 @@ from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ListStatus
 from models.tables import Item, Scenario
-
-
-def _json_list(raw: Any) -> list[str]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
+from models.values import json_list
 
 
 async def validate_scenario_items(item_codes: list[str], lead_unit_id: int) -> list[str]:
@@ -62,7 +59,7 @@ async def _read_rows(rows: list[dict[str, Any]]) -> list[ScenarioRead]:
     item_units = {r["code"]: r["unit_code"] for r in await Item.select(Item.code, Item.unit.code.as_alias("unit_code"))}
     result = []
     for row in rows:
-        items = _json_list(row["item_codes"])
+        items = json_list(row["item_codes"])
         result.append(
             ScenarioRead(
                 code=row["code"],
@@ -70,7 +67,7 @@ async def _read_rows(rows: list[dict[str, Any]]) -> list[ScenarioRead]:
                 lead_unit_code=codes[row["lead_unit"]],
                 item_codes=items,
                 unit_codes=sorted({item_units[c] for c in items if c in item_units}),
-                industry_codes=_json_list(row["industry_codes"]),
+                industry_codes=json_list(row["industry_codes"]),
                 status=ListStatus(row["status"]),
                 version=row["version"],
                 updated_at=row["updated_at"],
@@ -109,7 +106,7 @@ async def list_scenarios(
         query = query.where(Scenario.status == status)
     rows = await query
     if industry_code:
-        rows = [r for r in rows if any(industry_code.startswith(c) for c in _json_list(r["industry_codes"]))]
+        rows = [r for r in rows if any(industry_code.startswith(c) for c in json_list(r["industry_codes"]))]
     return await _read_rows(rows[offset : offset + limit]), len(rows)
 
 
@@ -118,8 +115,8 @@ def _snapshot(row: dict[str, Any], lead_unit_code: str) -> dict[str, Any]:
         "code": row["code"],
         "name": row["name"],
         "lead_unit_code": lead_unit_code,
-        "item_codes": _json_list(row["item_codes"]),
-        "industry_codes": _json_list(row["industry_codes"]),
+        "item_codes": json_list(row["item_codes"]),
+        "industry_codes": json_list(row["industry_codes"]),
         "status": row["status"],
     }
 
@@ -174,7 +171,7 @@ async def update_scenario(
             ensure_can_edit_unit_list(actor, lead["id"], "scenarios it leads")
             lead_id = lead["id"]
             values[Scenario.lead_unit] = lead_id
-        item_codes = changes.pop("item_codes", _json_list(row["item_codes"]))
+        item_codes = changes.pop("item_codes", json_list(row["item_codes"]))
         if "industry_codes" in changes:
             values[Scenario.industry_codes] = json.dumps(changes.pop("industry_codes"))
         for key, value in changes.items():

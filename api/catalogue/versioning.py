@@ -10,6 +10,7 @@ from api.actor import Actor
 from api.audit import chain as audit
 from models.enums import CatalogueList, ChangeAction
 from models.tables import CatalogueChange, ListHead
+from models.values import json_value
 
 
 async def bump_list_version(list_name: CatalogueList) -> int:
@@ -93,7 +94,7 @@ def _change_row(row: dict[str, Any]) -> dict[str, Any]:
         "actor": row["actor"],
         "at": row["at"],
         "reason": row["reason"],
-        "snapshot": json.loads(snapshot) if isinstance(snapshot, str) else snapshot,
+        "snapshot": json_value(snapshot),
     }
 
 

@@ -21,8 +21,7 @@ from api.nonsite.schemas import AssetCreate, AssetRead, AssetUpdate, RecordCreat
 from api.pagination import Page
 from api.settings import Settings
 from api.visits.schemas import VisitRead
-from models.enums import Role
-from models.nonsite_tables import AssetStatus, NonsiteKind, NonsiteResult
+from models.enums import AssetStatus, NonsiteKind, NonsiteResult, Role
 
 Env = NamedDependency[ServiceContext]
 

@@ -9,7 +9,7 @@ import msgspec
 
 from api.pagination import Code, LongText, NonEmpty
 from api.registry.schemas import Latitude, Longitude
-from models.nonsite_tables import AssetStatus, NonsiteKind, NonsiteResult
+from models.enums import AssetStatus, NonsiteKind, NonsiteResult
 
 AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256, 64 hex digits")]

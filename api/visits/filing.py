@@ -11,9 +11,9 @@ from api.audit import chain as audit
 from api.catalogue.versioning import list_versions
 from api.context import ServiceContext
 from api.errors import Forbidden, NotFound, RuleViolation
-from api.plans.link import check_plan_link
 from api.registry.uscc import normalize_uscc
 from api.visits.codes import issue_code, revoke_codes
+from api.visits.plan_link import check_plan_link
 from api.visits.reads import assemble, visit_inspector_ids, visit_row, visit_unit_ids
 from api.visits.rules import (
     LOCAL_TZ,
@@ -28,11 +28,8 @@ from api.visits.schemas import RescheduleRequest, VisitCreate, VisitRead
 from models.db import write_transaction
 from models.enums import Role, VisitKind, VisitOrigin, VisitStatus, VisitTrigger
 from models.tables import Enterprise, Inspector, Item, LibraryEntry, Unit
+from models.values import json_list
 from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit, VisitWarning
-
-
-def _json_list(raw: Any) -> list[Any]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
 
 
 async def _units(codes: list[str]) -> dict[str, int]:
@@ -84,7 +81,7 @@ async def _library_triggers(codes: list[str]) -> dict[str, frozenset[str]]:
     rows = await LibraryEntry.select(LibraryEntry.item._.code.as_alias("code"), LibraryEntry.triggers).where(
         (LibraryEntry.item._.code.is_in(codes)) & (LibraryEntry.status == "published")
     )
-    return {r["code"]: frozenset(_json_list(r["triggers"])) for r in rows}
+    return {r["code"]: frozenset(json_list(r["triggers"])) for r in rows}
 
 
 async def enterprise_history(enterprise_id: int, window_start: dt.datetime, exclude: int | None) -> EnterpriseHistory:

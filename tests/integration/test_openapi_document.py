@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import difflib
 
-from tests.support.openapi_document import COMMITTED, render
+from tests.support.openapi_document import COMMITTED, render_in_a_fresh_process
 
 
 def test_the_openapi_document_is_the_committed_one() -> None:
-    current = render()
+    current = render_in_a_fresh_process()
     committed = COMMITTED.read_text(encoding="utf-8")
     diff = "".join(
         difflib.unified_diff(committed.splitlines(True), current.splitlines(True), "docs/openapi.json", "app", n=2)

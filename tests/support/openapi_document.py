@@ -7,6 +7,7 @@ so a change to the HTTP interface shows up in review as a diff of that file.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,9 +37,25 @@ def render() -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def render_in_a_fresh_process() -> str:
+    """``render()`` in a new interpreter: Litestar draws the examples from one seeded random sequence per
+    process, so an app built earlier in the same process (another test's) would shift them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.openapi_document", "-"],
+        cwd=COMMITTED.parents[1],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return result.stdout.decode("utf-8")
+
+
 def main() -> None:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else COMMITTED
-    target.write_text(render(), encoding="utf-8")
+    target = sys.argv[1] if len(sys.argv) > 1 else str(COMMITTED)
+    if target == "-":
+        sys.stdout.buffer.write(render().encode("utf-8"))
+        return
+    Path(target).write_text(render(), encoding="utf-8")
     print(f"wrote {target}")
 
 
