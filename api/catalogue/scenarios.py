@@ -6,12 +6,10 @@ import datetime as dt
 import json
 from typing import Any
 
-import msgspec
-
 from api.access import ensure_can_edit_unit_list
 from api.actor import Actor
 from api.catalogue.schemas import ScenarioCreate, ScenarioRead, ScenarioUpdate
-from api.catalogue.versioning import record_change
+from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
@@ -121,6 +119,14 @@ def _snapshot(row: dict[str, Any], lead_unit_code: str) -> dict[str, Any]:
     }
 
 
+async def _scenario_state(code: str) -> dict[str, Any]:
+    row = await _scenario_row(code)
+    return _snapshot(row, (await unit_codes_by_id())[row["lead_unit"]])
+
+
+SCENARIOS = VersionedList(CatalogueList.scenarios, Scenario, _scenario_state)
+
+
 async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) -> ScenarioRead:
     async with write_transaction():
         lead = await unit_by_code(data.lead_unit_code, field="lead_unit_code")
@@ -128,39 +134,23 @@ async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) 
         if await Scenario.exists().where(Scenario.code == data.code):
             raise Conflict(f"Scenario code {data.code!r} is already taken.", code="scenario_code_taken", field="code")
         await validate_scenario_items(data.item_codes, lead["id"])
-        await Scenario.insert(
-            Scenario(
-                code=data.code,
-                name=data.name,
-                lead_unit=lead["id"],
-                item_codes=json.dumps(data.item_codes),
-                industry_codes=json.dumps(data.industry_codes),
-                status=data.status.value,
-                version=1,
-                updated_at=now,
-            )
+        scenario = Scenario(
+            code=data.code,
+            name=data.name,
+            lead_unit=lead["id"],
+            item_codes=json.dumps(data.item_codes),
+            industry_codes=json.dumps(data.industry_codes),
+            status=data.status.value,
         )
-        row = await _scenario_row(data.code)
-        await record_change(
-            list_name=CatalogueList.scenarios,
-            record_code=data.code,
-            record_version=1,
-            action=ChangeAction.create,
-            actor=actor,
-            reason=data.reason or "created",
-            snapshot=_snapshot(row, lead["code"]),
-            now=now,
-        )
+        await create_record(SCENARIOS, actor, data.code, scenario, data.reason, now)
     return await read_scenario(data.code)
 
 
 async def update_scenario(
     actor: Actor, code: str, data: ScenarioUpdate, now: dt.datetime, *, action: ChangeAction = ChangeAction.update
 ) -> ScenarioRead:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    reason = changes.pop("reason")
-    if not changes:
-        raise RuleViolation("The update changes nothing.", code="no_change")
+    changes, reason = update_fields(data)
+    refuse_unchanged(changes)
     async with write_transaction():
         row = await _scenario_row(code)
         ensure_can_edit_unit_list(actor, row["lead_unit"], "scenarios it leads")
@@ -179,19 +169,15 @@ async def update_scenario(
         if values.get(Scenario.status, row["status"]) != ListStatus.retired.value:
             await validate_scenario_items(item_codes, lead_id)
         values[Scenario.item_codes] = json.dumps(item_codes)
-        values[Scenario.version] = row["version"] + 1
-        values[Scenario.updated_at] = now
-        await Scenario.update(values).where(Scenario.code == code)
-        updated = await _scenario_row(code)
-        lead_code = (await unit_codes_by_id())[updated["lead_unit"]]
-        await record_change(
-            list_name=CatalogueList.scenarios,
-            record_code=code,
-            record_version=updated["version"],
+        await update_record(
+            SCENARIOS,
+            actor,
+            code,
+            where=Scenario.code == code,
+            values=values,
+            version=row["version"],
             action=action,
-            actor=actor,
             reason=reason,
-            snapshot=_snapshot(updated, lead_code),
             now=now,
         )
     return await read_scenario(code)

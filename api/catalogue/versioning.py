@@ -1,13 +1,27 @@
-"""Numbered versions of the three lists: every change is kept with who, when, why and the new state."""
+"""Numbered versions of the three lists: every change is kept with who, when, why and the new state.
+
+The three lists (items, scenarios, the 无事不扰 library) share one write path: ``create_record`` inserts a
+record as version 1, ``update_record`` writes its next version; both bump the list's version, keep the change
+with the record's new state (``record_change``) and append it to the audit chain, inside the caller's write
+transaction. ``update_fields`` and ``refuse_unchanged`` read an update request the same way for all three.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable
+from piccolo.table import Table
 
 from api.actor import Actor
 from api.audit import chain as audit
+from api.errors import RuleViolation
 from models.enums import CatalogueList, ChangeAction
 from models.tables import CatalogueChange, ListHead
 from models.values import json_value
@@ -69,6 +83,76 @@ async def record_change(
         at=now,
     )
     return list_version
+
+
+@dataclass(frozen=True)
+class VersionedList:
+    """One of the three lists as the shared write path sees it."""
+
+    name: CatalogueList
+    table: type[Table]
+    # The record's state as its version keeps it, read back after the write (by record code).
+    snapshot: Callable[[str], Awaitable[dict[str, Any]]]
+
+
+def update_fields(data: msgspec.Struct) -> tuple[dict[str, Any], str]:
+    """The fields an update request sets (unset ones left out) and its reason."""
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    return changes, str(changes.pop("reason"))
+
+
+def refuse_unchanged(changes: object) -> None:
+    if not changes:
+        raise RuleViolation("The update changes nothing.", code="no_change")
+
+
+async def create_record(
+    versioned: VersionedList, actor: Actor, code: str, record: Table, reason: str | None, now: dt.datetime
+) -> None:
+    """Insert ``record`` as version 1 of ``code`` and keep the version (inside the caller's write transaction)."""
+    record.version = 1  # type: ignore[attr-defined]  # every list table has version and updated_at
+    record.updated_at = now  # type: ignore[attr-defined]
+    await versioned.table.insert(record)
+    await record_change(
+        list_name=versioned.name,
+        record_code=code,
+        record_version=1,
+        action=ChangeAction.create,
+        actor=actor,
+        reason=reason or "created",
+        snapshot=await versioned.snapshot(code),
+        now=now,
+    )
+
+
+async def update_record(
+    versioned: VersionedList,
+    actor: Actor,
+    code: str,
+    *,
+    where: Combinable,
+    values: dict[Column | str, Any],
+    version: int,
+    action: ChangeAction,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    """Write ``values`` as the version after ``version`` of the record ``where`` selects, and keep it."""
+    table = versioned.table
+    written = {**values}
+    written[table._meta.get_column_by_name("version")] = version + 1
+    written[table._meta.get_column_by_name("updated_at")] = now
+    await table.update(written).where(where)
+    await record_change(
+        list_name=versioned.name,
+        record_code=code,
+        record_version=version + 1,
+        action=action,
+        actor=actor,
+        reason=reason,
+        snapshot=await versioned.snapshot(code),
+        now=now,
+    )
 
 
 async def list_versions() -> dict[str, int]:
