@@ -127,7 +127,7 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                 uscc=uscc,
             )
             try:
-                user = asyncio.run(create(data, hash_password))
+                user = asyncio.run(create(data, hash_password, app.state.clock.now()))
             except DomainError as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from exc
             click.echo(f"created {user.username} ({user.role.value})")

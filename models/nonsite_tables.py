@@ -10,7 +10,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from models.enums import AssetStatus, NonsiteKind, NonsiteResult
@@ -28,7 +27,7 @@ class NonsiteAsset(Table, tablename="nonsite_asset"):
     latitude = DoublePrecision(null=True, default=None)
     longitude = DoublePrecision(null=True, default=None)
     status = Varchar(length=16, choices=AssetStatus, default=AssetStatus.active)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -38,8 +37,8 @@ class NonsiteRecord(Table, tablename="nonsite_record"):
     asset = ForeignKey(NonsiteAsset, null=True, default=None, index=True)
     unit = ForeignKey(Unit, index=True)
     operator = ForeignKey(Inspector, index=True)
-    started_at = Timestamptz(index=True)
-    ended_at = Timestamptz()
+    started_at = Timestamptz(default=None, index=True)
+    ended_at = Timestamptz(default=None)
     # GeoJSON geometry (Point or LineString, WGS 84), validated and stored as canonical JSON text.
     geometry = Text()
     # Optional: a drone patrol may cover an area rather than one enterprise.
@@ -49,7 +48,7 @@ class NonsiteRecord(Table, tablename="nonsite_record"):
     # The on-site visit this record's finding triggered, if any.
     triggered_visit = ForeignKey(Visit, null=True, default=None)
     created_by = Varchar(length=64)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -78,7 +77,7 @@ class Evidence(Table, tablename="evidence"):
     thumbnail_path = Varchar(length=200, null=True, default=None)
     captured_at = Timestamptz(null=True, default=None)
     uploaded_by = Varchar(length=64)
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=None)
 
 
 class RecordEvidence(Table, tablename="record_evidence"):
@@ -89,7 +88,7 @@ class RecordEvidence(Table, tablename="record_evidence"):
     # SQLite cannot add a composite UNIQUE constraint to an existing table).
     link_key = Varchar(length=64, unique=True)
     added_by = Varchar(length=64)
-    added_at = Timestamptz(default=TimestamptzNow())
+    added_at = Timestamptz(default=None)
 
 
 NONSITE_TABLES: list[type[Table]] = [NonsiteAsset, NonsiteRecord, NonsiteRecordItem, Evidence, RecordEvidence]

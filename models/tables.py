@@ -12,7 +12,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
@@ -82,7 +81,7 @@ class User(Table, tablename="app_user"):
     inspector = ForeignKey(Inspector, null=True, default=None)
     uscc = Varchar(length=18, null=True, default=None)
     active = Boolean(default=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
 
 
 class Item(Table, tablename="item"):
@@ -100,7 +99,7 @@ class Item(Table, tablename="item"):
     category = Varchar(length=24, choices=ItemCategory, default=ItemCategory.random_check)
     status = Varchar(length=16, choices=ListStatus, default=ListStatus.draft)
     version = Integer(default=1)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -115,7 +114,7 @@ class Scenario(Table, tablename="scenario"):
     item_codes = JSON(default=[])
     status = Varchar(length=16, choices=ListStatus, default=ListStatus.draft)
     version = Integer(default=1)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -128,7 +127,7 @@ class LibraryEntry(Table, tablename="library_entry"):
     note = Text(default="")
     status = Varchar(length=16, choices=ListStatus, default=ListStatus.published)
     version = Integer(default=1)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -150,7 +149,7 @@ class CatalogueChange(Table, tablename="catalogue_change"):
     record_version = Integer()
     action = Varchar(length=8)
     actor = Varchar(length=64)
-    at = Timestamptz(default=TimestamptzNow())
+    at = Timestamptz(default=None)
     reason = Text(default="")
     snapshot = JSON(default={})
 

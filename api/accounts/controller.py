@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from api.accounts import service as users
 from api.accounts.schemas import LoginRequest, LoginResponse, Me, UserCreate, UserRead
 from api.auth import hash_password, require, token_extras, verify_password
-from api.deps import CurrentActor, provide_actor
+from api.deps import CurrentActor, Now, provide_actor
 
 
 class AuthController(Controller):
@@ -49,5 +49,5 @@ class UserController(Controller):
     guards = [require()]
 
     @post("/", summary="Create an account (admin)")
-    async def create(self, data: JSONBody[UserCreate]) -> UserRead:
-        return await users.create_user(data, hash_password)
+    async def create(self, now: Now, data: JSONBody[UserCreate]) -> UserRead:
+        return await users.create_user(data, hash_password, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,7 @@ async def authenticate(username: str, password: str, verify: Callable[[str, str]
     return actor_of(row), unit_code
 
 
-async def create_user(data: UserCreate, hash_password: Callable[[str], str]) -> UserRead:
+async def create_user(data: UserCreate, hash_password: Callable[[str], str], now: dt.datetime) -> UserRead:
     unit_id: int | None = None
     inspector_id: int | None = None
     uscc: str | None = None
@@ -81,6 +82,7 @@ async def create_user(data: UserCreate, hash_password: Callable[[str], str]) -> 
                 unit=unit_id,
                 inspector=inspector_id,
                 uscc=uscc,
+                created_at=now,
             )
         ).returning(User.id)
     unit_code = (await Unit.select(Unit.code).where(Unit.id == unit_id).first() or {}).get("code") if unit_id else None

@@ -106,7 +106,7 @@ async def create_item(actor: Actor, data: ItemCreate, now: dt.datetime) -> ItemR
         values = msgspec.structs.asdict(data)
         reason = values.pop("reason")
         values.pop("unit_code")
-        await create_record(ITEMS, actor, data.code, Item(**values, unit=unit["id"]), reason, now)
+        await create_record(ITEMS, actor, data.code, {**values, "unit": unit["id"]}, reason, now)
     return await read_item(data.code)
 
 

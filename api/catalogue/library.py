@@ -105,12 +105,12 @@ async def create_entry(actor: Actor, data: LibraryEntryCreate, now: dt.datetime)
             raise Conflict(
                 f"Item {data.item_code!r} is already in the library.", code="library_entry_exists", field="item_code"
             )
-        entry = LibraryEntry(
-            item=item["id"],
-            triggers=json.dumps(_unique(data.triggers)),
-            note=data.note,
-            status=ListStatus.published.value,
-        )
+        entry = {
+            "item": item["id"],
+            "triggers": json.dumps(_unique(data.triggers)),
+            "note": data.note,
+            "status": ListStatus.published.value,
+        }
         await create_record(LIBRARY, actor, data.item_code, entry, data.reason, now)
     return await read_entry(data.item_code)
 

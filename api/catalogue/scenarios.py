@@ -134,14 +134,14 @@ async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) 
         if await Scenario.exists().where(Scenario.code == data.code):
             raise Conflict(f"Scenario code {data.code!r} is already taken.", code="scenario_code_taken", field="code")
         await validate_scenario_items(data.item_codes, lead["id"])
-        scenario = Scenario(
-            code=data.code,
-            name=data.name,
-            lead_unit=lead["id"],
-            item_codes=json.dumps(data.item_codes),
-            industry_codes=json.dumps(data.industry_codes),
-            status=data.status.value,
-        )
+        scenario = {
+            "code": data.code,
+            "name": data.name,
+            "lead_unit": lead["id"],
+            "item_codes": json.dumps(data.item_codes),
+            "industry_codes": json.dumps(data.industry_codes),
+            "status": data.status.value,
+        }
         await create_record(SCENARIOS, actor, data.code, scenario, data.reason, now)
     return await read_scenario(data.code)
 

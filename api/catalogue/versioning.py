@@ -107,12 +107,10 @@ def refuse_unchanged(changes: object) -> None:
 
 
 async def create_record(
-    versioned: VersionedList, actor: Actor, code: str, record: Table, reason: str | None, now: dt.datetime
+    versioned: VersionedList, actor: Actor, code: str, values: dict[str, Any], reason: str | None, now: dt.datetime
 ) -> None:
-    """Insert ``record`` as version 1 of ``code`` and keep the version (inside the caller's write transaction)."""
-    record.version = 1  # type: ignore[attr-defined]  # every list table has version and updated_at
-    record.updated_at = now  # type: ignore[attr-defined]
-    await versioned.table.insert(record)
+    """Insert ``values`` as version 1 of ``code`` and keep the version (inside the caller's write transaction)."""
+    await versioned.table.insert(versioned.table(**values, version=1, updated_at=now))
     await record_change(
         list_name=versioned.name,
         record_code=code,

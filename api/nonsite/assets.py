@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
@@ -44,7 +45,7 @@ async def asset_row(code: str, *, field: str = "code") -> dict[str, Any]:
     return row
 
 
-async def create_asset(actor: Actor, data: AssetCreate) -> AssetRead:
+async def create_asset(actor: Actor, data: AssetCreate, now: dt.datetime) -> AssetRead:
     unit_code = data.unit_code
     if unit_code is None:
         if actor.role != Role.planner or actor.unit_id is None:
@@ -65,6 +66,7 @@ async def create_asset(actor: Actor, data: AssetCreate) -> AssetRead:
                 latitude=data.latitude,
                 longitude=data.longitude,
                 status=data.status.value,
+                created_at=now,
             )
         )
     return await read_asset(data.code)

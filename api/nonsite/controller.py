@@ -57,8 +57,8 @@ class AssetController(Controller):
         return await nonsite_assets.read_asset(code)
 
     @post("/", guards=[require(Role.planner)], summary="Register an asset (admin, or the owning unit's planner)")
-    async def create_asset(self, actor: CurrentActor, data: JSONBody[AssetCreate]) -> AssetRead:
-        return await nonsite_assets.create_asset(actor, data)
+    async def create_asset(self, now: Now, actor: CurrentActor, data: JSONBody[AssetCreate]) -> AssetRead:
+        return await nonsite_assets.create_asset(actor, data, now)
 
     @patch("/{code:str}", guards=[require(Role.planner)], summary="Rename, move or (de)activate an asset")
     async def update_asset(self, actor: CurrentActor, code: FromPath[str], data: JSONBody[AssetUpdate]) -> AssetRead:

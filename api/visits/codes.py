@@ -99,14 +99,16 @@ async def issue_code(visit_id: int, env: ServiceContext, now: dt.datetime) -> st
     return text
 
 
-async def revoke_codes(visit_id: int, revoked_through: dt.datetime, expires_at: dt.datetime, reason: str) -> None:
+async def revoke_codes(
+    visit_id: int, revoked_through: dt.datetime, expires_at: dt.datetime, reason: str, now: dt.datetime
+) -> None:
     """Codes of the visit issued at or before ``revoked_through`` (the last voided code's issue time) are void.
 
     Using the voided code's own issue time, not the clock, keeps a code re-issued in the same second valid.
     The entry is listed for offline verifiers until the voided codes expire.
     """
     await CodeRevocation.insert(
-        CodeRevocation(visit=visit_id, revoked_before=revoked_through, reason=reason, expires_at=expires_at)
+        CodeRevocation(visit=visit_id, revoked_before=revoked_through, reason=reason, expires_at=expires_at, at=now)
     )
 
 

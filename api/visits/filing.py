@@ -330,7 +330,7 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: ServiceCon
         # The code issue time as of the UPDATE, not of the earlier read: an approval that committed in between
         # issued a code, and that code must be revoked too.
         issued_at = updated[0]["code_issued_at"] or row["code_issued_at"]
-        await revoke_codes(visit_id, issued_at or now, row["window_end"] + env.code_grace, "cancelled")
+        await revoke_codes(visit_id, issued_at or now, row["window_end"] + env.code_grace, "cancelled", now)
         await audit.append(
             "visit.cancelled",
             actor.username,
@@ -376,7 +376,7 @@ async def reschedule_visit(
             }
         ).where(Visit.id == visit_id)
         if row["code_issued_at"] is not None:
-            await revoke_codes(visit_id, row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled")
+            await revoke_codes(visit_id, row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled", now)
         await _keep_warnings(visit_id, warnings, now)
         await audit.append(
             "visit.rescheduled",

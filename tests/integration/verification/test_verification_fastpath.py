@@ -90,7 +90,7 @@ def test_revocation_and_rating_are_read_with_the_visit(api: Api) -> None:
     assert in_app(api, flags, issued) == (True, False)
 
     async def rate() -> None:
-        await Rating.insert(Rating(visit=visit["id"], score=4, comment=""))
+        await Rating.insert(Rating(visit=visit["id"], score=4, comment="", at=dt.datetime.now(dt.UTC)))
 
     in_app(api, rate)
     assert in_app(api, flags, issued) == (True, True)
