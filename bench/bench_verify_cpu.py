@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.metadata
 import statistics
 import sys
 import tempfile
@@ -100,7 +101,7 @@ def _run(coro: Awaitable[dict[str, list[float]]]) -> dict[str, list[float]]:
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
         print("event loop: asyncio (uvloop not installed)")
         return asyncio.run(coro)  # type: ignore[arg-type]
-    print("event loop: uvloop", uvloop.__version__)
+    print("event loop: uvloop", importlib.metadata.version("uvloop"))
     return uvloop.run(coro)  # type: ignore[arg-type]
 
 

@@ -17,6 +17,8 @@ needs a new migration with the new SQL.
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
@@ -66,14 +68,14 @@ UNINSTALL_SQL: tuple[str, ...] = (
 )
 
 
-async def install_audit_trigger(engine: Engine) -> None:
+async def install_audit_trigger(engine: Engine[Any]) -> None:
     """Create (or replace) the COMMIT-time linking on PostgreSQL; SQLite links in Python and needs nothing."""
     if isinstance(engine, PostgresEngine):
         for statement in INSTALL_SQL:
             await engine.run_ddl(statement)  # one statement per call: asyncpg's fetch() takes one
 
 
-async def uninstall_audit_trigger(engine: Engine) -> None:
+async def uninstall_audit_trigger(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         for statement in UNINSTALL_SQL:
             await engine.run_ddl(statement)

@@ -198,7 +198,8 @@ _PEOPLE_MAX = 10_000
 async def _people_and_items(vid: int, cache: dict[int, Any]) -> tuple[list[dict[str, Any]], ...]:
     cached = cache.get(vid)
     if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+        people_and_items: tuple[list[dict[str, Any]], ...] = cached[1]
+        return people_and_items
     rows = await _read_people_and_items(vid)
     if len(cache) >= _PEOPLE_MAX:
         cache.clear()
