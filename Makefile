@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export RUQI_DATA_DIR ?= var
 
-.PHONY: run test lint install install-test chromium faketime messages
+.PHONY: run test lint install install-test chromium faketime messages openapi
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here), with Noto CJK so that
 # Chinese text renders (the phone app's tests fail on a character drawn as an empty box).
@@ -45,9 +46,13 @@ faketime:
 ## then the unit and integration tests again on SQLite with the clock 400 days ahead: green on any date.
 test: lint chromium faketime
 	$(BIN)/pytest
-	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '+400d' $(BIN)/pytest -q -p no:cacheprovider tests/unit tests/integration -k "not postgres"
+	faketime -f '+400d' $(BIN)/pytest -q -p no:cacheprovider tests/unit tests/integration -k "not postgres"
 
 ## Add the msgids the code uses (api.i18n.tr) to the Chinese catalog; translate the new entries by hand.
 messages: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k tr --no-default-keywords --omit-header --sort-by-file -o var/messages.pot api schedules qr
 	$(BIN)/pybabel update -i var/messages.pot -d api/locale -D messages -l zh_CN --omit-header --no-fuzzy-matching
+
+## Rewrite docs/openapi.json from the app after an intended change of the HTTP interface (a test compares them).
+openapi: install-test
+	$(BIN)/python -m tests.support.openapi_document docs/openapi.json

@@ -56,6 +56,7 @@ from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
 from api.visits.evidence_controller import visit_evidence_router
 from api.visits.scans_controller import EnterpriseCodeController, ScanController
+from api.visits.voiding import void_codes_of_inspector
 from models.db import bind_engine, engine_from_url
 from qr import KeyRing
 
@@ -176,7 +177,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.phone_assets = phone_assets.load()
     app.state.context = ServiceContext(
         keyring=keyring,
-        policy=settings.filing_policy(),
+        policy=settings.filing_policy,
         public_base_url=settings.public_base_url,
         issuer=settings.issuer,
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         enterprise_keyring=KeyRing.load_or_create(settings.data_dir / "enterprise_keys", clock.now()),
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
+        inspector_changed=void_codes_of_inspector,
     )
     return app
 

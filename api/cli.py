@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from api.audit.cli import register_audit_commands
+from api.settings import Settings, SettingsError
 from models.enums import Role
 
 
@@ -133,7 +134,12 @@ class RuqiCLIPlugin(CLIPluginProtocol):
 
 
 def main() -> None:
-    """Console entry point: Litestar's CLI with our app preselected."""
+    """Console entry point: Litestar's CLI with our app preselected, after the settings are found good."""
+    try:
+        Settings.from_env()
+    except SettingsError as exc:
+        click.echo(f"ruqi: {exc}", err=True)
+        raise SystemExit(2) from None
     os.environ.setdefault("LITESTAR_APP", "api.asgi:app")
     from litestar.__main__ import run_cli
 

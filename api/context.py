@@ -10,14 +10,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.visits.rules import FilingPolicy
+from api.policies import FilingPolicy
 from qr import KeyRing
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+# Called inside the transaction that changed an inspector's 执法证: the visit ids whose codes it voided.
+InspectorChanged = Callable[[int, dt.datetime], Awaitable[list[int]]]
 
 
 async def _no_publish(channel: str, message: dict[str, Any]) -> None:
     return None
+
+
+async def _nothing_voided(inspector_id: int, now: dt.datetime) -> list[int]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -33,5 +39,7 @@ class ServiceContext:
     enterprise_keyring: KeyRing | None = None
     backfill_window: dt.timedelta = dt.timedelta(days=10)
     publish: Publish = _no_publish
+    # Wired by the app to api.visits.voiding: the registry (below visits) must not import visits.
+    inspector_changed: InspectorChanged = _nothing_voided
     # Per-app cache of what never changes after filing (units, inspectors, items), for the verify path.
     filed_parts: dict[int, Any] = field(default_factory=dict)

@@ -19,6 +19,7 @@ import msgspec
 from api.errors import Conflict
 from models.db import write_transaction
 from models.fastsql import PrebuiltSQL
+from models.values import json_value
 from models.visit_tables import IdempotencyRecord
 
 # Built once: plain SQL for both engines (``models.fastsql``), cheaper than Piccolo's builder.
@@ -73,4 +74,4 @@ async def run_once(
             field="client_event_id",
         )
     stored = record["response"]
-    return Outcome(record["status_code"], json.loads(stored) if isinstance(stored, str) else stored, replayed=True)
+    return Outcome(record["status_code"], json_value(stored), replayed=True)

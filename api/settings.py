@@ -1,80 +1,376 @@
-"""Settings read from the environment once; tests build their own ``Settings``."""
+"""Every setting of the service, declared once: its environment variable, type, default and meaning.
+
+``Settings.from_env()`` reads and checks them all when the service starts (``create_app``, ``ruqi …``,
+``piccolo_conf``); a bad value raises ``SettingsError`` naming the variable, so a typo stops startup instead of
+failing requests later. Tests build ``Settings(...)`` with keyword fields and get the same checks. The
+filing and plan policies are built from the settings once (``filing_policy``, ``plan_policy``).
+
+The README's configuration table lists the same variables and defaults (``tests/unit/test_settings.py``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
-from api.visits.rules import FilingPolicy
+from api.policies import FilingPolicy, PlanPolicy
+from models.enums import ItemCategory
 
 DEFAULT_DATA_DIR = Path("var")
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
+class SettingsError(ValueError):
+    """A setting's value is unusable; the message names its environment variable."""
+
+    def __init__(self, variable: str, value: object, problem: str) -> None:
+        super().__init__(f"{variable}={value!r}: {problem}")
+        self.variable = variable
+
+
+# -- parsers: text of an environment variable -> the setting's value (ValueError says what is wrong) -------------
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw or None
+
+
+def _whole_number(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("not a flag: use 1 or 0")
+
+
+def _path(raw: str) -> Path:
+    return Path(raw)
+
+
+def _month_day(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{2})-(\d{2})", raw.strip())
+    if match is None:
+        raise ValueError("not a day of the year: use MM-DD, e.g. 03-31")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _days_of_month(raw: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        match = re.fullmatch(r"(\d{1,2})(?:-(\d{1,2}))?", part)
+        if match is None:
+            raise ValueError(f"{part!r} is not a day or a range of days: use e.g. 1-15 or 1,2,3")
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        days.update(range(first, last + 1))
+    return frozenset(days)
+
+
+def _words(raw: str) -> frozenset[str]:
+    return frozenset(w.strip() for w in raw.split(",") if w.strip())
+
+
+# -- checks: the value is usable (ValueError says why not) --------------------------------------------------------
+
+
+def _at_least(minimum: int) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}")
+
+    return check
+
+
+def _between(low: int, high: int) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+
+    return check
+
+
+def _database_url(value: Any) -> None:
+    if urlparse(value).scheme not in {"sqlite", "postgres", "postgresql"}:
+        raise ValueError("use sqlite:///path/to/file or postgresql://user@host:port/db")
+
+
+def _redis_url(value: Any) -> None:
+    if value is not None and urlparse(value).scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError("use redis://host:port/db (or rediss://, unix://)")
+
+
+def _http_url(value: Any) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ValueError("use an http:// or https:// URL with a host")
+
+
+def _not_empty(value: Any) -> None:
+    if not value:
+        raise ValueError("must not be empty")
+
+
+def _a_date(value: Any) -> None:
+    month, day = value
+    try:
+        dt.date(2025, month, day)  # not a leap year: a deadline must exist every year
+    except ValueError:
+        raise ValueError("not a day that every year has") from None
+
+
+def _item_categories(value: Any) -> None:
+    unknown = sorted(set(value) - {c.value for c in ItemCategory})
+    if unknown:
+        raise ValueError(f"unknown item categories {unknown}: use {', '.join(c.value for c in ItemCategory)}")
+
+
+def _days_in_a_month(value: Any) -> None:
+    if any(not 1 <= d <= 31 for d in value):
+        raise ValueError("days of a month are 1 to 31")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """How one setting is read from the environment and shown in the README."""
+
+    name: str
+    meaning: str
+    parse: Callable[[str], Any]
+    check: Callable[[Any], None] | None = None
+    # The default as the README shows it, when the field's default does not say it (derived or secret values).
+    shown_default: str | None = None
+
+
+def env(
+    name: str,
+    default: Any,
+    meaning: str,
+    parse: Callable[[str], Any],
+    check: Callable[[Any], None] | None = None,
+    shown_default: str | None = None,
+) -> Any:
+    """A settings field read from the environment variable ``name``."""
+    return field(default=default, metadata={"env": Variable(name, meaning, parse, check, shown_default)})
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/ruqi.sqlite3"
-    redis_url: str | None = None
-    # Key prefix for everything this instance puts in Redis, so tests and deployments can share a server.
-    redis_prefix: str = "ruqi"
-    data_dir: Path = DEFAULT_DATA_DIR
-    jwt_secret: str = field(default="", repr=False)
-    jwt_ttl_minutes: int = 12 * 60
-    public_base_url: str = "http://127.0.0.1:8000"
-    debug: bool = False
-    max_upload_bytes: int = 20 * 1024 * 1024
-    # Filing and scanning policy (configurable defaults from practice, see DOMAIN.md).
-    min_inspectors: int = 2
-    max_window_hours: int = 24
-    unit_yearly_cap: int = 2
-    emergency_approval_hours: int = 24
-    scan_radius_m: int = 300
-    # A scan whose reported GPS accuracy is worse (larger) than this is not a valid on-site check-in.
-    scan_max_accuracy_m: int = 100
-    backfill_days: int = 10
-    code_grace_minutes: int = 30
-    verify_rate_per_minute: int = 120
-    issuer: str = "ruqi"
+    database_url: str = env(
+        "DATABASE_URL",
+        "sqlite:///var/ruqi.sqlite3",
+        "`sqlite:///path` or `postgresql://user@host:port/db`",
+        _text,
+        _database_url,
+        shown_default="sqlite:///$RUQI_DATA_DIR/ruqi.sqlite3",
+    )
+    redis_url: str | None = env(
+        "REDIS_URL",
+        None,
+        "when set, the verify rate limit and live updates (channels) use Redis; otherwise in-process. "
+        "Idempotency records live in the database",
+        _optional_text,
+        _redis_url,
+        shown_default="unset",
+    )
+    redis_prefix: str = env(
+        "RUQI_REDIS_PREFIX", "ruqi", "key prefix for everything this instance puts in Redis", _text, _not_empty
+    )
+    data_dir: Path = env(
+        "RUQI_DATA_DIR",
+        DEFAULT_DATA_DIR,
+        "where the SQLite file, the generated JWT secret, keys and evidence live",
+        _path,
+    )
+    jwt_secret: str = env(
+        "RUQI_JWT_SECRET",
+        "",
+        "HMAC secret for login tokens",
+        _text,
+        shown_default="generated into $RUQI_DATA_DIR/jwt_secret",
+    )
+    jwt_ttl_minutes: int = env("RUQI_JWT_TTL_MINUTES", 12 * 60, "login token lifetime", _whole_number, _at_least(1))
+    public_base_url: str = env(
+        "RUQI_PUBLIC_BASE_URL", "http://127.0.0.1:8000", "base of the URLs printed in QR codes", _text, _http_url
+    )
+    debug: bool = env("RUQI_DEBUG", False, "1: Litestar's debug mode (tracebacks in error answers)", _flag)
+    max_upload_bytes: int = env(
+        "RUQI_MAX_UPLOAD_BYTES",
+        20 * 1024 * 1024,
+        "largest request body (evidence files, imports); larger ones get 413",
+        _whole_number,
+        _at_least(1),
+    )
+    # Filing and scanning policy (configurable defaults from practice, see docs/domain.md).
+    min_inspectors: int = env(
+        "RUQI_MIN_INSPECTORS", 2, "certified inspectors a filed visit names at least", _whole_number, _at_least(1)
+    )
+    max_window_hours: int = env(
+        "RUQI_MAX_WINDOW_HOURS", 24, "longest window of a filed visit", _whole_number, _at_least(1)
+    )
+    unit_yearly_cap: int = env(
+        "RUQI_UNIT_YEARLY_CAP",
+        2,
+        "on-site visits per unit per enterprise per year (filing and planning)",
+        _whole_number,
+        _at_least(1),
+    )
+    emergency_approval_hours: int = env(
+        "RUQI_EMERGENCY_APPROVAL_HOURS",
+        24,
+        "an emergency visit is approved within this many hours of filing",
+        _whole_number,
+        _at_least(0),
+    )
+    scan_radius_m: int = env(
+        "RUQI_SCAN_RADIUS_M",
+        300,
+        "a check-in scan farther than this from the enterprise is flagged",
+        _whole_number,
+        _at_least(1),
+    )
+    scan_max_accuracy_m: int = env(
+        "RUQI_SCAN_MAX_ACCURACY_M",
+        100,
+        "a scan whose reported GPS accuracy (m) is worse than this is recorded but not a valid on-site check-in",
+        _whole_number,
+        _at_least(1),
+    )
+    backfill_days: int = env(
+        "RUQI_BACKFILL_DAYS", 10, "a back-filled scan is accepted this many days late", _whole_number, _at_least(0)
+    )
+    code_grace_minutes: int = env(
+        "RUQI_CODE_GRACE_MINUTES",
+        30,
+        "a visit code stays valid this long after the window ends",
+        _whole_number,
+        _at_least(0),
+    )
+    verify_rate_per_minute: int = env(
+        "RUQI_VERIFY_RATE_PER_MINUTE",
+        120,
+        "public verifications per client address per minute",
+        _whole_number,
+        _at_least(1),
+    )
+    issuer: str = env("RUQI_ISSUER", "ruqi", "issuer named in visit codes and calendar feeds", _text, _not_empty)
+    # Planning policy (api.policies.PlanPolicy); the yearly cap is the filing one, so the two agree.
+    plan_filing_deadline: tuple[int, int] = env(
+        "RUQI_PLAN_FILING_DEADLINE",
+        (3, 31),
+        "annual plans filed after this day (MM-DD) of their year are flagged late",
+        _month_day,
+        _a_date,
+        shown_default="03-31",
+    )
+    plan_max_visits_per_month: int = env(
+        "RUQI_PLAN_MAX_VISITS_PER_MONTH",
+        1,
+        "planned on-site visits per enterprise per month (a joint visit once)",
+        _whole_number,
+        _at_least(1),
+    )
+    plan_quiet_days: frozenset[int] = env(
+        "RUQI_PLAN_QUIET_DAYS",
+        frozenset(),
+        "days of the month without routine on-site visits, e.g. `1-15` or `1,2,3`",
+        _days_of_month,
+        _days_in_a_month,
+        shown_default="none",
+    )
+    plan_quiet_exempt: frozenset[str] = env(
+        "RUQI_PLAN_QUIET_EXEMPT",
+        frozenset(),
+        "item categories (`key_supervision`, `random_check`, …) exempt from the quiet days, comma-separated",
+        _words,
+        _item_categories,
+        shown_default="none",
+    )
+    plan_window_days: int = env(
+        "RUQI_PLAN_WINDOW_DAYS", 1, "working days in a planned visit's window", _whole_number, _between(1, 20)
+    )
+    plan_align: bool = env(
+        "RUQI_PLAN_ALIGN",
+        True,
+        "1: plan entries a scenario could join share their months on an enterprise (撮合); 0: off",
+        _flag,
+        shown_default="1",
+    )
+    filing_policy: FilingPolicy = field(init=False, repr=False, compare=False)
+    plan_policy: PlanPolicy = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for variable, value in self.variables():
+            if variable.check is not None:
+                try:
+                    variable.check(value)
+                except ValueError as exc:
+                    raise SettingsError(variable.name, value, str(exc)) from None
+        # Built once here (dataclasses.replace builds them again from the new values).
+        object.__setattr__(
+            self,
+            "filing_policy",
+            FilingPolicy(
+                min_inspectors=self.min_inspectors,
+                max_window=dt.timedelta(hours=self.max_window_hours),
+                unit_yearly_cap=self.unit_yearly_cap,
+                emergency_approval_deadline=dt.timedelta(hours=self.emergency_approval_hours),
+            ),
+        )
+        month, day = self.plan_filing_deadline
+        object.__setattr__(
+            self,
+            "plan_policy",
+            PlanPolicy(
+                unit_yearly_cap=self.unit_yearly_cap,
+                filing_deadline_month=month,
+                filing_deadline_day=day,
+                max_onsite_visits_per_month=self.plan_max_visits_per_month,
+                quiet_days=self.plan_quiet_days,
+                quiet_exempt_categories=self.plan_quiet_exempt,
+                window_days=self.plan_window_days,
+                align_joinable_entries=self.plan_align,
+            ),
+        )
 
     @classmethod
-    def from_env(cls) -> Settings:
-        data_dir = Path(os.environ.get("RUQI_DATA_DIR", str(DEFAULT_DATA_DIR)))
-        return cls(
-            database_url=os.environ.get("DATABASE_URL", f"sqlite:///{data_dir}/ruqi.sqlite3"),
-            redis_url=os.environ.get("REDIS_URL") or None,
-            redis_prefix=os.environ.get("RUQI_REDIS_PREFIX", "ruqi"),
-            data_dir=data_dir,
-            jwt_secret=os.environ.get("RUQI_JWT_SECRET", ""),
-            jwt_ttl_minutes=_env_int("RUQI_JWT_TTL_MINUTES", 12 * 60),
-            public_base_url=os.environ.get("RUQI_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-            debug=os.environ.get("RUQI_DEBUG", "") == "1",
-            max_upload_bytes=_env_int("RUQI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
-            min_inspectors=_env_int("RUQI_MIN_INSPECTORS", 2),
-            max_window_hours=_env_int("RUQI_MAX_WINDOW_HOURS", 24),
-            unit_yearly_cap=_env_int("RUQI_UNIT_YEARLY_CAP", 2),
-            emergency_approval_hours=_env_int("RUQI_EMERGENCY_APPROVAL_HOURS", 24),
-            scan_radius_m=_env_int("RUQI_SCAN_RADIUS_M", 300),
-            scan_max_accuracy_m=_env_int("RUQI_SCAN_MAX_ACCURACY_M", 100),
-            backfill_days=_env_int("RUQI_BACKFILL_DAYS", 10),
-            code_grace_minutes=_env_int("RUQI_CODE_GRACE_MINUTES", 30),
-            verify_rate_per_minute=_env_int("RUQI_VERIFY_RATE_PER_MINUTE", 120),
-            issuer=os.environ.get("RUQI_ISSUER", "ruqi"),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings from ``environ`` (default: the process environment); unset variables keep their default."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f, variable in _declared():
+            raw = environ.get(variable.name)
+            if raw is None:
+                continue
+            try:
+                values[f] = variable.parse(raw)
+                if variable.check is not None:
+                    variable.check(values[f])
+            except ValueError as exc:
+                raise SettingsError(variable.name, raw, str(exc)) from None
+        if "database_url" not in values:
+            values["database_url"] = f"sqlite:///{values.get('data_dir', DEFAULT_DATA_DIR)}/ruqi.sqlite3"
+        return cls(**values)
 
-    def filing_policy(self) -> FilingPolicy:
-        return FilingPolicy(
-            min_inspectors=self.min_inspectors,
-            max_window=dt.timedelta(hours=self.max_window_hours),
-            unit_yearly_cap=self.unit_yearly_cap,
-            emergency_approval_deadline=dt.timedelta(hours=self.emergency_approval_hours),
-        )
+    def variables(self) -> list[tuple[Variable, Any]]:
+        """Each declared variable with this instance's value."""
+        return [(variable, getattr(self, f)) for f, variable in _declared()]
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, or one generated on first start and kept in the data directory."""
@@ -97,3 +393,21 @@ class Settings:
         finally:
             tmp.unlink()
         return path.read_text().strip()
+
+
+def _declared() -> list[tuple[str, Variable]]:
+    return [(f.name, f.metadata["env"]) for f in fields(Settings) if "env" in f.metadata]
+
+
+def shown_default(variable: Variable, default: Any) -> str:
+    """The default as the README's configuration table writes it."""
+    if variable.shown_default is not None:
+        return variable.shown_default
+    if isinstance(default, bool):
+        return "1" if default else "0"
+    return str(default)
+
+
+def declared_defaults() -> dict[str, str]:
+    """Every declared variable and its default as the README shows it."""
+    return {variable.name: shown_default(variable, value) for variable, value in Settings().variables()}

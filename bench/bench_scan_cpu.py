@@ -70,7 +70,7 @@ def _env(data_dir: Path) -> ServiceContext:
     settings = Settings(data_dir=data_dir, public_base_url=common.PUBLIC_BASE_URL)
     return ServiceContext(
         keyring=KeyRing.load_or_create(data_dir / "keys", dt.datetime.now(dt.UTC)),
-        policy=settings.filing_policy(),
+        policy=settings.filing_policy,
         public_base_url=settings.public_base_url,
         issuer=settings.issuer,
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),

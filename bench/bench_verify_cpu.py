@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.metadata
 import statistics
 import sys
 import tempfile
@@ -60,7 +61,7 @@ async def _measure(dep: common.Deployment, visit: fixtures.VisitFixture, n: int,
         settings = Settings(database_url=dep.database_url, data_dir=dep.data_dir)
         env = ServiceContext(
             keyring=KeyRing.load_or_create(dep.data_dir / "keys", dt.datetime.now(dt.UTC)),
-            policy=settings.filing_policy(),
+            policy=settings.filing_policy,
             public_base_url=common.PUBLIC_BASE_URL,
         )
         pool = engine.pool
@@ -100,7 +101,7 @@ def _run(coro: Awaitable[dict[str, list[float]]]) -> dict[str, list[float]]:
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
         print("event loop: asyncio (uvloop not installed)")
         return asyncio.run(coro)  # type: ignore[arg-type]
-    print("event loop: uvloop", uvloop.__version__)
+    print("event loop: uvloop", importlib.metadata.version("uvloop"))
     return uvloop.run(coro)  # type: ignore[arg-type]
 
 

@@ -84,7 +84,7 @@ def redis_prefix() -> Iterator[str]:
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]  # redis-py leaves the sync close() unannotated
 
 
 def sql(dsn: str, statement: str, *args: Any) -> list[dict[str, Any]]:
@@ -116,7 +116,9 @@ class Deployment:
     redis_prefix: str | None
 
 
-def ruqi_env(database_url: str, data_dir: Path, prefix: str | None, extra: Mapping[str, str] | None = None) -> dict:
+def ruqi_env(
+    database_url: str, data_dir: Path, prefix: str | None, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUQI_", "LITESTAR_"))}
     env.pop("REDIS_URL", None)
     env.update(

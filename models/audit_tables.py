@@ -9,7 +9,7 @@ class AuditEvent(Table, tablename="audit_event"):
 
     id = Serial(primary_key=True)
     seq = Integer(unique=True)
-    at = Timestamptz()
+    at = Timestamptz(default=None)
     actor = Varchar(length=64)
     type = Varchar(length=32, index=True)
     # "visit:12", "enterprise:<USCC>", "items:<code>", "complaint:7" …: the per-record views read by it.
@@ -28,7 +28,7 @@ class AuditCheckpoint(Table, tablename="audit_checkpoint"):
     id = Serial(primary_key=True)
     seq = Integer(index=True)
     head_hash = Varchar(length=64)
-    at = Timestamptz()
+    at = Timestamptz(default=None)
     kid = Varchar(length=16)
     signature = Text()  # base64url (no padding) of the Ed25519 signature
 

@@ -9,11 +9,15 @@ and ``hash = sha256_hex(prev_hash || prefix || seq || suffix)`` — ``link_hash`
 commit, so it is held for microseconds, never across a client round trip. Rows inserted already linked
 (SQLite-style, the bulk sample loader) have ``link_prefix`` NULL and are left alone.
 
-Installed by the ``audit_link_trigger`` migration and by ``models.db.create_schema`` (test databases). Every
-statement is idempotent; a change to them needs a new migration that runs ``install_audit_trigger`` again.
+Installed by the audit-trigger migration (``models/piccolo_migrations/models_2026_11_26t00_00_01_000000.py``,
+which writes the same SQL out: migrations import no application code) and by ``models.db.create_schema`` (test
+databases); the schema test compares the two on PostgreSQL. Every statement is idempotent; a change to them
+needs a new migration with the new SQL.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -64,14 +68,14 @@ UNINSTALL_SQL: tuple[str, ...] = (
 )
 
 
-async def install_audit_trigger(engine: Engine) -> None:
+async def install_audit_trigger(engine: Engine[Any]) -> None:
     """Create (or replace) the COMMIT-time linking on PostgreSQL; SQLite links in Python and needs nothing."""
     if isinstance(engine, PostgresEngine):
         for statement in INSTALL_SQL:
             await engine.run_ddl(statement)  # one statement per call: asyncpg's fetch() takes one
 
 
-async def uninstall_audit_trigger(engine: Engine) -> None:
+async def uninstall_audit_trigger(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         for statement in UNINSTALL_SQL:
             await engine.run_ddl(statement)

@@ -20,7 +20,7 @@ from models.schema import ALL_TABLES
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str) -> Engine[Any]:
     """``sqlite:///path/to/file`` or ``postgresql://user@host:port/db``."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
@@ -31,16 +31,16 @@ def engine_from_url(url: str) -> Engine:
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
-def bind_engine(engine: Engine) -> None:
+def bind_engine(engine: Engine[Any]) -> None:
     for table in ALL_TABLES:
         table._meta.db = engine
 
 
-def current_engine() -> Engine:
+def current_engine() -> Engine[Any]:
     return ALL_TABLES[0]._meta.db
 
 
-def is_postgres(engine: Engine | None = None) -> bool:
+def is_postgres(engine: Engine[Any] | None = None) -> bool:
     return isinstance(engine or current_engine(), PostgresEngine)
 
 
@@ -49,10 +49,11 @@ def write_transaction() -> AbstractAsyncContextManager[Any]:
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    transaction: AbstractAsyncContextManager[Any] = engine.transaction()  # Engine.transaction() is untyped
+    return transaction
 
 
-async def create_schema(engine: Engine | None = None) -> None:
+async def create_schema(engine: Engine[Any] | None = None) -> None:
     """Create every table (used by tests on throw-away databases; production uses migrations)."""
     for table in ALL_TABLES:
         if engine is not None:

@@ -121,3 +121,24 @@ class ComplaintStatus(StrEnum):
     feedback = "feedback"  # 反馈
     rectified = "rectified"  # 纠错
     archived = "archived"  # 归档
+
+
+class NonsiteKind(StrEnum):
+    """The kind of an asset, which is also the mode of a record made with it."""
+
+    drone = "drone"  # 无人机巡飞
+    boat = "boat"  # 无人船巡航
+    camera = "camera"  # 监控点位 / 监控执法
+    remote_video = "remote_video"  # 云勘察 (remote video survey)
+    enforcement_point = "enforcement_point"  # 非现场执法点位 (e.g. truck overload detection)
+
+
+class AssetStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+
+
+class NonsiteResult(StrEnum):
+    no_issue = "no_issue"  # 未发现问题
+    issue_found = "issue_found"  # 发现问题
+    referred = "referred"  # 移送 / 转办

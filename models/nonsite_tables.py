@@ -1,7 +1,5 @@
 """Non-site inspection (非现场检查): devices and points, records of what they saw, and evidence files."""
 
-from enum import StrEnum
-
 from piccolo.columns import (
     BigInt,
     Boolean,
@@ -12,32 +10,11 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from models.enums import AssetStatus, NonsiteKind, NonsiteResult
 from models.tables import Enterprise, Inspector, Item, Unit
 from models.visit_tables import Visit
-
-
-class NonsiteKind(StrEnum):
-    """The kind of an asset, which is also the mode of a record made with it."""
-
-    drone = "drone"  # 无人机巡飞
-    boat = "boat"  # 无人船巡航
-    camera = "camera"  # 监控点位 / 监控执法
-    remote_video = "remote_video"  # 云勘察 (remote video survey)
-    enforcement_point = "enforcement_point"  # 非现场执法点位 (e.g. truck overload detection)
-
-
-class AssetStatus(StrEnum):
-    active = "active"
-    inactive = "inactive"
-
-
-class NonsiteResult(StrEnum):
-    no_issue = "no_issue"  # 未发现问题
-    issue_found = "issue_found"  # 发现问题
-    referred = "referred"  # 移送 / 转办
 
 
 class NonsiteAsset(Table, tablename="nonsite_asset"):
@@ -50,7 +27,7 @@ class NonsiteAsset(Table, tablename="nonsite_asset"):
     latitude = DoublePrecision(null=True, default=None)
     longitude = DoublePrecision(null=True, default=None)
     status = Varchar(length=16, choices=AssetStatus, default=AssetStatus.active)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -60,8 +37,8 @@ class NonsiteRecord(Table, tablename="nonsite_record"):
     asset = ForeignKey(NonsiteAsset, null=True, default=None, index=True)
     unit = ForeignKey(Unit, index=True)
     operator = ForeignKey(Inspector, index=True)
-    started_at = Timestamptz(index=True)
-    ended_at = Timestamptz()
+    started_at = Timestamptz(default=None, index=True)
+    ended_at = Timestamptz(default=None)
     # GeoJSON geometry (Point or LineString, WGS 84), validated and stored as canonical JSON text.
     geometry = Text()
     # Optional: a drone patrol may cover an area rather than one enterprise.
@@ -71,7 +48,7 @@ class NonsiteRecord(Table, tablename="nonsite_record"):
     # The on-site visit this record's finding triggered, if any.
     triggered_visit = ForeignKey(Visit, null=True, default=None)
     created_by = Varchar(length=64)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -100,7 +77,7 @@ class Evidence(Table, tablename="evidence"):
     thumbnail_path = Varchar(length=200, null=True, default=None)
     captured_at = Timestamptz(null=True, default=None)
     uploaded_by = Varchar(length=64)
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=None)
 
 
 class RecordEvidence(Table, tablename="record_evidence"):
@@ -111,7 +88,7 @@ class RecordEvidence(Table, tablename="record_evidence"):
     # SQLite cannot add a composite UNIQUE constraint to an existing table).
     link_key = Varchar(length=64, unique=True)
     added_by = Varchar(length=64)
-    added_at = Timestamptz(default=TimestamptzNow())
+    added_at = Timestamptz(default=None)
 
 
 class VisitEvidence(Table, tablename="visit_evidence"):
@@ -123,7 +100,7 @@ class VisitEvidence(Table, tablename="visit_evidence"):
     evidence = ForeignKey(Evidence, index=True)
     link_key = Varchar(length=64, unique=True)  # "<visit id>:<evidence id>": a file is attached to a visit once
     added_by = Varchar(length=64)
-    added_at = Timestamptz(default=TimestamptzNow())
+    added_at = Timestamptz(default=None)
 
 
 NONSITE_TABLES: list[type[Table]] = [

@@ -17,7 +17,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from models.tables import Unit
@@ -37,7 +36,7 @@ class AnnualPlan(Table, tablename="annual_plan"):
     filing_deadline = Date(null=True, default=None)
     late = Boolean(default=False)  # filed after the deadline
     created_by = Varchar(length=64)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
     submitted_by = Varchar(length=64, null=True, default=None)
     submitted_at = Timestamptz(null=True, default=None)
     approved_by = Varchar(length=64, null=True, default=None)
@@ -86,7 +85,7 @@ class ScheduleApproval(Table, tablename="schedule_approval"):
     schedule = ForeignKey(ScheduleMonth, index=True)
     unit = ForeignKey(Unit, index=True)
     approved_by = Varchar(length=64)
-    approved_at = Timestamptz(default=TimestamptzNow())
+    approved_at = Timestamptz(default=None)
 
 
 class PlanVisit(Table, tablename="plan_visit"):
@@ -98,8 +97,8 @@ class PlanVisit(Table, tablename="plan_visit"):
     uscc = Varchar(length=18, index=True)
     lead_unit = ForeignKey(Unit)
     scenario_code = Varchar(length=32, null=True, default=None)
-    window_start = Date()
-    window_end = Date()
+    window_start = Date(default=None)
+    window_end = Date(default=None)
     onsite = Boolean(default=True)
     explanation = Text(default="")
 
@@ -149,7 +148,7 @@ class PlanExtraTask(Table, tablename="plan_extra_task"):
     trigger_ref = Varchar(length=120, default="")  # 投诉举报/转办交办 reference of a triggered task
     note = Text(default="")
     created_by = Varchar(length=64)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
 
 
 class PlanDropped(Table, tablename="plan_dropped"):

@@ -12,7 +12,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
@@ -87,7 +86,7 @@ class User(Table, tablename="app_user"):
     inspector = ForeignKey(Inspector, null=True, default=None)
     uscc = Varchar(length=18, null=True, default=None)
     active = Boolean(default=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
 
 
 class Item(Table, tablename="item"):
@@ -105,7 +104,7 @@ class Item(Table, tablename="item"):
     category = Varchar(length=24, choices=ItemCategory, default=ItemCategory.random_check)
     status = Varchar(length=16, choices=ListStatus, default=ListStatus.draft)
     version = Integer(default=1)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -120,7 +119,7 @@ class Scenario(Table, tablename="scenario"):
     item_codes = JSON(default=[])
     status = Varchar(length=16, choices=ListStatus, default=ListStatus.draft)
     version = Integer(default=1)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -133,7 +132,7 @@ class LibraryEntry(Table, tablename="library_entry"):
     note = Text(default="")
     status = Varchar(length=16, choices=ListStatus, default=ListStatus.published)
     version = Integer(default=1)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=None)
     sample = Boolean(default=False)
 
 
@@ -155,7 +154,7 @@ class CatalogueChange(Table, tablename="catalogue_change"):
     record_version = Integer()
     action = Varchar(length=8)
     actor = Varchar(length=64)
-    at = Timestamptz(default=TimestamptzNow())
+    at = Timestamptz(default=None)
     reason = Text(default="")
     snapshot = JSON(default={})
 

@@ -12,7 +12,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from models.tables import Enterprise, Inspector, Item, Unit
@@ -29,8 +28,8 @@ class Visit(Table, tablename="visit"):
     trigger_type = Varchar(length=24, null=True, default=None)
     trigger_ref = Varchar(length=200, default="")
     trigger_reason = Text(default="")
-    window_start = Timestamptz()
-    window_end = Timestamptz()
+    window_start = Timestamptz(default=None)
+    window_end = Timestamptz(default=None)
     # Calendar year (Asia/Shanghai) of the window start: the period yearly caps count in.
     year = Integer(index=True)
     status = Varchar(length=16, index=True)
@@ -38,7 +37,7 @@ class Visit(Table, tablename="visit"):
     approval_due_at = Timestamptz(null=True, default=None)
     catalogue_version = Integer(default=0)
     filed_by = Varchar(length=64)
-    filed_at = Timestamptz(default=TimestamptzNow())
+    filed_at = Timestamptz(default=None)
     approved_by = Varchar(length=64, null=True, default=None)
     approved_at = Timestamptz(null=True, default=None)
     cancelled_by = Varchar(length=64, null=True, default=None)
@@ -81,11 +80,11 @@ class CodeRevocation(Table, tablename="code_revocation"):
 
     id = Serial(primary_key=True)
     visit = ForeignKey(Visit, index=True)
-    revoked_before = Timestamptz()
+    revoked_before = Timestamptz(default=None)
     revoked_through_code = Integer(default=0)
     reason = Varchar(length=16)
-    at = Timestamptz(default=TimestamptzNow())
-    expires_at = Timestamptz(index=True)
+    at = Timestamptz(default=None)
+    expires_at = Timestamptz(default=None, index=True)
 
 
 class Scan(Table, tablename="scan"):
@@ -102,7 +101,7 @@ class Scan(Table, tablename="scan"):
     distance_m = DoublePrecision(null=True, default=None)
     far_from_enterprise = Boolean(default=False)
     device_time = Timestamptz(null=True, default=None)
-    at = Timestamptz(default=TimestamptzNow())
+    at = Timestamptz(default=None)
     backfill = Boolean(default=False)
     backfill_reason = Text(default="")
     # Why the scan does not prove presence on site ("" = it does): no_position, poor_accuracy, mock_location.
@@ -121,7 +120,7 @@ class UnfiledAttempt(Table, tablename="unfiled_attempt"):
     accuracy_m = DoublePrecision(null=True, default=None)
     mock_location = Boolean(default=False)
     device_time = Timestamptz(null=True, default=None)
-    at = Timestamptz(default=TimestamptzNow(), index=True)
+    at = Timestamptz(default=None, index=True)
     reason = Varchar(length=32)
 
 
@@ -134,7 +133,7 @@ class IdempotencyRecord(Table, tablename="idempotency_record"):
     request_hash = Varchar(length=64)
     status_code = SmallInt(default=0)
     response = JSON(default={})
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=None)
 
 
 class VisitWarning(Table, tablename="visit_warning"):
@@ -144,12 +143,12 @@ class VisitWarning(Table, tablename="visit_warning"):
     visit = ForeignKey(Visit, index=True)
     code = Varchar(length=32, index=True)
     detail = Text(default="")
-    at = Timestamptz(default=TimestamptzNow())
+    at = Timestamptz(default=None)
 
 
 class VerificationLog(Table, tablename="verification_log"):
     id = Serial(primary_key=True)
-    at = Timestamptz(default=TimestamptzNow(), index=True)
+    at = Timestamptz(default=None, index=True)
     visit_id = Integer(null=True, default=None, index=True)
     outcome = Varchar(length=24)
     channel = Varchar(length=8)  # page | json
@@ -163,7 +162,7 @@ class Rating(Table, tablename="rating"):
     visit = ForeignKey(Visit, unique=True)
     score = SmallInt()
     comment = Text(default="")
-    at = Timestamptz(default=TimestamptzNow())
+    at = Timestamptz(default=None)
 
 
 class Complaint(Table, tablename="complaint"):
@@ -175,8 +174,8 @@ class Complaint(Table, tablename="complaint"):
     description = Text()
     contact = Varchar(length=200, default="")
     status = Varchar(length=16, index=True)
-    received_at = Timestamptz(default=TimestamptzNow())
-    due_at = Timestamptz()
+    received_at = Timestamptz(default=None)
+    due_at = Timestamptz(default=None)
     closed_at = Timestamptz(null=True, default=None)
 
 
@@ -186,7 +185,7 @@ class ComplaintStep(Table, tablename="complaint_step"):
     status = Varchar(length=16)
     note = Text(default="")
     actor = Varchar(length=64)
-    at = Timestamptz(default=TimestamptzNow())
+    at = Timestamptz(default=None)
 
 
 VISIT_TABLES: list[type[Table]] = [

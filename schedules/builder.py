@@ -73,6 +73,7 @@ from schedules.matching import (
     match_within_limit,
 )
 from schedules.model import (
+    SOURCE_RANK,
     BuildConfig,
     BuildResult,
     Dropped,
@@ -91,7 +92,6 @@ from schedules.placement import PlannedVisit, place_visits
 from schedules.spread import (
     ADMISSION_ORDER,
     MONTHS_PER_YEAR,
-    SOURCE_RANK,
     Allocation,
     Candidate,
     MonthAdmission,

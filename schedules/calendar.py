@@ -46,7 +46,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import chinese_calendar
-import holidays as holidays_package
+from holidays.countries.china import China as ChinaHolidays
 
 PROVISIONAL_SOURCE = "provisional"
 _WEEKEND = (5, 6)
@@ -135,7 +135,8 @@ def provisional_year(year: int) -> YearCalendar:
         add(dt.date(year, 5, day), LABOUR_DAY)
     for day in (1, 2, 3):
         add(dt.date(year, 10, day), NATIONAL_DAY)
-    lunar = holidays_package.China(years=year, observed=False, categories=("public",), language="zh_CN")
+    # holidays leaves China.__init__ unannotated (it takes **kwargs).
+    lunar = ChinaHolidays(years=year, observed=False, categories=("public",), language="zh_CN")  # type: ignore[no-untyped-call]
     for date in sorted(lunar):
         for name in lunar.get_list(date):
             ours = _LUNAR_NAMES.get(name.removesuffix(_ESTIMATED_SUFFIX))

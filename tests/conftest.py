@@ -37,7 +37,9 @@ BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Result, None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
     """A failed test that started server processes shows what they logged."""
     outcome = yield
     report = outcome.get_result()

@@ -85,6 +85,7 @@ async def create_user(
                 unit=unit_id,
                 inspector=inspector_id,
                 uscc=uscc,
+                created_at=now,
             )
         ).returning(User.id)
         # The password (hash) never enters the trail: who got which role and binding does.

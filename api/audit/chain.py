@@ -45,6 +45,7 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from api.audit.digest import digest_mismatches
 from api.audit.formula import (
     GENESIS_HASH,
     canonical_json,
@@ -266,8 +267,6 @@ async def verify_chain(
         first = min(pending)
         return report(False, seq + 1, "missing", f"a checkpoint covers seq {first} but the chain ends at seq {seq}")
     # The verification log is covered by digest events: an edited or deleted row breaks its digest.
-    from api.audit.digest import digest_mismatches  # digest imports this module
-
     mismatches = await digest_mismatches()
     if mismatches:
         return report(False, mismatches[0].seq, "verification_log_mismatch", "; ".join(m.detail for m in mismatches))

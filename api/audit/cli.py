@@ -31,7 +31,7 @@ def register_audit_commands(cli: Group) -> None:
     @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def audit_checkpoint(app: Litestar, export_path: Path | None) -> None:
         from api.audit.chain import audit_keyring, export_checkpoints, make_checkpoint
-        from api.audit.digest import fold_verifications
+        from api.audit.folding import fold_verifications
         from api.errors import DomainError
 
         async def fold_and_sign() -> Any:

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import QueryParameter
 
 from api.audit import chain as audit
-from api.audit.digest import fold_verifications
+from api.audit.folding import fold_verifications
 from api.audit.schemas import AuditEventRead, CheckpointRead, VerifyReport
 from api.auth import require
 from api.deps import Limit, Now, Offset

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import msgspec
@@ -11,12 +10,13 @@ import msgspec
 from api.access import ensure_can_edit_unit_list
 from api.actor import Actor
 from api.catalogue.schemas import ItemCreate, ItemRead, ItemUpdate
-from api.catalogue.versioning import record_change
+from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
 from api.registry.lookups import item_by_code, unit_by_code
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus
 from models.tables import Item, LibraryEntry, Scenario, Unit
+from models.values import json_list
 
 ITEM_COLUMNS = (
     Item.code,
@@ -49,6 +49,15 @@ def item_snapshot(row: dict[str, Any], unit_code: str) -> dict[str, Any]:
         "category": row["category"],
         "status": row["status"],
     }
+
+
+async def _item_state(code: str) -> dict[str, Any]:
+    row = await item_by_code(code)
+    unit = await Unit.select(Unit.code).where(Unit.id == row["unit"]).first()
+    return item_snapshot(row, unit["code"] if unit else "")
+
+
+ITEMS = VersionedList(CatalogueList.items, Item, _item_state)
 
 
 async def read_item(code: str, *, published_only: bool = False) -> ItemRead:
@@ -95,20 +104,9 @@ async def create_item(actor: Actor, data: ItemCreate, now: dt.datetime) -> ItemR
         if await Item.exists().where(Item.code == data.code):
             raise Conflict(f"Item code {data.code!r} is already taken.", code="item_code_taken", field="code")
         values = msgspec.structs.asdict(data)
-        reason = values.pop("reason") or "created"
+        reason = values.pop("reason")
         values.pop("unit_code")
-        await Item.insert(Item(**values, unit=unit["id"], version=1, updated_at=now))
-        row = await item_by_code(data.code)
-        await record_change(
-            list_name=CatalogueList.items,
-            record_code=data.code,
-            record_version=1,
-            action=ChangeAction.create,
-            actor=actor,
-            reason=reason,
-            snapshot=item_snapshot(row, unit["code"]),
-            now=now,
-        )
+        await create_record(ITEMS, actor, data.code, {**values, "unit": unit["id"]}, reason, now)
     return await read_item(data.code)
 
 
@@ -119,7 +117,7 @@ async def _ensure_not_in_use(code: str, new_status: str) -> None:
     scenarios = await Scenario.select(Scenario.code, Scenario.item_codes).where(
         Scenario.status == ListStatus.published.value
     )
-    using = sorted(s["code"] for s in scenarios if code in _codes(s["item_codes"]))
+    using = sorted(s["code"] for s in scenarios if code in json_list(s["item_codes"]))
     if using:
         raise RuleViolation(
             f"Item {code!r} is used by published scenarios {', '.join(using)}; change them first.",
@@ -135,15 +133,10 @@ async def _ensure_not_in_use(code: str, new_status: str) -> None:
         )
 
 
-def _codes(raw: Any) -> list[str]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
-
-
 async def update_item(
     actor: Actor, code: str, data: ItemUpdate, now: dt.datetime, *, action: ChangeAction = ChangeAction.update
 ) -> ItemRead:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    reason = changes.pop("reason")
+    changes, reason = update_fields(data)
     async with write_transaction():
         row = await item_by_code(code)
         ensure_can_edit_unit_list(actor, row["unit"], "inspection items")
@@ -161,23 +154,16 @@ async def update_item(
                     code="item_in_library",
                     field="category",
                 )
-        if not changes:
-            raise RuleViolation("The update changes nothing.", code="no_change")
-        new_version = row["version"] + 1
-        values = {getattr(Item, k): v for k, v in changes.items()}
-        values[Item.version] = new_version
-        values[Item.updated_at] = now
-        await Item.update(values).where(Item.code == code)
-        updated = await item_by_code(code)
-        unit_code = (await Unit.select(Unit.code).where(Unit.id == updated["unit"]).first() or {})["code"]
-        await record_change(
-            list_name=CatalogueList.items,
-            record_code=code,
-            record_version=new_version,
+        refuse_unchanged(changes)
+        await update_record(
+            ITEMS,
+            actor,
+            code,
+            where=Item.code == code,
+            values={getattr(Item, k): v for k, v in changes.items()},
+            version=row["version"],
             action=action,
-            actor=actor,
             reason=reason,
-            snapshot=item_snapshot(updated, unit_code),
             now=now,
         )
     return await read_item(code)

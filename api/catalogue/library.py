@@ -11,12 +11,13 @@ import msgspec
 from api.access import ensure_can_edit_unit_list
 from api.actor import Actor
 from api.catalogue.schemas import LibraryEntryCreate, LibraryEntryRead, LibraryEntryUpdate
-from api.catalogue.versioning import record_change
+from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
 from api.registry.lookups import item_by_code
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus, Trigger
 from models.tables import LibraryEntry
+from models.values import json_list
 
 COLUMNS = (
     LibraryEntry.item.code.as_alias("item_code"),
@@ -33,8 +34,7 @@ COLUMNS = (
 
 
 def _to_read(row: dict[str, Any]) -> LibraryEntryRead:
-    triggers = row["triggers"]
-    data = dict(row, triggers=json.loads(triggers) if isinstance(triggers, str) else triggers)
+    data = dict(row, triggers=json_list(row["triggers"]))
     data.pop("unit_id", None)
     return msgspec.convert(data, LibraryEntryRead)
 
@@ -78,6 +78,13 @@ def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _entry_state(item_code: str) -> dict[str, Any]:
+    return _snapshot(await _entry_row(item_code))
+
+
+LIBRARY = VersionedList(CatalogueList.library, LibraryEntry, _entry_state)
+
+
 async def create_entry(actor: Actor, data: LibraryEntryCreate, now: dt.datetime) -> LibraryEntryRead:
     async with write_transaction():
         item = await item_by_code(data.item_code)
@@ -98,27 +105,13 @@ async def create_entry(actor: Actor, data: LibraryEntryCreate, now: dt.datetime)
             raise Conflict(
                 f"Item {data.item_code!r} is already in the library.", code="library_entry_exists", field="item_code"
             )
-        await LibraryEntry.insert(
-            LibraryEntry(
-                item=item["id"],
-                triggers=json.dumps(_unique(data.triggers)),
-                note=data.note,
-                status=ListStatus.published.value,
-                version=1,
-                updated_at=now,
-            )
-        )
-        row = await _entry_row(data.item_code)
-        await record_change(
-            list_name=CatalogueList.library,
-            record_code=data.item_code,
-            record_version=1,
-            action=ChangeAction.create,
-            actor=actor,
-            reason=data.reason or "created",
-            snapshot=_snapshot(row),
-            now=now,
-        )
+        entry = {
+            "item": item["id"],
+            "triggers": json.dumps(_unique(data.triggers)),
+            "note": data.note,
+            "status": ListStatus.published.value,
+        }
+        await create_record(LIBRARY, actor, data.item_code, entry, data.reason, now)
     return await read_entry(data.item_code)
 
 
@@ -135,10 +128,8 @@ async def update_entry(
     action: ChangeAction = ChangeAction.update,
     status: ListStatus | None = None,
 ) -> LibraryEntryRead:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    reason = changes.pop("reason")
-    if not changes and status is None:
-        raise RuleViolation("The update changes nothing.", code="no_change")
+    changes, reason = update_fields(data)
+    refuse_unchanged(changes or status is not None)
     async with write_transaction():
         row = await _entry_row(item_code)
         ensure_can_edit_unit_list(actor, row["unit_id"], "无事不扰 library entries")
@@ -149,25 +140,23 @@ async def update_entry(
                     f"Item {item_code!r} must be a published 无事不扰 item to be in the library again.",
                     code="library_item_unpublished",
                 )
-        values: dict[Any, Any] = {LibraryEntry.version: row["version"] + 1}
+        values: dict[Any, Any] = {}
         if "triggers" in changes:
             values[LibraryEntry.triggers] = json.dumps(_unique(changes["triggers"]))
         if "note" in changes:
             values[LibraryEntry.note] = changes["note"]
         if status is not None:
             values[LibraryEntry.status] = status.value
-        values[LibraryEntry.updated_at] = now
         item = await item_by_code(item_code)
-        await LibraryEntry.update(values).where(LibraryEntry.item == item["id"])
-        updated = await _entry_row(item_code)
-        await record_change(
-            list_name=CatalogueList.library,
-            record_code=item_code,
-            record_version=updated["version"],
+        await update_record(
+            LIBRARY,
+            actor,
+            item_code,
+            where=LibraryEntry.item == item["id"],
+            values=values,
+            version=row["version"],
             action=action,
-            actor=actor,
             reason=reason,
-            snapshot=_snapshot(updated),
             now=now,
         )
     return await read_entry(item_code)

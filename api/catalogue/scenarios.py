@@ -6,21 +6,16 @@ import datetime as dt
 import json
 from typing import Any
 
-import msgspec
-
 from api.access import ensure_can_edit_unit_list
 from api.actor import Actor
 from api.catalogue.schemas import ScenarioCreate, ScenarioRead, ScenarioUpdate
-from api.catalogue.versioning import record_change
+from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ListStatus
 from models.tables import Item, Scenario
-
-
-def _json_list(raw: Any) -> list[str]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
+from models.values import json_list
 
 
 async def validate_scenario_items(item_codes: list[str], lead_unit_id: int) -> list[str]:
@@ -62,7 +57,7 @@ async def _read_rows(rows: list[dict[str, Any]]) -> list[ScenarioRead]:
     item_units = {r["code"]: r["unit_code"] for r in await Item.select(Item.code, Item.unit.code.as_alias("unit_code"))}
     result = []
     for row in rows:
-        items = _json_list(row["item_codes"])
+        items = json_list(row["item_codes"])
         result.append(
             ScenarioRead(
                 code=row["code"],
@@ -70,7 +65,7 @@ async def _read_rows(rows: list[dict[str, Any]]) -> list[ScenarioRead]:
                 lead_unit_code=codes[row["lead_unit"]],
                 item_codes=items,
                 unit_codes=sorted({item_units[c] for c in items if c in item_units}),
-                industry_codes=_json_list(row["industry_codes"]),
+                industry_codes=json_list(row["industry_codes"]),
                 status=ListStatus(row["status"]),
                 version=row["version"],
                 updated_at=row["updated_at"],
@@ -109,7 +104,7 @@ async def list_scenarios(
         query = query.where(Scenario.status == status)
     rows = await query
     if industry_code:
-        rows = [r for r in rows if any(industry_code.startswith(c) for c in _json_list(r["industry_codes"]))]
+        rows = [r for r in rows if any(industry_code.startswith(c) for c in json_list(r["industry_codes"]))]
     return await _read_rows(rows[offset : offset + limit]), len(rows)
 
 
@@ -118,10 +113,18 @@ def _snapshot(row: dict[str, Any], lead_unit_code: str) -> dict[str, Any]:
         "code": row["code"],
         "name": row["name"],
         "lead_unit_code": lead_unit_code,
-        "item_codes": _json_list(row["item_codes"]),
-        "industry_codes": _json_list(row["industry_codes"]),
+        "item_codes": json_list(row["item_codes"]),
+        "industry_codes": json_list(row["industry_codes"]),
         "status": row["status"],
     }
+
+
+async def _scenario_state(code: str) -> dict[str, Any]:
+    row = await _scenario_row(code)
+    return _snapshot(row, (await unit_codes_by_id())[row["lead_unit"]])
+
+
+SCENARIOS = VersionedList(CatalogueList.scenarios, Scenario, _scenario_state)
 
 
 async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) -> ScenarioRead:
@@ -131,39 +134,23 @@ async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) 
         if await Scenario.exists().where(Scenario.code == data.code):
             raise Conflict(f"Scenario code {data.code!r} is already taken.", code="scenario_code_taken", field="code")
         await validate_scenario_items(data.item_codes, lead["id"])
-        await Scenario.insert(
-            Scenario(
-                code=data.code,
-                name=data.name,
-                lead_unit=lead["id"],
-                item_codes=json.dumps(data.item_codes),
-                industry_codes=json.dumps(data.industry_codes),
-                status=data.status.value,
-                version=1,
-                updated_at=now,
-            )
-        )
-        row = await _scenario_row(data.code)
-        await record_change(
-            list_name=CatalogueList.scenarios,
-            record_code=data.code,
-            record_version=1,
-            action=ChangeAction.create,
-            actor=actor,
-            reason=data.reason or "created",
-            snapshot=_snapshot(row, lead["code"]),
-            now=now,
-        )
+        scenario = {
+            "code": data.code,
+            "name": data.name,
+            "lead_unit": lead["id"],
+            "item_codes": json.dumps(data.item_codes),
+            "industry_codes": json.dumps(data.industry_codes),
+            "status": data.status.value,
+        }
+        await create_record(SCENARIOS, actor, data.code, scenario, data.reason, now)
     return await read_scenario(data.code)
 
 
 async def update_scenario(
     actor: Actor, code: str, data: ScenarioUpdate, now: dt.datetime, *, action: ChangeAction = ChangeAction.update
 ) -> ScenarioRead:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    reason = changes.pop("reason")
-    if not changes:
-        raise RuleViolation("The update changes nothing.", code="no_change")
+    changes, reason = update_fields(data)
+    refuse_unchanged(changes)
     async with write_transaction():
         row = await _scenario_row(code)
         ensure_can_edit_unit_list(actor, row["lead_unit"], "scenarios it leads")
@@ -174,7 +161,7 @@ async def update_scenario(
             ensure_can_edit_unit_list(actor, lead["id"], "scenarios it leads")
             lead_id = lead["id"]
             values[Scenario.lead_unit] = lead_id
-        item_codes = changes.pop("item_codes", _json_list(row["item_codes"]))
+        item_codes = changes.pop("item_codes", json_list(row["item_codes"]))
         if "industry_codes" in changes:
             values[Scenario.industry_codes] = json.dumps(changes.pop("industry_codes"))
         for key, value in changes.items():
@@ -182,19 +169,15 @@ async def update_scenario(
         if values.get(Scenario.status, row["status"]) != ListStatus.retired.value:
             await validate_scenario_items(item_codes, lead_id)
         values[Scenario.item_codes] = json.dumps(item_codes)
-        values[Scenario.version] = row["version"] + 1
-        values[Scenario.updated_at] = now
-        await Scenario.update(values).where(Scenario.code == code)
-        updated = await _scenario_row(code)
-        lead_code = (await unit_codes_by_id())[updated["lead_unit"]]
-        await record_change(
-            list_name=CatalogueList.scenarios,
-            record_code=code,
-            record_version=updated["version"],
+        await update_record(
+            SCENARIOS,
+            actor,
+            code,
+            where=Scenario.code == code,
+            values=values,
+            version=row["version"],
             action=action,
-            actor=actor,
             reason=reason,
-            snapshot=_snapshot(updated, lead_code),
             now=now,
         )
     return await read_scenario(code)

@@ -1,15 +1,30 @@
-"""Numbered versions of the three lists: every change is kept with who, when, why and the new state."""
+"""Numbered versions of the three lists: every change is kept with who, when, why and the new state.
+
+The three lists (items, scenarios, the 无事不扰 library) share one write path: ``create_record`` inserts a
+record as version 1, ``update_record`` writes its next version; both bump the list's version, keep the change
+with the record's new state (``record_change``) and append it to the audit chain, inside the caller's write
+transaction. ``update_fields`` and ``refuse_unchanged`` read an update request the same way for all three.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+from piccolo.custom_types import Combinable
+from piccolo.table import Table
 
 from api.actor import Actor
 from api.audit import chain as audit
+from api.errors import RuleViolation
 from models.enums import CatalogueList, ChangeAction
 from models.tables import CatalogueChange, ListHead
+from models.values import json_value
 
 
 async def bump_list_version(list_name: CatalogueList) -> int:
@@ -70,6 +85,74 @@ async def record_change(
     return list_version
 
 
+@dataclass(frozen=True)
+class VersionedList:
+    """One of the three lists as the shared write path sees it."""
+
+    name: CatalogueList
+    table: type[Table]
+    # The record's state as its version keeps it, read back after the write (by record code).
+    snapshot: Callable[[str], Awaitable[dict[str, Any]]]
+
+
+def update_fields(data: msgspec.Struct) -> tuple[dict[str, Any], str]:
+    """The fields an update request sets (unset ones left out) and its reason."""
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    return changes, str(changes.pop("reason"))
+
+
+def refuse_unchanged(changes: object) -> None:
+    if not changes:
+        raise RuleViolation("The update changes nothing.", code="no_change")
+
+
+async def create_record(
+    versioned: VersionedList, actor: Actor, code: str, values: dict[str, Any], reason: str | None, now: dt.datetime
+) -> None:
+    """Insert ``values`` as version 1 of ``code`` and keep the version (inside the caller's write transaction)."""
+    await versioned.table.insert(versioned.table(**values, version=1, updated_at=now))
+    await record_change(
+        list_name=versioned.name,
+        record_code=code,
+        record_version=1,
+        action=ChangeAction.create,
+        actor=actor,
+        reason=reason or "created",
+        snapshot=await versioned.snapshot(code),
+        now=now,
+    )
+
+
+async def update_record(
+    versioned: VersionedList,
+    actor: Actor,
+    code: str,
+    *,
+    where: Combinable,
+    values: dict[Column | str, Any],
+    version: int,
+    action: ChangeAction,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    """Write ``values`` as the version after ``version`` of the record ``where`` selects, and keep it."""
+    table = versioned.table
+    written = {**values}
+    written[table._meta.get_column_by_name("version")] = version + 1
+    written[table._meta.get_column_by_name("updated_at")] = now
+    await table.update(written).where(where)
+    await record_change(
+        list_name=versioned.name,
+        record_code=code,
+        record_version=version + 1,
+        action=action,
+        actor=actor,
+        reason=reason,
+        snapshot=await versioned.snapshot(code),
+        now=now,
+    )
+
+
 async def list_versions() -> dict[str, int]:
     heads = {r["name"]: int(r["version"]) for r in await ListHead.select(ListHead.name, ListHead.version)}
     latest = await CatalogueChange.select(CatalogueChange.id).order_by(CatalogueChange.id, ascending=False).first()
@@ -93,7 +176,7 @@ def _change_row(row: dict[str, Any]) -> dict[str, Any]:
         "actor": row["actor"],
         "at": row["at"],
         "reason": row["reason"],
-        "snapshot": json.loads(snapshot) if isinstance(snapshot, str) else snapshot,
+        "snapshot": json_value(snapshot),
     }
 
 

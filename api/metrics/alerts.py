@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from api.local_sql import Bucket, local_bucket
 from api.metrics.period import Period, local_midnight
 from api.metrics.schemas import (
     BackfilledScan,
@@ -24,8 +25,8 @@ from api.metrics.schemas import (
     UnfiledAttemptRow,
     UnfiledAttempts,
 )
-from api.metrics.sql import Bucket, as_datetime, as_int, fetch, local_bucket, onsite_cte
-from api.visits.rules import FilingPolicy
+from api.metrics.sql import as_datetime, as_int, fetch, onsite_cte
+from api.policies import FilingPolicy
 from models.tables import Enterprise, Inspector, Unit
 from models.visit_tables import Scan, UnfiledAttempt, Visit, VisitUnit
 
@@ -161,7 +162,7 @@ async def low_yield(period: Period, unit_id: int | None) -> list[LowYieldStreak]
     return sorted(result, key=lambda s: (s.unit_code, s.uscc, s.first_window_start))
 
 
-async def emergency_overdue(period: Period, unit_id: int | None, now: dt.datetime) -> list[EmergencyOverdue]:
+async def overdue_emergencies(period: Period, unit_id: int | None, now: dt.datetime) -> list[EmergencyOverdue]:
     start, end = period.bounds()
     query = Visit.select(
         Visit.id,

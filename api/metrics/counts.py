@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from api.metrics.sql import as_int, fetch, local_bucket, onsite_cte, unit_visits
+from api.local_sql import local_bucket
+from api.metrics.sql import as_int, fetch, onsite_cte, unit_visits
 from api.plans.link import plan_execution_rate
 from models.enums import ComplaintStatus
 from models.tables import Unit

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from api.actor import Actor
+from api.clock import LOCAL_TZ
 from api.labels import LABELS
 from api.metrics.charts import monthly_chart, unit_rates_chart
 from api.metrics.drilldown import dashboard_link
@@ -14,7 +15,6 @@ from api.metrics.export import OFFSITE_PROBLEMS
 from api.metrics.period import local_midnight
 from api.metrics.schemas import Metrics
 from api.metrics.service import unit_choices
-from api.visits.rules import LOCAL_TZ
 from models.enums import ComplaintStatus
 
 FREQUENCY_KINDS = {"day": "当日超过 1 次", "week": "当周超过 2 次", "month": "当月超过 3 次"}

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from api.clock import LOCAL_TZ
 from api.errors import InvalidInput
-from api.visits.rules import LOCAL_TZ
 
 MAX_CUSTOM_DAYS = 3 * 366
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

@@ -56,8 +56,8 @@ from api.metrics.schemas import (
 )
 from api.metrics.sql import ratio
 from api.metrics.units import monthly_series, unit_rows, year_on_year
+from api.policies import FilingPolicy
 from api.registry.lookups import unit_by_code
-from api.visits.rules import FilingPolicy
 from models.enums import Role
 from models.tables import Unit
 
@@ -134,7 +134,7 @@ async def compute_metrics(
         frequency_t = tg.create_task(warn.frequency(period, unit_id, policy))
         caps_t = tg.create_task(warn.caps_reached(period, unit_id, policy.unit_yearly_cap))
         low_yield_t = tg.create_task(warn.low_yield(period, unit_id))
-        emergency_t = tg.create_task(warn.emergency_overdue(period, unit_id, now))
+        emergency_t = tg.create_task(warn.overdue_emergencies(period, unit_id, now))
         unfiled_t = tg.create_task(warn.unfiled_attempts(period, unit_id))
         backfilled_t = tg.create_task(warn.backfilled_scans(period, unit_id))
         offsite_t = tg.create_task(warn.offsite_scans(period, unit_id))

@@ -67,6 +67,7 @@ async def create_asset(actor: Actor, data: AssetCreate, now: dt.datetime) -> Ass
                 latitude=data.latitude,
                 longitude=data.longitude,
                 status=data.status.value,
+                created_at=now,
             )
         )
         await audit.append(

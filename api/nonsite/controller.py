@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from litestar import Controller, Request, Router, get, patch, post
+from litestar import Controller, Router, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
 from api.context import ServiceContext
 from api.deps import CurrentActor, Limit, Now, Offset, provide_actor, provide_context
+from api.evidence.http import provide_store
 from api.nonsite import assets as nonsite_assets
 from api.nonsite import reads as nonsite_reads
 from api.nonsite import records as nonsite
 from api.nonsite.evidence_controller import EvidenceController, upload_handler
-from api.nonsite.evidence_store import EvidenceStore
 from api.nonsite.schemas import AssetCreate, AssetRead, AssetUpdate, RecordCreate, RecordRead, TriggerVisitRequest
 from api.pagination import Page
 from api.settings import Settings
 from api.visits.schemas import VisitRead
-from models.enums import Role
-from models.nonsite_tables import AssetStatus, NonsiteKind, NonsiteResult
+from models.enums import AssetStatus, NonsiteKind, NonsiteResult, Role
 
 Env = NamedDependency[ServiceContext]
-
-
-def provide_store(request: Request[Any, Any, Any]) -> EvidenceStore:
-    settings: Settings = request.app.state.settings
-    return EvidenceStore.under(settings.data_dir)
 
 
 class AssetController(Controller):

@@ -2,51 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, FromPath, HeaderParameter, PathParameter
+from litestar.params import Body, FromPath, HeaderParameter
 from litestar.response import File
 
 from api.auth import any_authenticated, require
 from api.deps import CurrentActor, Now
+from api.evidence.files import normalize_sha256
+from api.evidence.http import (
+    MULTIPART_OVERHEAD,
+    EvidenceUpload,
+    Sha256Path,
+    Store,
+    problem_spec,
+    served_file,
+    upload_chunks,
+)
+from api.evidence.schemas import EvidenceRead
 from api.nonsite import evidence
-from api.nonsite.evidence_store import CHUNK, EvidenceStore
-from api.nonsite.schemas import EvidenceRead
-from api.openapi_errors import Problem
-from api.problems import PROBLEM_JSON
 from api.settings import Settings
 from models.enums import Role
-
-Store = NamedDependency[EvidenceStore]
-# Room for the multipart framing around the file (boundaries, part headers, the sha256 field).
-MULTIPART_OVERHEAD = 64 * 1024
-Sha256Path = Annotated[str, PathParameter(min_length=64, max_length=64, description="SHA-256 of the uploaded file")]
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "Cache-Control": "private, max-age=3600",
-}
-
-
-@dataclass
-class EvidenceUpload:
-    """The multipart form: the file in ``file``, and its SHA-256 (hex) in ``sha256`` unless sent as a header."""
-
-    file: UploadFile
-    sha256: str | None = None
-
-
-async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK):
-        yield chunk
 
 
 async def upload_evidence(
@@ -63,7 +43,7 @@ async def upload_evidence(
 ) -> Response[EvidenceRead]:
     settings: Settings = request.app.state.settings
     try:
-        claimed = evidence.normalize_sha256(data.sha256, x_content_sha256)
+        claimed = normalize_sha256(data.sha256, x_content_sha256)
         result = await evidence.add_evidence(
             actor,
             record_id,
@@ -77,10 +57,6 @@ async def upload_evidence(
     finally:
         await data.file.close()
     return Response(result.evidence, status_code=201 if result.created else 200)
-
-
-def problem_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON, generate_examples=False)
 
 
 def upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
@@ -108,17 +84,6 @@ def upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
             422: problem_spec("The file's SHA-256 differs from the announced one (code `hash_mismatch`)"),
         },
     )(upload_evidence)
-
-
-def served_file(kept: evidence.KeptFile) -> File:
-    inline = kept.media_type.startswith("image/")
-    return File(
-        path=kept.path,
-        filename=kept.filename,
-        media_type=kept.media_type,
-        content_disposition_type="inline" if inline else "attachment",
-        headers=dict(_SECURITY_HEADERS),
-    )
 
 
 class EvidenceController(Controller):

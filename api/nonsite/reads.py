@@ -11,8 +11,10 @@ from typing import Any
 
 from api.actor import Actor
 from api.errors import NotFound
+from api.evidence.files import evidence_read as shared_evidence_read
+from api.evidence.schemas import EvidenceRead
 from api.nonsite import geojson
-from api.nonsite.schemas import EvidenceRead, ItemRef, OperatorRead, RecordRead
+from api.nonsite.schemas import ItemRef, OperatorRead, RecordRead
 from models.enums import Role
 from models.nonsite_tables import Evidence, NonsiteRecord, NonsiteRecordItem, RecordEvidence
 
@@ -39,21 +41,8 @@ async def visible_record_row(actor: Actor, record_id: int) -> dict[str, Any]:
 
 
 def evidence_read(row: dict[str, Any]) -> EvidenceRead:
-    url = EVIDENCE_URL.format(sha256=row["sha256"])
-    return EvidenceRead(
-        sha256=row["sha256"],
-        stored_sha256=row["stored_sha256"],
-        media_type=row["media_type"],
-        size=row["size"],
-        stored_size=row["stored_size"],
-        filename=row["original_filename"],
-        captured_at=row["captured_at"],
-        has_thumbnail=row["thumbnail_path"] is not None,
-        uploaded_by=row["uploaded_by"],
-        uploaded_at=row["uploaded_at"],
-        url=url,
-        thumbnail_url=f"{url}/thumbnail" if row["thumbnail_path"] is not None else None,
-    )
+    """A non-site evidence row, fetched at ``/api/v1/nonsite/evidence/{sha256}``."""
+    return shared_evidence_read(row, EVIDENCE_URL.format(sha256=row["sha256"]))
 
 
 _COLUMNS = (

@@ -12,6 +12,7 @@ from typing import Any
 
 from api.actor import Actor
 from api.audit import chain as audit
+from api.clock import LOCAL_TZ
 from api.context import ServiceContext
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.nonsite import geojson
@@ -30,11 +31,11 @@ from api.nonsite.schemas import RecordCreate, RecordRead, TriggerVisitRequest
 from api.registry.lookups import unit_by_code
 from api.registry.uscc import normalize_uscc
 from api.visits import filing as visits
-from api.visits.rules import LOCAL_TZ, InspectorFact
+from api.visits.rules import InspectorFact
 from api.visits.schemas import VisitCreate, VisitRead
 from models.db import write_transaction
-from models.enums import Role, VisitOrigin, VisitStatus, VisitTrigger
-from models.nonsite_tables import NonsiteRecord, NonsiteRecordItem, NonsiteResult
+from models.enums import NonsiteResult, Role, VisitOrigin, VisitStatus, VisitTrigger
+from models.nonsite_tables import NonsiteRecord, NonsiteRecordItem
 from models.tables import Enterprise, Inspector, Item, Unit
 from models.visit_tables import Visit
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from api.clock import LOCAL_TZ
 from api.errors import RuleViolation
-from api.visits.rules import LOCAL_TZ, InspectorFact
-from models.enums import InspectorStatus, ListStatus
-from models.nonsite_tables import AssetStatus, NonsiteResult
+from api.visits.rules import InspectorFact
+from models.enums import AssetStatus, InspectorStatus, ListStatus, NonsiteResult
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 

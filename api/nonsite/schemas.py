@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import msgspec
 
+from api.evidence.schemas import EvidenceRead
 from api.pagination import Code, LongText, NonEmpty
 from api.registry.schemas import Latitude, Longitude
-from models.nonsite_tables import AssetStatus, NonsiteKind, NonsiteResult
+from models.enums import AssetStatus, NonsiteKind, NonsiteResult
 
 AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256, 64 hex digits")]
@@ -75,21 +76,6 @@ class OperatorRead(msgspec.Struct):
 class ItemRef(msgspec.Struct):
     code: str
     name: str
-
-
-class EvidenceRead(msgspec.Struct):
-    sha256: str
-    stored_sha256: str
-    media_type: str
-    size: int
-    stored_size: int
-    filename: str
-    captured_at: dt.datetime | None
-    has_thumbnail: bool
-    uploaded_by: str
-    uploaded_at: dt.datetime
-    url: str
-    thumbnail_url: str | None
 
 
 class RecordRead(msgspec.Struct):

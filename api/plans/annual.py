@@ -56,7 +56,7 @@ def can_read(actor: Actor, row: dict[str, Any]) -> bool:
         return True
     if not actor.is_unit_role:
         return False
-    return actor.unit_id == row["unit"] or row["status"] == "published"
+    return bool(actor.unit_id == row["unit"] or row["status"] == "published")
 
 
 def _ensure(actor: Actor, row: dict[str, Any], role: Role, action: str) -> None:

@@ -125,7 +125,7 @@ async def _draft_schedule_id(year: int, month: int) -> int:
 
 async def clear_schedule(schedule_id: int) -> None:
     for table in (PlanTask, PlanVisit, PlanCarry, PlanDropped, ScheduleApproval):
-        await table.delete().where(table.schedule == schedule_id)  # type: ignore[attr-defined]
+        await table.delete().where(table.schedule == schedule_id)
 
 
 def _sources_json(sources: Iterable[TaskSource], cache: dict[tuple[TaskSource, ...], str]) -> str:

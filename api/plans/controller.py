@@ -20,7 +20,7 @@ from api.plans import extra as plans_extra
 from api.plans import schedule as plans_schedule
 from api.plans.build import build_schedule
 from api.plans.filing import file_from_task
-from api.plans.policy import PlanPolicy, parse_period
+from api.plans.policy import PlanPolicy, parse_month
 from api.plans.public_controller import MyController, PublicScheduleController, UnitFeedController
 from api.plans.schemas import (
     AmendRequest,
@@ -45,9 +45,9 @@ Policy = NamedDependency[PlanPolicy]
 
 
 def provide_policy(request: Request[Any, Any, Any]) -> PlanPolicy:
-    """``app.state.plan_policy`` when set (tests, embedding), else the environment (see ``plans_policy``)."""
-    policy = getattr(request.app.state, "plan_policy", None)
-    return policy if isinstance(policy, PlanPolicy) else PlanPolicy.from_env(request.app.state.settings.unit_yearly_cap)
+    """The plan policy the settings built at startup (``api.settings``)."""
+    policy: PlanPolicy = request.app.state.settings.plan_policy
+    return policy
 
 
 PLAN_DEPENDENCIES = {**DEPENDENCIES, "policy": Provide(provide_policy, sync_to_thread=False)}
@@ -125,7 +125,7 @@ class ScheduleController(Controller):
 
     @post("/{period:str}/build", guards=PLANNER, status_code=200, summary="(Re)build a draft month for the district")
     async def build(self, now: Now, actor: CurrentActor, policy: Policy, period: FromPath[str]) -> ScheduleRead:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         await build_schedule(actor, year, month, policy, now)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
@@ -138,14 +138,14 @@ class ScheduleController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> ScheduleRead:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         return await plans_schedule.read_schedule(year, month, unit_code, uscc, limit, offset)
 
     @post("/{period:str}/approve", guards=[require(Role.approver)], status_code=200, summary="Approve your unit's part")
     async def approve(
         self, now: Now, actor: CurrentActor, period: FromPath[str], data: JSONBody[ApproveMonthRequest | None] = None
     ) -> ScheduleRead:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         await plans_schedule.approve_month(actor, year, month, data.unit_code if data else None, now)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
@@ -153,17 +153,17 @@ class ScheduleController(Controller):
     async def add_extra(
         self, now: Now, actor: CurrentActor, period: FromPath[str], data: JSONBody[ExtraTaskCreate]
     ) -> ExtraTaskRead:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         return await plans_extra.add_extra_task(actor, year, month, data, now)
 
     @get("/{period:str}/extra-tasks", guards=[require(*STAFF)], summary="The month's added triggered / 专项 tasks")
     async def list_extra(self, period: FromPath[str], unit_code: FromQuery[str | None] = None) -> list[ExtraTaskRead]:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         return await plans_extra.list_extra_tasks(year, month, unit_code)
 
     @post("/{period:str}/publish", guards=[require(Role.supervisor)], status_code=200)
     async def publish(self, now: Now, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         await plans_schedule.publish_month(actor, year, month, now)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.actor import Actor
 from api.errors import NotFound, RuleViolation
-from api.plans.edits import EnterpriseMonth, apply_edit, ensure_planner, find_visit, task_row, visit_row
+from api.plans.edits import EnterpriseMonth, apply_edit, ensure_planner, find_visit, plan_visit_row, task_row
 from api.plans.inputs import load_lists
 from api.plans.policy import PlanPolicy
 from api.plans.schemas import EditResult
@@ -19,7 +19,7 @@ from schedules import Visit, cancel_task, merge_visits, move_visit, split_visit,
 async def move(
     actor: Actor, visit_id: int, start: dt.date, end: dt.date | None, policy: PlanPolicy, now: dt.datetime
 ) -> EditResult:
-    row = await visit_row(visit_id)
+    row = await plan_visit_row(visit_id)
     ensure_planner(actor, [row["lead_unit"]], "the visit's lead unit")
 
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
@@ -32,7 +32,7 @@ async def move(
 async def split(
     actor: Actor, visit_id: int, parts: list[list[str]], policy: PlanPolicy, now: dt.datetime
 ) -> EditResult:
-    row = await visit_row(visit_id)
+    row = await plan_visit_row(visit_id)
     ensure_planner(actor, [row["lead_unit"]], "the visit's lead unit")
     unit_parts = [[(await unit_by_code(code, field="parts"))["id"] for code in part] for part in parts]
 
@@ -74,7 +74,7 @@ async def cancel(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.datetim
 async def merge(
     actor: Actor, visit_ids: list[int], scenario_code: str | None, policy: PlanPolicy, now: dt.datetime
 ) -> EditResult:
-    rows = [await visit_row(visit_id) for visit_id in dict.fromkeys(visit_ids)]
+    rows = [await plan_visit_row(visit_id) for visit_id in dict.fromkeys(visit_ids)]
     if len(rows) < 2:
         raise RuleViolation("Name at least two different visits to merge.", code="merge_needs_two_visits")
     if len({(r["schedule"], r["uscc"]) for r in rows}) != 1:

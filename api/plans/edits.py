@@ -23,13 +23,14 @@ from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.plans.build import ensure_calendar
 from api.plans.inputs import load_enterprises, load_history, load_lists
-from api.plans.policy import PlanPolicy, as_date, json_list
+from api.plans.policy import PlanPolicy
 from api.plans.schedule import locked_schedule, visit_reads
 from api.plans.schemas import EditResult
 from api.registry.lookups import unit_codes_by_id
 from models.db import write_transaction
 from models.enums import Role
 from models.plan_tables import PlanTask, PlanVisit, ScheduleApproval, ScheduleMonth
+from models.values import as_date, json_list
 from schedules import SourceKind, Task, TaskSource, Visit, replace_visits, validate_edit
 
 
@@ -44,7 +45,7 @@ class EnterpriseMonth:
 Edit = Callable[[EnterpriseMonth], tuple[list[Visit], list[Visit]]]  # the enterprise's month -> (old, new) visits
 
 
-async def visit_row(visit_id: int) -> dict[str, Any]:
+async def plan_visit_row(visit_id: int) -> dict[str, Any]:
     row = await PlanVisit.select().where(PlanVisit.id == visit_id).first()
     if row is None:
         raise NotFound(f"Planned visit {visit_id} does not exist.", code="plan_visit_not_found")

@@ -17,11 +17,11 @@ from typing import Any
 from api.errors import RuleViolation
 from api.plans.bulk import to_json
 from api.plans.inputs import entry_id
-from api.plans.policy import json_list
 from api.plans.schemas import PlanEntryIn, PlanEntryRead
 from models.enums import ItemCategory, ListStatus
 from models.plan_tables import AnnualPlanEntry
 from models.tables import Enterprise, Item, LibraryEntry
+from models.values import json_list
 from schedules import PlanKind
 
 

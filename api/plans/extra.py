@@ -19,13 +19,14 @@ from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, RuleViolation
 from api.plans.bulk import to_json
-from api.plans.policy import json_list, period_text
+from api.plans.policy import period_text
 from api.plans.schemas import ExtraTaskCreate, ExtraTaskRead
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
 from models.enums import ItemCategory, ListStatus, Role
 from models.plan_tables import PlanExtraTask, ScheduleApproval, ScheduleMonth
 from models.tables import Enterprise, Item, LibraryEntry
+from models.values import json_list
 from schedules import ExtraTask, SourceKind
 
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 
 from api.actor import Actor
+from api.clock import LOCAL_TZ
 from api.context import ServiceContext
 from api.errors import InvalidInput, NotFound, RuleViolation
-from api.plans.link import group_of
-from api.plans.policy import as_date, json_list
 from api.plans.schemas import FileTaskRequest
 from api.registry.lookups import unit_codes_by_id
 from api.visits import filing as visits
-from api.visits.rules import LOCAL_TZ
+from api.visits.plan_link import group_of
 from api.visits.schemas import VisitCreate, VisitRead
 from models.enums import VisitOrigin
 from models.plan_tables import PlanTask, ScheduleMonth
+from models.values import as_date, json_list
 
 DEFAULT_HOURS = (9, 17)  # the default window on the task's first day, local time
 

@@ -20,12 +20,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from api.metrics.sql import local_bucket
+from api.local_sql import local_bucket
 from api.plans.extra import approved_extra_tasks
-from api.plans.policy import json_list
 from models.enums import ItemCategory, ListStatus, VisitKind, VisitStatus
 from models.plan_tables import AnnualPlan, AnnualPlanEntry, PlanCarry
 from models.tables import Enterprise, Item, LibraryEntry, Scenario, Unit
+from models.values import json_list
 from schedules import (
     EnterpriseInfo,
     ExtraTask,

@@ -1,95 +1,25 @@
-"""Configurable plan rules (filing deadline, monthly limit, quiet days …) and small shared helpers.
+"""Small shared pieces of the plans: months as ``YYYY-MM`` (``parse_month``, ``period_text``) and local dates.
 
-Defaults come from practice (DOMAIN.md): annual plans are filed by 31 March, at most one on-site visit per
-enterprise per month, no quiet days. Environment variables override them (``PlanPolicy.from_env``):
-
-- ``RUQI_PLAN_FILING_DEADLINE`` ``MM-DD`` (default ``03-31``): filing later is allowed but flagged ``late``;
-- ``RUQI_PLAN_MAX_VISITS_PER_MONTH`` (default 1): on-site visits per enterprise per month, a joint visit once;
-- ``RUQI_PLAN_QUIET_DAYS`` e.g. ``1-15`` or ``1,2,3`` (default none) and ``RUQI_PLAN_QUIET_EXEMPT``
-  (item categories, comma-separated) — see ``schedules.calendar``;
-- ``RUQI_PLAN_WINDOW_DAYS`` (default 1): working days per window;
-- ``RUQI_PLAN_ALIGN`` (default 1): entries a scenario could join share their months on an enterprise (撮合).
-
-The per-unit yearly cap is the filing policy's (``Settings.unit_yearly_cap``), so planning and filing agree.
+The plan policy (filing deadline, monthly limit, quiet days …) is ``api.policies.PlanPolicy``, built once from
+the settings (the ``RUQI_PLAN_*`` variables, listed in the README) and handed to the plan routes; it is named
+here too, where the plan modules import it. Its per-unit yearly cap is the filing policy's
+(``Settings.unit_yearly_cap``), so planning and filing agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
+from api.clock import LOCAL_TZ
 from api.errors import InvalidInput
 from api.i18n import tr
-from api.visits.rules import LOCAL_TZ
-from schedules import BuildConfig
+from api.policies import PlanPolicy as PlanPolicy  # defined with the filing policy; plan modules name it here
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-@dataclass(frozen=True)
-class PlanPolicy:
-    unit_yearly_cap: int = 2
-    filing_deadline_month: int = 3
-    filing_deadline_day: int = 31
-    max_onsite_visits_per_month: int = 1
-    quiet_days: frozenset[int] = field(default_factory=frozenset)
-    quiet_exempt_categories: frozenset[str] = field(default_factory=frozenset)
-    window_days: int = 1
-    align_joinable_entries: bool = True
-
-    @classmethod
-    def from_env(cls, unit_yearly_cap: int = 2) -> PlanPolicy:
-        month, day = (int(p) for p in os.environ.get("RUQI_PLAN_FILING_DEADLINE", "03-31").split("-"))
-        exempt = os.environ.get("RUQI_PLAN_QUIET_EXEMPT", "")
-        return cls(
-            unit_yearly_cap=unit_yearly_cap,
-            filing_deadline_month=month,
-            filing_deadline_day=day,
-            max_onsite_visits_per_month=int(os.environ.get("RUQI_PLAN_MAX_VISITS_PER_MONTH", "1")),
-            quiet_days=parse_days(os.environ.get("RUQI_PLAN_QUIET_DAYS", "")),
-            quiet_exempt_categories=frozenset(c.strip() for c in exempt.split(",") if c.strip()),
-            window_days=int(os.environ.get("RUQI_PLAN_WINDOW_DAYS", "1")),
-            align_joinable_entries=os.environ.get("RUQI_PLAN_ALIGN", "1") != "0",
-        )
-
-    def filing_deadline(self, year: int) -> dt.date:
-        return dt.date(year, self.filing_deadline_month, self.filing_deadline_day)
-
-    def build_config(self) -> BuildConfig:
-        return BuildConfig(
-            unit_yearly_cap=self.unit_yearly_cap,
-            max_onsite_visits_per_month=self.max_onsite_visits_per_month,
-            quiet_days=self.quiet_days,
-            quiet_exempt_categories=self.quiet_exempt_categories,
-            window_days=self.window_days,
-            align_joinable_entries=self.align_joinable_entries,
-        )
-
-    def describe(self) -> dict[str, Any]:
-        config = self.build_config()
-        return {
-            "unit_yearly_cap": config.unit_yearly_cap,
-            "max_onsite_visits_per_month": config.max_onsite_visits_per_month,
-            "quiet_days": sorted(config.quiet_days),
-            "quiet_exempt_categories": sorted(config.quiet_exempt_categories),
-            "window_days": config.window_days,
-            "align_joinable_entries": config.align_joinable_entries,
-        }
-
-
-def parse_days(text: str) -> frozenset[int]:
-    days: set[int] = set()
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        first, _, last = part.partition("-")
-        days.update(range(int(first), int(last or first) + 1))
-    return frozenset(d for d in days if 1 <= d <= 31)
-
-
-def parse_period(text: str) -> tuple[int, int]:
+def parse_month(text: str) -> tuple[int, int]:
     """``"2026-10"`` -> (2026, 10); anything else is refused with ``invalid_period``."""
     match = _PERIOD.match(text)
     if match is None or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
@@ -109,19 +39,3 @@ def local_today(now: dt.datetime) -> dt.date:
 
 def local_date(value: dt.date | dt.datetime) -> dt.date:
     return value.astimezone(LOCAL_TZ).date() if isinstance(value, dt.datetime) else value
-
-
-def json_list(raw: Any) -> list[Any]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
-
-
-def json_dict(raw: Any) -> dict[str, Any]:
-    value = json.loads(raw) if isinstance(raw, str) and raw else raw
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def as_date(value: Any) -> dt.date:
-    """A DATE from a raw row: PostgreSQL and Piccolo give dates, SQLite raw queries may give text."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

@@ -27,10 +27,11 @@ from typing import Any
 
 from api.errors import NotFound
 from api.i18n import tr
-from api.plans.policy import as_date, json_list, period_text
+from api.plans.policy import period_text
 from api.plans.schemas import PublicScheduleRead, PublicVisitRead, UpcomingVisitRead
 from models.plan_tables import PlanTask, PlanVisit, ScheduleMonth
 from models.tables import Item, Unit
+from models.values import as_date, json_list
 
 EXPORT_HEADERS = ["企业名称", "统一社会信用代码", "检查单位", "检查事项", "周次", "开始日期", "结束日期", "联合检查"]
 

@@ -14,7 +14,7 @@ from api.deps import CurrentActor, Now, provide_actor
 from api.errors import NotFound
 from api.pages import page
 from api.plans.ical import enterprise_feed_for, my_upcoming, unit_feed_for
-from api.plans.policy import parse_period
+from api.plans.policy import parse_month
 from api.plans.public import EXPORT_HEADERS, export_rows, public_schedule, published_periods
 from api.plans.schemas import PublicScheduleRead, UpcomingRead
 from api.settings import Settings
@@ -53,20 +53,20 @@ class PublicScheduleController(Controller):
 
     @get("/public/schedules/{period:str}", media_type=MediaType.HTML, include_in_schema=False)
     async def page(self, period: FromPath[str]) -> Template:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         view = await public_schedule(year, month)
         return page("public_schedule.html", {"view": view, "year": year, "month": month})
 
     @get("/api/v1/public/schedules/{period:str}", summary="A published month: above-scale enterprises' visits")
     async def read(self, period: FromPath[str]) -> Response[PublicScheduleRead]:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         return Response(await public_schedule(year, month), headers=PUBLIC_CACHE)
 
     @get("/api/v1/public/schedules/{period:str}/export", summary="The published month as .xlsx or .csv")
     async def export(
         self, period: FromPath[str], format: FromQuery[Literal["xlsx", "csv"]] = "xlsx"
     ) -> Response[bytes]:
-        year, month = parse_period(period)
+        year, month = parse_month(period)
         rows = export_rows(await public_schedule(year, month))
         if format == "csv":
             content, media_type = write_csv(EXPORT_HEADERS, rows), CSV_MEDIA_TYPE

@@ -19,7 +19,7 @@ from typing import Any
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.plans.policy import as_date, json_dict, json_list, period_text
+from api.plans.policy import period_text
 from api.plans.schemas import (
     ApprovalRead,
     CarriedRead,
@@ -35,6 +35,7 @@ from models.db import is_postgres, write_transaction
 from models.enums import Role
 from models.plan_tables import PlanCarry, PlanDropped, PlanTask, PlanVisit, ScheduleApproval, ScheduleMonth
 from models.tables import Enterprise
+from models.values import as_date, json_dict, json_list
 
 
 async def locked_schedule(period: str) -> dict[str, Any] | None:

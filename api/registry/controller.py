@@ -7,7 +7,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.auth import STAFF, any_authenticated, require
-from api.deps import CurrentActor, Limit, Now, Offset, provide_actor
+from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset, provide_actor
 from api.pagination import Page
 from api.registry import service as registry
 from api.registry.schemas import (
@@ -54,7 +54,7 @@ class UnitController(Controller):
 class InspectorController(Controller):
     path = "/api/v1/inspectors"
     tags = ["registry"]
-    dependencies = ACTOR
+    dependencies = DEPENDENCIES
 
     @get("/", guards=[require(*STAFF)], summary="Inspectors (unit roles: own unit only)")
     async def list_inspectors(
@@ -80,9 +80,14 @@ class InspectorController(Controller):
 
     @patch("/{inspector_id:int}", guards=[require()])
     async def update_inspector(
-        self, now: Now, actor: CurrentActor, inspector_id: FromPath[int], data: JSONBody[InspectorUpdate]
+        self,
+        now: Now,
+        actor: CurrentActor,
+        env: Env,
+        inspector_id: FromPath[int],
+        data: JSONBody[InspectorUpdate],
     ) -> InspectorRead:
-        return await registry.update_inspector(actor, inspector_id, data, now)
+        return await registry.update_inspector(actor, inspector_id, data, now, inspector_changed=env.inspector_changed)
 
 
 class EnterpriseController(Controller):

@@ -10,6 +10,7 @@ import msgspec
 from api.access import ensure_admin
 from api.actor import Actor
 from api.audit import chain as audit
+from api.context import InspectorChanged
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from api.registry.schemas import (
@@ -24,7 +25,6 @@ from api.registry.schemas import (
     UnitUpdate,
 )
 from api.registry.uscc import normalize_uscc
-from api.registry.voiding import void_codes_of_inspector
 from models.db import write_transaction
 from models.enums import Role
 from models.tables import Enterprise, Inspector, Unit
@@ -187,7 +187,10 @@ async def create_inspector(actor: Actor, data: InspectorCreate, now: dt.datetime
     return await read_inspector(actor, rows[0]["id"])
 
 
-async def update_inspector(actor: Actor, inspector_id: int, data: InspectorUpdate, now: dt.datetime) -> InspectorRead:
+async def update_inspector(
+    actor: Actor, inspector_id: int, data: InspectorUpdate, now: dt.datetime, *, inspector_changed: InspectorChanged
+) -> InspectorRead:
+    """Change an inspector; ``inspector_changed`` (the visits domain) voids the codes the 执法证 no longer covers."""
     ensure_admin(actor, "inspectors")
     changes = _set_fields(data)
     async with write_transaction():
@@ -202,7 +205,7 @@ async def update_inspector(actor: Actor, inspector_id: int, data: InspectorUpdat
         values.update({getattr(Inspector, k): v for k, v in changes.items()})
         if values:
             await Inspector.update(values).where(Inspector.id == inspector_id)
-            voided = await void_codes_of_inspector(inspector_id, now)
+            voided = await inspector_changed(inspector_id, now)
             await audit.append(
                 "inspector.updated",
                 actor.username,

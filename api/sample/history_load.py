@@ -15,10 +15,10 @@ from typing import Any
 from piccolo.table import Table
 
 from api.catalogue.versioning import list_versions
+from api.clock import LOCAL_TZ
 from api.sample.bulk import insert_rows, insert_with_ids
 from api.sample.history_audit import Event, append_events, visit_events
 from api.sample.history_records import SampleHistory
-from api.visits.rules import LOCAL_TZ
 from models.db import is_postgres, write_transaction
 from models.nonsite_tables import NonsiteAsset, NonsiteRecord, NonsiteRecordItem
 from models.tables import Enterprise, Inspector, Item, Unit

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from api.nonsite import geojson
 from api.sample.history_records import HistoryAsset, HistoryRecord
 from api.sample.history_world import SAMPLE_MARK, World, local
-from models.nonsite_tables import NonsiteKind, NonsiteResult
+from models.enums import NonsiteKind, NonsiteResult
 
 ECOLOGY = "U-O01"
 OVERLOAD_POINTS = 10

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from api.visits.rules import LOCAL_TZ
+from api.clock import LOCAL_TZ
 
 
 @dataclass(frozen=True, slots=True)

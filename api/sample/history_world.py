@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from api.clock import LOCAL_TZ
+from api.policies import FilingPolicy
 from api.sample.records import (
     SampleDistrict,
     SampleEnterprise,
@@ -19,7 +21,6 @@ from api.sample.records import (
     SampleItem,
     SampleScenario,
 )
-from api.visits.rules import LOCAL_TZ, FilingPolicy
 from models.enums import InspectorStatus, ItemCategory, ListStatus
 
 POLICY = FilingPolicy()

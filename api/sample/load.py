@@ -81,7 +81,9 @@ def library_snapshot(entry: SampleLibraryEntry) -> dict[str, Any]:
     }
 
 
-def _changes(list_name: CatalogueList, records: Iterable[tuple[str, dict[str, Any]]]) -> list[CatalogueChange]:
+def _changes(
+    list_name: CatalogueList, records: Iterable[tuple[str, dict[str, Any]]], now: dt.datetime
+) -> list[CatalogueChange]:
     return [
         CatalogueChange(
             list_name=list_name.value,
@@ -92,6 +94,7 @@ def _changes(list_name: CatalogueList, records: Iterable[tuple[str, dict[str, An
             actor=ACTOR,
             reason=REASON,
             snapshot=snapshot,
+            at=now,
         )
         for version, (code, snapshot) in enumerate(records, start=1)
     ]
@@ -163,6 +166,7 @@ async def load_sample(
                 category=i.category,
                 status=i.status,
                 version=1,
+                updated_at=now,
                 sample=True,
             )
             for i in district.items
@@ -178,6 +182,7 @@ async def load_sample(
                 item_codes=list(s.item_codes),
                 status=s.status,
                 version=1,
+                updated_at=now,
                 sample=True,
             )
             for s in district.scenarios
@@ -190,15 +195,16 @@ async def load_sample(
                 note=e.note,
                 status=e.status,
                 version=1,
+                updated_at=now,
                 sample=True,
             )
             for e in district.library
         ]
         await _insert(LibraryEntry, entries)
         changes = [
-            *_changes(CatalogueList.items, ((i.code, item_snapshot(i)) for i in district.items)),
-            *_changes(CatalogueList.scenarios, ((s.code, scenario_snapshot(s)) for s in district.scenarios)),
-            *_changes(CatalogueList.library, ((e.item_code, library_snapshot(e)) for e in district.library)),
+            *_changes(CatalogueList.items, ((i.code, item_snapshot(i)) for i in district.items), now),
+            *_changes(CatalogueList.scenarios, ((s.code, scenario_snapshot(s)) for s in district.scenarios), now),
+            *_changes(CatalogueList.library, ((e.item_code, library_snapshot(e)) for e in district.library), now),
         ]
         await _insert(CatalogueChange, changes)
         heads = {
@@ -209,7 +215,7 @@ async def load_sample(
         await _insert(ListHead, [ListHead(name=name.value, version=version) for name, version in heads.items()])
         facts = {"dataset": "sample", "sample_seed": str(district.seed), "sample_generated_by": GENERATED_BY}
         await _insert(DatasetInfo, [DatasetInfo(key=key, value=value) for key, value in facts.items()])
-        users = await _users(district, unit_ids, password_hasher)
+        users = await _users(district, unit_ids, password_hasher, now)
         await audit.append(
             "sample.loaded",
             ACTOR,
@@ -244,7 +250,9 @@ async def load_sample(
     }
 
 
-async def _users(district: SampleDistrict, unit_ids: dict[str, int], password_hasher: Callable[[str], str]) -> int:
+async def _users(
+    district: SampleDistrict, unit_ids: dict[str, int], password_hasher: Callable[[str], str], now: dt.datetime
+) -> int:
     """Insert the demo accounts that do not exist yet (e.g. an ``admin`` made at first start); return how many."""
     wanted = [u.username for u in district.users]
     if not wanted:
@@ -261,6 +269,7 @@ async def _users(district: SampleDistrict, unit_ids: dict[str, int], password_ha
             unit=unit_ids[u.unit_code] if u.unit_code else None,
             inspector=inspector_ids[u.inspector_cert_no] if u.inspector_cert_no else None,
             uscc=u.uscc,
+            created_at=now,
         )
         for u in district.users
         if u.username not in taken

@@ -30,7 +30,7 @@ from api.http_cache import etag_matches, etag_of
 from api.pagination import Page
 from api.settings import Settings
 from api.verification.log import coarse_client, list_verifications
-from api.verification.schemas import EnterpriseCodeRead, RevocationList, VerificationLogRead, VerificationRead
+from api.verification.schemas import EnterpriseCodeView, RevocationList, VerificationLogRead, VerificationRead
 from api.verification.service import (
     MAX_TOKEN_TEXT,
     live_visit_id,
@@ -163,7 +163,7 @@ class VerifyController(Controller):
 
     @get("/E/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
     async def enterprise_page(self, now: Now, env: Env, token: FromPath[str]) -> Template:
-        view: EnterpriseCodeRead = await read_enterprise_code(token, env, now)
+        view: EnterpriseCodeView = await read_enterprise_code(token, env, now)
         nonce = secrets.token_urlsafe(16)
         return Template(
             template_name="enterprise_code.html", context={"view": view, "nonce": nonce}, headers=_page_headers(nonce)

@@ -89,7 +89,7 @@ class VerificationRead(msgspec.Struct):
     can_complain: bool = True
 
 
-class EnterpriseCodeRead(msgspec.Struct):
+class EnterpriseCodeView(msgspec.Struct):
     """What the /E/ page says about a scanned enterprise code (企业码)."""
 
     valid: bool

@@ -16,7 +16,7 @@ from api.context import ServiceContext
 from api.registry.uscc import InvalidUSCC, normalize_uscc
 from api.verification import texts
 from api.verification.schemas import (
-    EnterpriseCodeRead,
+    EnterpriseCodeView,
     InspectorOnCode,
     ItemOnCode,
     RevocationList,
@@ -232,7 +232,8 @@ _PEOPLE_MAX = 10_000
 async def _people_and_items(vid: int, cache: dict[int, Any]) -> tuple[list[dict[str, Any]], ...]:
     cached = cache.get(vid)
     if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+        people_and_items: tuple[list[dict[str, Any]], ...] = cached[1]
+        return people_and_items
     rows = await _read_people_and_items(vid)
     if len(cache) >= _PEOPLE_MAX:
         cache.clear()
@@ -322,7 +323,7 @@ def live_visit_id(token_text: str, env: ServiceContext, now: dt.datetime) -> int
     return None
 
 
-async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.datetime) -> EnterpriseCodeRead:
+async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.datetime) -> EnterpriseCodeView:
     """What an ordinary camera that opened an enterprise code (/E/…) should be told."""
     raw = parse_token(token_text)
     result = None
@@ -333,7 +334,7 @@ async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.dat
     claims = result.claims if result is not None and result.outcome in _SIGNED else None
     if isinstance(claims, EnterpriseClaims):
         row = await Enterprise.select(Enterprise.name).where(Enterprise.uscc == claims.uscc).first()
-        return EnterpriseCodeRead(
+        return EnterpriseCodeView(
             valid=True,
             headline="这是企业码",
             reason="供执法人员扫码签到，不是检查码",
@@ -342,7 +343,7 @@ async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.dat
             visit_path="",
         )
     if isinstance(claims, VisitClaims) and raw is not None:
-        return EnterpriseCodeRead(
+        return EnterpriseCodeView(
             valid=False,
             headline="这是检查码，不是企业码",
             reason="请在检查码核验页面查看该检查是否已备案。",
@@ -352,7 +353,7 @@ async def read_enterprise_code(token_text: str, env: ServiceContext, now: dt.dat
         )
     outcome = _QR_OUTCOMES[result.outcome] if result is not None else VerificationOutcome.malformed
     reason = texts.outcome_text(outcome)[2].replace("检查码", "企业码")
-    return EnterpriseCodeRead(
+    return EnterpriseCodeView(
         valid=False, headline="无效的企业码", reason=reason, enterprise_name="", uscc="", visit_path=""
     )
 

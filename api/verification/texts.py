@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from api.clock import LOCAL_TZ
 from api.verification.schemas import Tone, VerificationOutcome
-from api.visits.rules import LOCAL_TZ
 from models.enums import ServiceType, VisitKind, VisitStatus, VisitTrigger
 
 VALID_HEADLINE = "已备案 · 有效"

@@ -189,7 +189,12 @@ async def visit_lists(visit_id: int) -> tuple[list[str], list[str]]:
 
 
 async def revoke_codes(
-    visit_id: int, through_code: int, revoked_through: dt.datetime, expires_at: dt.datetime, reason: str
+    visit_id: int,
+    through_code: int,
+    revoked_through: dt.datetime,
+    expires_at: dt.datetime,
+    reason: str,
+    now: dt.datetime,
 ) -> None:
     """Codes of the visit issued at or before ``revoked_through`` (the last voided code's issue time; its serial is
     ``through_code``) are void. A later code is issued strictly after it (``_next_issue_time``), so it stays valid
@@ -202,6 +207,7 @@ async def revoke_codes(
             revoked_through_code=through_code,
             reason=reason,
             expires_at=expires_at,
+            at=now,
         )
     )
 

@@ -8,12 +8,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.actor import Actor
 from api.auth import STAFF, any_authenticated, require
-from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.errors import Forbidden
 from api.pagination import Page
 from api.visits import codes
 from api.visits import filing as visits
+from api.visits.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.visits.reads import list_visits, read_visit, visible_visit_row, visit_inspector_ids, visit_unit_ids
 from api.visits.schemas import CancelRequest, CodeRead, RescheduleRequest, VisitCreate, VisitRead
 from models.enums import Role, VisitStatus

@@ -12,16 +12,13 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
-import msgspec
-
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Forbidden, NotFound, RuleViolation
+from api.evidence.files import KeptFile, evidence_read, kept, receive_file
+from api.evidence.schemas import EvidenceRead
+from api.evidence.store import EvidenceStore
 from api.i18n import tr
-from api.nonsite.evidence import KeptFile, receive_file
-from api.nonsite.evidence_store import EvidenceStore
-from api.nonsite.reads import evidence_read
-from api.nonsite.schemas import EvidenceRead
 from api.visits.reads import visible_visit_row, visit_inspector_ids
 from models.db import write_transaction
 from models.enums import Role, VisitStatus
@@ -32,9 +29,7 @@ _OPEN_FOR_EVIDENCE = (VisitStatus.checked_in.value, VisitStatus.checked_out.valu
 
 
 def _read(visit_id: int, row: dict[str, Any]) -> EvidenceRead:
-    url = EVIDENCE_URL.format(visit_id=visit_id, sha256=row["sha256"])
-    thumbnail = f"{url}/thumbnail" if row["thumbnail_path"] is not None else None
-    return msgspec.structs.replace(evidence_read(row), url=url, thumbnail_url=thumbnail)
+    return evidence_read(row, EVIDENCE_URL.format(visit_id=visit_id, sha256=row["sha256"]))
 
 
 async def add_visit_evidence(
@@ -102,9 +97,4 @@ async def visit_evidence_file(
     if row is None:
         message = tr("Visit {visit_id} has no evidence {sha256}.", visit_id=visit_id, sha256=sha256)
         raise NotFound(message, code="evidence_not_found")
-    if thumbnail:
-        if row["thumbnail_path"] is None:
-            raise NotFound("This evidence has no thumbnail (it is not an image).", code="thumbnail_not_found")
-        stem = row["original_filename"].rsplit(".", 1)[0] or "file"
-        return KeptFile(store.path_of(row["thumbnail_path"]), "image/jpeg", f"{stem}.thumb.jpg")
-    return KeptFile(store.path_of(row["stored_path"]), row["media_type"], row["original_filename"])
+    return kept(row, store, thumbnail=thumbnail)

@@ -14,18 +14,18 @@ from litestar.response import File
 
 from api.auth import STAFF, require
 from api.deps import CurrentActor, Now, provide_actor
-from api.nonsite import evidence as nonsite_evidence
-from api.nonsite.controller import provide_store
-from api.nonsite.evidence_controller import (
+from api.evidence.files import normalize_sha256
+from api.evidence.http import (
     MULTIPART_OVERHEAD,
     EvidenceUpload,
     Sha256Path,
     Store,
     problem_spec,
+    provide_store,
     served_file,
     upload_chunks,
 )
-from api.nonsite.schemas import EvidenceRead
+from api.evidence.schemas import EvidenceRead
 from api.settings import Settings
 from api.visits import evidence
 from models.enums import Role
@@ -45,7 +45,7 @@ async def upload_visit_evidence(
 ) -> Response[EvidenceRead]:
     settings: Settings = request.app.state.settings
     try:
-        claimed = nonsite_evidence.normalize_sha256(data.sha256, x_content_sha256)
+        claimed = normalize_sha256(data.sha256, x_content_sha256)
         read, created = await evidence.add_visit_evidence(
             actor,
             visit_id,

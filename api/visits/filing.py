@@ -11,9 +11,9 @@ from api.audit import chain as audit
 from api.catalogue.versioning import list_versions
 from api.context import ServiceContext
 from api.errors import Forbidden, NotFound, RuleViolation
-from api.plans.link import check_plan_link
 from api.registry.uscc import normalize_uscc
 from api.visits.codes import check_code_fits, issue_code, revoke_codes
+from api.visits.plan_link import check_plan_link
 from api.visits.reads import assemble, visit_inspector_ids, visit_row, visit_unit_ids
 from api.visits.rules import (
     LOCAL_TZ,
@@ -30,11 +30,8 @@ from api.visits.transitions import transition
 from models.db import write_transaction
 from models.enums import Role, VisitKind, VisitOrigin, VisitStatus, VisitTrigger
 from models.tables import Enterprise, Inspector, Item, LibraryEntry, Unit
+from models.values import json_list
 from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit, VisitWarning
-
-
-def _json_list(raw: Any) -> list[Any]:
-    return list(json.loads(raw) if isinstance(raw, str) else raw or [])
 
 
 async def _units(codes: list[str]) -> dict[str, int]:
@@ -86,7 +83,7 @@ async def _library_triggers(codes: list[str]) -> dict[str, frozenset[str]]:
     rows = await LibraryEntry.select(LibraryEntry.item._.code.as_alias("code"), LibraryEntry.triggers).where(
         (LibraryEntry.item._.code.is_in(codes)) & (LibraryEntry.status == "published")
     )
-    return {r["code"]: frozenset(_json_list(r["triggers"])) for r in rows}
+    return {r["code"]: frozenset(json_list(r["triggers"])) for r in rows}
 
 
 async def enterprise_history(enterprise_id: int, window_start: dt.datetime, exclude: int | None) -> EnterpriseHistory:
@@ -339,7 +336,12 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: ServiceCon
         # The revision check makes the read row current: its code serial is the last one issued.
         if row["code_no"] or row["code_issued_at"] is not None:
             await revoke_codes(
-                visit_id, row["code_no"], row["code_issued_at"] or now, row["window_end"] + env.code_grace, "cancelled"
+                visit_id,
+                row["code_no"],
+                row["code_issued_at"] or now,
+                row["window_end"] + env.code_grace,
+                "cancelled",
+                now,
             )
         await audit.append(
             "visit.cancelled",
@@ -389,7 +391,7 @@ async def reschedule_visit(
         )
         if row["code_issued_at"] is not None:
             await revoke_codes(
-                visit_id, row["code_no"], row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled"
+                visit_id, row["code_no"], row["code_issued_at"], row["window_end"] + env.code_grace, "rescheduled", now
             )
         await _keep_warnings(visit_id, warnings, now)
         await audit.append(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from api.actor import Actor
@@ -11,6 +10,7 @@ from api.errors import NotFound
 from api.visits.schemas import InspectorOnVisit, ItemOnVisit, UnitOnVisit, VisitRead, WarningRead
 from models.enums import Role, VisitStatus
 from models.tables import Enterprise, Unit
+from models.values import json_list
 from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit
 
 
@@ -61,7 +61,7 @@ async def visible_visit_row(actor: Actor, visit_id: int, now: dt.datetime | None
     return row
 
 
-def emergency_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
+def is_emergency_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
     return bool(
         row["is_emergency"]
         and row["approved_at"] is None
@@ -106,8 +106,7 @@ async def assemble(
     result = []
     for row in rows:
         vid = row["id"]
-        warnings = row["warnings"]
-        warnings = json.loads(warnings) if isinstance(warnings, str) else warnings or []
+        warnings = json_list(row["warnings"])
         result.append(
             VisitRead(
                 id=vid,
@@ -148,7 +147,7 @@ async def assemble(
                 plan_task_id=row["plan_task_id"],
                 is_emergency=row["is_emergency"],
                 approval_due_at=row["approval_due_at"],
-                emergency_overdue=emergency_overdue(row, now),
+                emergency_overdue=is_emergency_overdue(row, now),
                 catalogue_version=row["catalogue_version"],
                 filed_by=row["filed_by"],
                 filed_at=row["filed_at"],

@@ -10,12 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from api.clock import LOCAL_TZ as LOCAL_TZ  # the one definition is api.clock's; older imports name it here
 from api.errors import RuleViolation
+from api.policies import FilingPolicy
 from models.enums import InspectorStatus, ItemCategory, ListStatus, VisitKind, VisitOrigin, VisitTrigger
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class FilingRefused(RuleViolation):
@@ -76,21 +75,6 @@ class VisitDraft:
     @property
     def is_emergency(self) -> bool:
         return self.trigger == VisitTrigger.emergency
-
-
-@dataclass(frozen=True)
-class FilingPolicy:
-    min_inspectors: int = 2
-    max_window: dt.timedelta = dt.timedelta(days=1)
-    unit_yearly_cap: int = 2
-    # Clock skew tolerated for "the window is in the past".
-    past_tolerance: dt.timedelta = dt.timedelta(minutes=5)
-    # An emergency visit may be filed while (or shortly after) it happens.
-    emergency_filing_allowance: dt.timedelta = dt.timedelta(hours=12)
-    emergency_approval_deadline: dt.timedelta = dt.timedelta(hours=24)
-    max_per_day: int = 1
-    max_per_week: int = 2
-    max_per_month: int = 3
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
-from api.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.pagination import Page
 from api.registry.uscc import normalize_uscc
 from api.visits import enterprise_codes, scans
+from api.visits.code_images import NOT_MODIFIED, IfNoneMatch, code_image
 from api.visits.enterprise_codes import EnterpriseCodeReissue, EnterpriseCodeReissued
 from api.visits.reads import visible_visit_row
 from api.visits.scan_schemas import CheckoutRequest, EnterpriseCodeRead, ScanCreate, ScanRead, UnfiledAttemptRead

@@ -6,7 +6,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-05T02:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "trust"
+DESCRIPTION = "visit revisions and code serials, revocations by serial, on-site scan problems, re-issued enterprise codes"
 
 
 def _params(default: object, null: bool = False, **extra: object) -> dict[str, object]:

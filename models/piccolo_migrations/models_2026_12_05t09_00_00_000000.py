@@ -3,13 +3,12 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Serial, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 ID = "2026-12-05T09:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "visit_evidence"
+DESCRIPTION = "visit_evidence: photos and files attached to an on-site visit"
 
 
 class Visit(Table, tablename="visit", schema=None):
@@ -50,7 +49,7 @@ async def forwards() -> MigrationManager:
         ("evidence", ForeignKey, _reference(Evidence)),
         ("link_key", Varchar, _params(length=64, default="", unique=True)),
         ("added_by", Varchar, _params(length=64, default="")),
-        ("added_at", Timestamptz, _params(default=TimestamptzNow())),
+        ("added_at", Timestamptz, _params(default=None)),
     ]
     for name, column_class, params in columns:
         manager.add_column(

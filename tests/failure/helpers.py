@@ -117,7 +117,7 @@ def enterprises(staff: Staff) -> list[str]:
 def first_item(staff: Staff) -> str:
     page = staff.call("GET", f"{staff.server}/api/v1/items?unit_code={UNIT}&status=published&limit=100", as_=PLANNER)
     assert page.status_code == 200, page.text
-    return next(i["code"] for i in page.json()["items"] if i["category"] != "no_disturbance")
+    return str(next(i["code"] for i in page.json()["items"] if i["category"] != "no_disturbance"))
 
 
 def enterprise_code(staff: Staff, uscc: str) -> str:

@@ -68,7 +68,7 @@ DOWNLOAD_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 
 @schemathesis.check
-def documented_content_type(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def documented_content_type(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """``content_type_conformance``, except for downloads (one documented media type, two served formats)."""
     if case.operation.path in DOWNLOADS and response.status_code == 200:
         content_type = (response.headers.get("content-type") or [""])[0]
@@ -78,7 +78,7 @@ def documented_content_type(ctx: CheckContext, response: Response, case: Case) -
 
 
 @schemathesis.check
-def problem_details(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def problem_details(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """Every JSON error answer is RFC 9457 problem+json with the app's stable ``code`` (README "Errors")."""
     if response.status_code < 400 or case.operation.path.startswith("/dashboard"):
         return None

@@ -444,7 +444,7 @@ def test_unit_roles_never_read_ratings(api: Api, refs: Refs, user: str) -> None:
         assert "rating" not in fire_visit.text and "评价" not in fire_visit.text
 
 
-# What DOMAIN.md lets the scanning enterprise see: filed and valid or not, the units, the inspectors
+# What docs/domain.md lets the scanning enterprise see: filed and valid or not, the units, the inspectors
 # with certificate numbers, the items with their legal basis, the window, and its rights.
 FORBIDDEN_KEYS = {
     "id",

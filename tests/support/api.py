@@ -22,7 +22,8 @@ class Api:
 
     @property
     def app(self) -> Litestar:
-        return self.client.app
+        app: Litestar = self.client.app
+        return app
 
     def headers(self, username: str) -> dict[str, str]:
         actor = self.world.actors[username]

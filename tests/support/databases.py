@@ -69,4 +69,4 @@ def drop_redis_prefix(prefix: str) -> None:
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]  # redis-py leaves the sync close() unannotated

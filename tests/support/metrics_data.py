@@ -151,6 +151,7 @@ async def insert_history() -> History:
                 geometry='{"type":"Point","coordinates":[117.06,36.68]}',
                 result="no_issue",
                 created_by="planner-env",
+                created_at=start,
             )
         )
     for when, cert, uscc in [

@@ -9,8 +9,12 @@ from tests.support.api import Api
 from tests.support.visits import file_visit
 from tests.support.world import USCC_A
 
-NEAR = {"latitude": 36.6801, "longitude": 117.0601, "accuracy_m": 12.0}  # the world's enterprises sit at 36.68/117.06
-FAR = {"latitude": 36.78, "longitude": 117.16, "accuracy_m": 12.0}
+NEAR: dict[str, Any] = {
+    "latitude": 36.6801,
+    "longitude": 117.0601,
+    "accuracy_m": 12.0,
+}  # the world's enterprises sit at 36.68/117.06
+FAR: dict[str, Any] = {"latitude": 36.78, "longitude": 117.16, "accuracy_m": 12.0}
 
 
 def now_window(minutes_ahead: int = 1, hours: int = 3) -> dict[str, str]:

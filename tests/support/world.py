@@ -158,7 +158,7 @@ async def build_world() -> World:
         UserCreate(username="enterprise-b", password=PASSWORD, role=Role.enterprise, uscc=USCC_B),
     ]
     for account in accounts:
-        await users.create_user(account, hash_password, NOW)
+        await users.create_user(account, hash_password, WORLD_INSTANT)
     for row in await User.select():
         world.actors[row["username"]] = users.actor_of(row)
     return world

@@ -11,7 +11,7 @@ import cbor2
 import pytest
 
 from clients.sample_mobile import offline
-from clients.sample_mobile.api_client import JWKS_PATH
+from clients.sample_mobile.api_client import JWKS_PATH, REVOCATIONS_PATH
 from clients.sample_mobile.store import SCHEMA, iso
 from clients.sample_mobile.tokens import keys_from_jwks, lists_match, verify_signature
 from clients.sample_mobile.tokens import lists_digest as phone_digest
@@ -80,7 +80,7 @@ def _phone_cache(revoked_before: dt.datetime) -> sqlite3.Connection:
     db.row_factory = sqlite3.Row
     db.executescript(SCHEMA)
     with db:
-        for url in (JWKS_PATH, f"{offline.REVOCATIONS_PATH}?since=0"):
+        for url in (JWKS_PATH, f"{REVOCATIONS_PATH}?since=0"):
             body = json.dumps(RING.jwks(NOW)).encode() if url == JWKS_PATH else b"{}"
             db.execute(
                 "INSERT INTO http_cache (url, etag, body, validated_at, max_age) VALUES (?, ?, ?, ?, ?)",

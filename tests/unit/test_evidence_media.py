@@ -12,9 +12,9 @@ import pytest
 from PIL import ExifTags, Image
 
 from api.errors import InvalidInput, PayloadTooLarge, RuleViolation
+from api.evidence.media import UnsupportedMedia, clean_image, sanitize_filename, sniff
+from api.evidence.store import EvidenceStore
 from api.nonsite import geojson
-from api.nonsite.evidence_media import UnsupportedMedia, clean_image, sanitize_filename, sniff
-from api.nonsite.evidence_store import EvidenceStore
 from tests.support.nonsite import jpeg_with_gps
 
 

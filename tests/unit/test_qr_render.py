@@ -51,7 +51,11 @@ VISIT_URL = visit_url(BASE_URL, realistic_visit_token())
 
 def _decode(png: bytes) -> list[zxingcpp.Barcode]:
     # Only QR codes: zxing-cpp 3 also reports phantom 1-D barcodes inside some QR matrices.
-    return list(zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode))
+    return list(
+        zxingcpp.read_barcodes(
+            Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
+    )
 
 
 def test_realistic_visit_token_is_about_210_bytes_and_fits_version_11_at_level_m() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,15 +212,11 @@ def test_validation_reports_a_window_moved_into_the_past() -> None:
     enterprises = _enterprises(1)
     today = D(2026, 10, 20)
     before = build_month(2026, 10, [_entry(12)], enterprises, ITEMS, [], History(), [], ROOMY, today=today).visits
-    moved = (before[0].__class__(**{**_fields(before[0]), "window_start": today, "window_end": today}),)
+    moved = (replace(before[0], window_start=today, window_end=today),)
     violations = validate_edit(
         2026, 10, before, moved, enterprises=enterprises, items=ITEMS, scenarios=[], history=History(), today=today
     )
     assert [v.code for v in violations] == ["window_in_past"]
-
-
-def _fields(visit: object) -> dict[str, object]:
-    return {name: getattr(visit, name) for name in visit.__slots__}  # type: ignore[attr-defined]
 
 
 # --- remaining frequency ---------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def test_lowercase_and_spaces_are_normalized() -> None:
 def test_invalid_codes_name_the_problem(code: str, fragment: str) -> None:
     with pytest.raises(InvalidUSCC) as info:
         normalize_uscc(code)
-    assert fragment in info.value.message
+    assert fragment in str(info.value.message)
     assert info.value.code == "invalid_uscc"
 
 

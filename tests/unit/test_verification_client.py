@@ -19,7 +19,7 @@ from qr import KeyRing
 
 NOW = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)
 ENV = ServiceContext(
-    keyring=KeyRing.generate(NOW), policy=Settings().filing_policy(), public_base_url="https://x.example"
+    keyring=KeyRing.generate(NOW), policy=Settings().filing_policy, public_base_url="https://x.example"
 )
 
 WECHAT = (

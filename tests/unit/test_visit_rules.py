@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from api.policies import FilingPolicy
 from api.visits.rules import (
     EnterpriseHistory,
-    FilingPolicy,
     FilingRefused,
     InspectorFact,
     ItemFact,

@@ -46,7 +46,7 @@ async def engine(dsn: str) -> AsyncIterator[PostgresEngine]:
 
 
 async def links() -> list[dict[str, Any]]:
-    return await AuditEvent.select().order_by(AuditEvent.seq)  # type: ignore[no-any-return]
+    return await AuditEvent.select().order_by(AuditEvent.seq)
 
 
 async def assert_one_clean_chain(n: int) -> list[dict[str, Any]]:
@@ -152,7 +152,7 @@ async def test_verify_reports_a_row_left_unlinked(engine: PostgresEngine) -> Non
 
 async def test_postgres_hashes_tricky_text_byte_for_byte_as_python(engine: PostgresEngine) -> None:
     at = dt.datetime(2026, 3, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    events = [
+    events: list[tuple[str, str, str, dict[str, Any]]] = [
         (
             '检查员"引号"\\',
             "complaint.step",

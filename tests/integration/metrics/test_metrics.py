@@ -348,6 +348,7 @@ def test_a_live_day_through_the_api(api: Api) -> None:
                 geometry='{"type":"Point","coordinates":[117.06,36.68]}',
                 result="no_issue",
                 created_by="x",
+                created_at=start,
             )
         ),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from api.plans.policy import PlanPolicy
 from schedules import working_days
 from tests.support.api import Api
 from tests.support.plans import approved_plans, build, schedule, visits_of
@@ -71,7 +71,7 @@ def test_unmerge_over_the_monthly_limit_is_refused_and_a_cancel_is_written(api: 
 
 
 def test_merges_need_a_covering_applicable_scenario(api: Api) -> None:
-    api.app.state.plan_policy = PlanPolicy(max_onsite_visits_per_month=2)
+    api.app.state.settings = replace(api.app.state.settings, plan_max_visits_per_month=2)
     approved_plans(api)
     view = build(api, OCT)
     b_visits = [v for v in visits_of(view, USCC_B) if v["onsite"]]

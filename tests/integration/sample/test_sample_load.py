@@ -128,7 +128,7 @@ async def test_load_writes_every_list_and_refuses_a_second_load(sqlite_db: None,
 
 
 async def test_existing_accounts_are_kept(sqlite_db: None) -> None:
-    await User.insert(User(username="admin", password_hash="real", role="admin"))
+    await User.insert(User(username="admin", password_hash="real", role="admin", created_at=dt.datetime.now(dt.UTC)))
     counts = await load_sample(
         generate_district(enterprises=10), password_hasher=cheap_hash, now=dt.datetime.now(dt.UTC)
     )

@@ -202,7 +202,7 @@ def test_checked_in_and_out_status_and_rating_flag(api: Api) -> None:
     assert body["visit"]["status"] == "checked_out" and body["can_rate"] and body["outcome"] == "valid"
 
     async def rate() -> None:
-        await Rating.insert(Rating(visit=visit["id"], score=5, comment=""))
+        await Rating.insert(Rating(visit=visit["id"], score=5, comment="", at=dt.datetime.now(dt.UTC)))
 
     in_app(api, rate)
     # Whoever holds the code (the inspectors too) cannot learn whether the enterprise has rated.

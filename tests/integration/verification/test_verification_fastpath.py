@@ -140,7 +140,7 @@ def test_prebuilt_sql_runs_in_the_current_transaction(api: Api) -> None:
         pass
 
     async def count() -> int:
-        return await VerificationLog.count()
+        return int(await VerificationLog.count())
 
     async def insert_then_roll_back() -> int:
         seen = -1

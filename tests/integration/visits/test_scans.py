@@ -27,7 +27,9 @@ def test_enterprise_code_png_decodes_and_is_private(api: Api) -> None:
     png = api.get(f"/api/v1/enterprises/{USCC_A}/code.png", as_="enterprise-a")
     assert [
         r.text
-        for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormat.QRCode)
+        for r in zxingcpp.read_barcodes(
+            Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
     ] == [url]
     assert enterprise_code(api, as_="supervisor") == url  # static: the same code every time
     assert api.get(f"/api/v1/enterprises/{USCC_A}/code", as_="enterprise-b").status_code == 404

@@ -28,14 +28,17 @@ UNITS = ["MKT", "FIRE", "ENV", "STR", "TAXJ"]
 
 def _decoded(png: bytes) -> list[str]:
     image = Image.open(io.BytesIO(png))
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [
+        r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    ]
 
 
 def _joint_world(api: Api, per_unit: int = 3, items_per_unit: int = 2) -> tuple[list[int], list[str]]:
     """Five units with ``per_unit`` certified inspectors and ``items_per_unit`` published items each."""
     unit = {"code": "TAXJ", "name": "历城区税务局", "kind": "department"}
     assert api.post("/api/v1/units", as_="admin", json=unit).status_code == 201
-    inspector_ids, item_codes = [], []
+    inspector_ids: list[int] = []
+    item_codes: list[str] = []
     for u, code in enumerate(UNITS):
         for n in range(per_unit):
             body = {
@@ -58,7 +61,7 @@ def _joint_world(api: Api, per_unit: int = 3, items_per_unit: int = 2) -> tuple[
                 "status": "published",
             }
             assert api.post("/api/v1/items", as_="admin", json=item).status_code == 201
-            item_codes.append(item["code"])
+            item_codes.append(str(item["code"]))
     return inspector_ids, item_codes
 
 
@@ -126,6 +129,7 @@ def test_a_code_whose_lists_do_not_match_the_filing_is_not_green(api: Api) -> No
         from models.visit_tables import VisitItem
 
         other = await Item.select(Item.id).where(Item.code == "MKT-002").first()
+        assert other is not None
         await VisitItem.update({VisitItem.item: other["id"]}).where(VisitItem.visit == visit["id"])
 
     token = api.get(f"/api/v1/visits/{visit['id']}/code", as_="planner-mkt").json()["token"]

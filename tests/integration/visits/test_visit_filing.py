@@ -39,7 +39,9 @@ def test_file_approve_and_fetch_a_code_that_decodes_to_the_url(api: Api) -> None
     assert code["url"].startswith("HTTP://127.0.0.1:8000/V/") and code["qr_version"] <= 11
     png = api.get(f"/api/v1/visits/{visit['id']}/code.png", as_="inspector-mkt1")
     assert png.headers["content-type"] == "image/png"
-    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormat.QRCode)
+    decoded = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     assert [d.text for d in decoded] == [code["url"]]
     svg = api.get(f"/api/v1/visits/{visit['id']}/code.svg", as_="planner-mkt")
     assert svg.text.startswith("<svg")

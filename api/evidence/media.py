@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from api.clock import LOCAL_TZ
 from api.errors import DomainError, RuleViolation
-from api.visits.rules import LOCAL_TZ
 
 THUMBNAIL_PX = 320
 MAX_PIXELS = 60_000_000

@@ -44,7 +44,12 @@ async def void_codes_of_inspector(inspector_id: int, now: dt.datetime) -> list[i
         if _covers(person, visit["window_start"], visit["window_end"]):
             continue
         await revoke_codes(
-            visit["id"], visit["code_no"], visit["code_issued_at"], visit["window_end"] + CODE_GRACE, INSPECTOR_REASON
+            visit["id"],
+            visit["code_no"],
+            visit["code_issued_at"],
+            visit["window_end"] + CODE_GRACE,
+            INSPECTOR_REASON,
+            now,
         )
         voided.append(int(visit["id"]))
     return voided
