@@ -101,6 +101,11 @@ class PlanVisit(Table, tablename="plan_visit"):
     window_end = Date(default=None)
     onsite = Boolean(default=True)
     explanation = Text(default="")
+    # planned | merged (into ``replaced_by``) | cancelled: an id once handed out keeps answering.
+    status = Varchar(length=16, default="planned")
+    replaced_by = Integer(null=True, default=None)
+    # Set when an official holiday calendar loaded after the build makes the window a day off.
+    calendar_flag = Text(default="")
 
 
 class PlanTask(Table, tablename="plan_task"):
@@ -116,6 +121,8 @@ class PlanTask(Table, tablename="plan_task"):
     status = Varchar(length=16, default="planned")
     sources = JSON(default=[])
     explanation = Text(default="")
+    # The unit whose planner last edited the task's visit (0: an admin); a rebuild by another unit keeps it.
+    edited_by_unit = Integer(null=True, default=None)
 
 
 class PlanCarry(Table, tablename="plan_carry"):
@@ -132,6 +139,7 @@ class PlanCarry(Table, tablename="plan_carry"):
     kind = Varchar(length=16)
     onsite = Boolean(default=True)
     note = Text(default="")
+    entry_ids = JSON(default=[])  # the plan entries the task counts for once a month schedules it
 
 
 class PlanExtraTask(Table, tablename="plan_extra_task"):
@@ -164,6 +172,43 @@ class PlanDropped(Table, tablename="plan_dropped"):
     reason = Text(default="")
 
 
+class PlanShortfall(Table, tablename="plan_shortfall"):
+    """A plan entry's yearly frequency the month's build saw could not be met on an enterprise, and why."""
+
+    id = Serial(primary_key=True)
+    schedule = ForeignKey(ScheduleMonth, index=True)
+    uscc = Varchar(length=18)
+    unit = ForeignKey(Unit)
+    entry_id = Varchar(length=64)
+    wanted = Integer()
+    planned = Integer()
+    missing = Integer()
+    reason = Text(default="")
+
+
+class CalendarYear(Table, tablename="calendar_year"):
+    """A year of the official holiday schedule (放假安排) held in the database; its days are ``CalendarDay``.
+
+    A year without a row here is taken from the installed package data, or formed provisionally.
+    """
+
+    id = Serial(primary_key=True)
+    year = Integer(unique=True)
+    source = Varchar(length=120, default="")
+    loaded_by = Varchar(length=64, default="")
+    loaded_at = Timestamptz(default=None)
+
+
+class CalendarDay(Table, tablename="calendar_day"):
+    """One named day of a year's schedule: ``off`` (holiday, 调休 day off) or ``work`` (调休 make-up day)."""
+
+    id = Serial(primary_key=True)
+    year = Integer(index=True)
+    day = Date(default=None, unique=True)
+    kind = Varchar(length=8)
+    name = Text(default="")
+
+
 PLAN_TABLES: list[type[Table]] = [
     AnnualPlan,
     AnnualPlanEntry,
@@ -174,4 +219,7 @@ PLAN_TABLES: list[type[Table]] = [
     PlanCarry,
     PlanExtraTask,
     PlanDropped,
+    PlanShortfall,
+    CalendarYear,
+    CalendarDay,
 ]
