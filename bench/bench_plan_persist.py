@@ -32,7 +32,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.plans.build import persist_result, result_rows
-from api.plans.bulk import PLAN_CARRY, PLAN_DROPPED, PLAN_TASK, PLAN_VISIT, BulkTable
+from api.plans.bulk import PLAN_CARRY, PLAN_DROPPED, PLAN_SHORTFALL, PLAN_TASK, PLAN_VISIT, BulkTable
 from bench.bench_schedule_build import UNITS, generate
 from models.db import bind_engine, create_schema, engine_from_url, write_transaction
 from models.plan_tables import ScheduleMonth
@@ -45,6 +45,7 @@ TABLES: dict[str, BulkTable] = {
     "tasks": PLAN_TASK,
     "carried": PLAN_CARRY,
     "dropped": PLAN_DROPPED,
+    "shortfalls": PLAN_SHORTFALL,
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from models.db import is_postgres
-from models.plan_tables import PlanCarry, PlanDropped, PlanTask, PlanVisit
+from models.plan_tables import PlanCarry, PlanDropped, PlanShortfall, PlanTask, PlanVisit
 
 PG_CHUNK_ROWS = 50_000
 SQLITE_MAX_VARIABLES = 32_766
@@ -76,6 +76,7 @@ PLAN_CARRY = BulkTable(
         ("kind", "text"),
         ("onsite", "bool"),
         ("note", "text"),
+        ("entry_ids", "json"),
     ),
 )
 PLAN_DROPPED = BulkTable(
@@ -87,6 +88,19 @@ PLAN_DROPPED = BulkTable(
         ("item_codes", "json"),
         ("source_kind", "text"),
         ("source_ref", "text"),
+        ("reason", "text"),
+    ),
+)
+PLAN_SHORTFALL = BulkTable(
+    PlanShortfall._meta.tablename,
+    (
+        ("schedule", "int4"),
+        ("uscc", "text"),
+        ("unit", "int4"),
+        ("entry_id", "text"),
+        ("wanted", "int4"),
+        ("planned", "int4"),
+        ("missing", "int4"),
         ("reason", "text"),
     ),
 )

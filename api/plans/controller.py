@@ -17,6 +17,7 @@ from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.plans import annual as plans_annual
 from api.plans import edit_ops as plans_edit_ops
 from api.plans import extra as plans_extra
+from api.plans import holidays as plans_holidays
 from api.plans import schedule as plans_schedule
 from api.plans.build import build_schedule
 from api.plans.filing import file_from_task
@@ -27,13 +28,19 @@ from api.plans.schemas import (
     AnnualPlanCreate,
     AnnualPlanRead,
     ApproveMonthRequest,
+    CalendarLoadRead,
+    CalendarYearRead,
+    CalendarYearWrite,
     EditResult,
     EntriesReplace,
     ExtraTaskCreate,
     ExtraTaskRead,
     FileTaskRequest,
+    FlaggedVisitRead,
     MergeRequest,
     MoveRequest,
+    PlanVisitRead,
+    PublishMonthRequest,
     ReasonRequest,
     ScheduleRead,
     SplitRequest,
@@ -161,10 +168,18 @@ class ScheduleController(Controller):
         year, month = parse_month(period)
         return await plans_extra.list_extra_tasks(year, month, unit_code)
 
-    @post("/{period:str}/publish", guards=[require(Role.supervisor)], status_code=200)
-    async def publish(self, now: Now, actor: CurrentActor, period: FromPath[str]) -> ScheduleRead:
+    @post(
+        "/{period:str}/publish",
+        guards=[require(Role.supervisor)],
+        status_code=200,
+        summary="Publish the month (a provisional calendar needs confirm_provisional)",
+    )
+    async def publish(
+        self, now: Now, actor: CurrentActor, period: FromPath[str], data: JSONBody[PublishMonthRequest | None] = None
+    ) -> ScheduleRead:
         year, month = parse_month(period)
-        await plans_schedule.publish_month(actor, year, month, now)
+        confirm = data.confirm_provisional if data else False
+        await plans_schedule.publish_month(actor, year, month, now, confirm_provisional=confirm)
         return await plans_schedule.read_schedule(year, month, None, None, 50, 0)
 
 
@@ -172,6 +187,10 @@ class PlanVisitController(Controller):
     path = "/api/v1/plan-visits"
     tags = ["plans"]
     dependencies = PLAN_DEPENDENCIES
+
+    @get("/{visit_id:int}", guards=[require(*STAFF)], summary="A planned visit (a merged one: the visit it went into)")
+    async def read(self, visit_id: FromPath[int]) -> PlanVisitRead:
+        return await plans_edit_ops.read_visit(visit_id)
 
     @post("/{visit_id:int}/move", guards=PLANNER, status_code=200)
     async def move(
@@ -210,11 +229,39 @@ class PlanTaskController(Controller):
         return await file_from_task(actor, task_id, data, env, now)
 
 
+class CalendarController(Controller):
+    path = "/api/v1/calendar"
+    tags = ["plans"]
+    dependencies = PLAN_DEPENDENCIES
+
+    @get("/flags", guards=[require(*STAFF)], summary="Planned visits an official calendar put on a day off")
+    async def flags(
+        self,
+        year: FromQuery[int | None] = None,
+        unit_code: FromQuery[str | None] = None,
+        period: FromQuery[str | None] = None,
+    ) -> list[FlaggedVisitRead]:
+        if period is not None:
+            parse_month(period)
+        return await plans_holidays.flagged_visits(year, unit_code, period)
+
+    @get("/{year:int}", guards=[require(*STAFF)], summary="A year's holiday calendar (official or provisional)")
+    async def read(self, year: FromPath[int]) -> CalendarYearRead:
+        return await plans_holidays.year_view(year)
+
+    @put("/{year:int}", guards=[require(Role.admin)], summary="Load or correct a year's official holiday calendar")
+    async def load(
+        self, now: Now, actor: CurrentActor, year: FromPath[int], data: JSONBody[CalendarYearWrite]
+    ) -> CalendarLoadRead:
+        return await plans_holidays.put_year(actor, year, data, now)
+
+
 plan_route_handlers: list[ControllerRouterHandler] = [
     AnnualPlanController,
     ScheduleController,
     PlanVisitController,
     PlanTaskController,
+    CalendarController,
     UnitFeedController,
     PublicScheduleController,
     MyController,

@@ -10,10 +10,18 @@ from api.errors import NotFound, RuleViolation
 from api.plans.edits import EnterpriseMonth, apply_edit, ensure_planner, find_visit, plan_visit_row, task_row
 from api.plans.inputs import load_lists
 from api.plans.policy import PlanPolicy
-from api.plans.schemas import EditResult
+from api.plans.schedule import visit_reads
+from api.plans.schemas import EditResult, PlanVisitRead
 from api.registry.lookups import unit_by_code
 from models.plan_tables import PlanVisit
 from schedules import Visit, cancel_task, merge_visits, move_visit, split_visit, unmerge_task
+
+
+async def read_visit(visit_id: int) -> PlanVisitRead:
+    """The planned visit; for one merged into another, the visit it went into (ids never 404 once given)."""
+    row = await plan_visit_row(visit_id)
+    [read] = await visit_reads(row["schedule"], [row])
+    return read
 
 
 async def move(

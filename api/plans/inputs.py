@@ -8,9 +8,16 @@
 - **Registry**: every enterprise; the whitelist counts when it is still valid on the first day of the month.
 - **History** of the year, without the month's own schedule: every enforcement visit that is not cancelled
   (filed, approved, done), plus the tasks of other *published* months that no visit was filed from yet
-  (a visit filed from a task is counted once, as a visit).
-- **Extra tasks**: the tasks an earlier month's build carried over into this month, and the approved
-  triggered / 专项 tasks planners added to it (``plans_extra``).
+  (a visit filed from a task is counted once, as a visit). For the remaining-frequency rule it also holds
+  the *counted months* (``built_months``: published months, and draft months that have not passed — a
+  draft left unpublished past its month never happened) and the plan tasks in them per (enterprise, plan
+  entry) (``entry_tasks``, from the tasks' sources, a carried task counting for the entries it carries).
+- **Extra tasks**: the approved triggered / 专项 tasks planners added to the month (``plans_extra``), and
+  the carried-over tasks whose *home* is this month. Months are built in any order, so a task carried to
+  month T belongs to the first month X ≥ T that either is published and took it, or is not published and
+  has not passed; a published month that did not take it (it was published before the task was carried)
+  and a passed month pass it on. So each carried task has exactly one home at any time, and is never
+  planned twice or lost.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import Any
 from api.local_sql import local_bucket
 from api.plans.extra import approved_extra_tasks
 from models.enums import ItemCategory, ListStatus, VisitKind, VisitStatus
-from models.plan_tables import AnnualPlan, AnnualPlanEntry, PlanCarry
+from models.plan_tables import AnnualPlan, AnnualPlanEntry, PlanCarry, PlanTask, ScheduleMonth
 from models.tables import Enterprise, Item, LibraryEntry, Scenario, Unit
 from models.values import json_list
 from schedules import (
@@ -60,14 +67,57 @@ def entry_id(unit_code: str, year: int, entry_no: int) -> str:
     return f"{unit_code}-{year}-E{entry_no}"
 
 
-async def load_inputs(year: int, month: int, schedule_id: int | None) -> BuildInputs:
+async def load_inputs(year: int, month: int, schedule_id: int | None, today: dt.date) -> BuildInputs:
     return BuildInputs(
         entries=await load_entries(year),
         enterprises=await load_enterprises(dt.date(year, month, 1)),
         lists=await load_lists(),
-        history=await load_history(year, schedule_id),
-        extra_tasks=await load_extra_tasks(year, month, schedule_id),
+        history=await load_history(year, schedule_id, today=today),
+        extra_tasks=await load_extra_tasks(year, month, schedule_id, today),
     )
+
+
+def month_passed(year: int, month: int, today: dt.date) -> bool:
+    """The month's last day is before ``today``."""
+    return (year, month) < (today.year, today.month)
+
+
+def source_entry_ids(source: dict[str, Any]) -> list[str]:
+    """The plan entries a stored task source counts for (rows written before ``entry_ids`` was kept: a plan
+    entry's own ref)."""
+    if "entry_ids" in source:
+        return [str(e) for e in source["entry_ids"]]
+    if source.get("kind") in (SourceKind.routine.value, SourceKind.special.value) and "-E" in str(source["ref"]):
+        return [str(source["ref"])]
+    return []
+
+
+async def counted_months(year: int, schedule_id: int | None, today: dt.date | None) -> dict[int, int]:
+    """Month -> schedule id of the year's other months whose tasks count: published, or drafts not passed."""
+    rows = await ScheduleMonth.select(ScheduleMonth.id, ScheduleMonth.month, ScheduleMonth.status).where(
+        (ScheduleMonth.year == year) & (ScheduleMonth.id != (schedule_id or 0))
+    )
+    return {
+        r["month"]: r["id"]
+        for r in rows
+        if r["status"] == "published" or today is None or not month_passed(year, r["month"], today)
+    }
+
+
+async def _entry_tasks(schedule_ids: list[int], uscc: str | None) -> dict[tuple[str, str], int]:
+    if not schedule_ids:
+        return {}
+    query = PlanTask.select(PlanTask.uscc, PlanTask.sources).where(
+        PlanTask.schedule.is_in(schedule_ids) & (PlanTask.status == "planned")
+    )
+    if uscc is not None:
+        query = query.where(PlanTask.uscc == uscc)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for row in await query:
+        entries = {entry for source in json_list(row["sources"]) for entry in source_entry_ids(source)}
+        for entry in entries:
+            counts[(row["uscc"], entry)] += 1
+    return dict(counts)
 
 
 async def load_entries(year: int) -> list[PlanEntry]:
@@ -163,7 +213,9 @@ async def load_lists() -> Lists:
     return Lists(items=items, scenarios=scenarios)
 
 
-async def load_history(year: int, schedule_id: int | None, uscc: str | None = None) -> History:
+async def load_history(
+    year: int, schedule_id: int | None, uscc: str | None = None, *, today: dt.date | None = None
+) -> History:
     unit_visits: dict[tuple[str, int], int] = defaultdict(int)
     item_inspections: dict[tuple[str, str], int] = defaultdict(int)
     by_month: dict[tuple[str, int], int] = defaultdict(int)
@@ -199,8 +251,13 @@ async def load_history(year: int, schedule_id: int | None, uscc: str | None = No
             item_inspections[(r["uscc"], code)] += 1
     for group_uscc, group_month, _, _ in groups:
         by_month[(group_uscc, group_month)] += 1
+    counted = await counted_months(year, schedule_id, today)
     return History(
-        unit_visits=dict(unit_visits), item_inspections=dict(item_inspections), onsite_visits_by_month=dict(by_month)
+        unit_visits=dict(unit_visits),
+        item_inspections=dict(item_inspections),
+        onsite_visits_by_month=dict(by_month),
+        entry_tasks=await _entry_tasks(sorted(counted.values()), uscc),
+        built_months=frozenset(counted),
     )
 
 
@@ -220,10 +277,65 @@ async def _unfiled_published_tasks(year: int, schedule_id: int | None, uscc: str
     return list(await Enterprise.raw(sql, *args))
 
 
-async def load_extra_tasks(year: int, month: int, schedule_id: int | None) -> list[ExtraTask]:
-    rows = await PlanCarry.select().where(
-        (PlanCarry.year == year) & (PlanCarry.month == month) & (PlanCarry.schedule != (schedule_id or 0))
+def _index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+async def carried_home(year: int, month: int, schedule_id: int | None, today: dt.date) -> list[dict[str, Any]]:
+    """The carried-over tasks whose home is (year, month) (see the module docstring)."""
+    here = _index(year, month)
+    first = _index(year - 1, 1)
+    rows = [
+        r
+        for r in await PlanCarry.select().where(
+            (PlanCarry.year >= year - 1) & (PlanCarry.year <= year) & (PlanCarry.schedule != (schedule_id or 0))
+        )
+        if first <= _index(r["year"], r["month"]) <= here
+    ]
+    if not rows:
+        return []
+    months = {
+        _index(r["year"], r["month"]): r
+        for r in await ScheduleMonth.select(
+            ScheduleMonth.id, ScheduleMonth.year, ScheduleMonth.month, ScheduleMonth.status
+        ).where((ScheduleMonth.year >= year - 1) & (ScheduleMonth.year <= year))
+    }
+    by_id = {m["id"]: m for m in months.values()}
+    rows = [r for r in rows if not _dead_draft(by_id.get(r["schedule"]), today)]
+    published = [m["id"] for m in months.values() if m["status"] == "published"]
+    taken: set[tuple[int, str]] = set()
+    if published:
+        for t in await PlanTask.select(PlanTask.schedule, PlanTask.sources).where(PlanTask.schedule.is_in(published)):
+            for source in json_list(t["sources"]):
+                if source.get("kind") == SourceKind.carried_over.value:
+                    taken.add((t["schedule"], str(source["ref"])))
+
+    def home(row: dict[str, Any]) -> int:
+        for index in range(_index(row["year"], row["month"]), here):
+            built = months.get(index)
+            if built is not None and built["status"] == "published":
+                if (built["id"], row["task_key"]) in taken:
+                    return index
+                continue
+            if index // 12 < today.year or (index // 12 == today.year and index % 12 + 1 < today.month):
+                continue  # passed
+            return index
+        return here
+
+    return [r for r in rows if home(r) == here]
+
+
+def _dead_draft(schedule: dict[str, Any] | None, today: dt.date) -> bool:
+    """A draft left unpublished past its month: its tasks never happened, nor did what it carried on."""
+    return (
+        schedule is not None
+        and schedule["status"] != "published"
+        and month_passed(schedule["year"], schedule["month"], today)
     )
+
+
+async def load_extra_tasks(year: int, month: int, schedule_id: int | None, today: dt.date) -> list[ExtraTask]:
+    rows = await carried_home(year, month, schedule_id, today)
     return await approved_extra_tasks(year, month) + [
         ExtraTask(
             task_id=r["task_key"],
@@ -233,6 +345,7 @@ async def load_extra_tasks(year: int, month: int, schedule_id: int | None) -> li
             kind=SourceKind(r["kind"]),
             onsite=bool(r["onsite"]),
             note=r["note"],
+            entry_ids=tuple(str(e) for e in json_list(r["entry_ids"])),
         )
         for r in rows
     ]

@@ -87,7 +87,8 @@ async def published_visits(where: str, *args: Any, confidential: bool = False) -
         "SELECT pv.seq AS seq, pv.schedule AS schedule, pv.uscc AS uscc, pv.lead_unit AS lead_unit, "
         "pv.window_start AS window_start, pv.window_end AS window_end, pv.onsite AS onsite, s.period AS period, "
         "e.name AS enterprise_name FROM plan_visit pv JOIN schedule_month s ON s.id = pv.schedule "
-        f"LEFT JOIN enterprise e ON e.uscc = pv.uscc WHERE s.status = 'published' AND {where}",
+        "LEFT JOIN enterprise e ON e.uscc = pv.uscc "
+        f"WHERE s.status = 'published' AND pv.status = 'planned' AND {where}",
         *args,
     )
     if not rows:

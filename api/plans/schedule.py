@@ -4,7 +4,10 @@ Every staff role reads the district's schedule in any status (a joint visit conc
 unit sees the whole month); enterprises read only published tasks of their own (``plans_public``).
 The unit's approver approves the unit's part of a built draft (an admin names the unit); the supervisor or
 an admin publishes the month once every unit that has planned tasks in it has approved
-(``units_not_approved``, 422, lists the others). A published month is final: no rebuild, no edit.
+(``units_not_approved``, 422, lists the others). A month whose holiday calendar is provisional (no official
+放假安排 of its year in the database or the package) is published only with the supervisor's explicit
+``{"confirm_provisional": true}`` (``provisional_calendar_unconfirmed``, 409, otherwise). A published month is
+final: no rebuild, no edit.
 
 Joint rates over planned (not cancelled) tasks: tasks in joint visits / all on-site tasks, and joint visits /
 all on-site visits; with a unit, over the unit's on-site tasks and the visits that carry one of them.
@@ -19,6 +22,8 @@ from typing import Any
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
+from api.i18n import tr
+from api.plans.holidays import load_work_calendar
 from api.plans.policy import period_text
 from api.plans.schemas import (
     ApprovalRead,
@@ -28,12 +33,21 @@ from api.plans.schemas import (
     PlanTaskRead,
     PlanVisitRead,
     ScheduleRead,
+    ShortfallRead,
     TaskSourceRead,
 )
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import is_postgres, write_transaction
 from models.enums import Role
-from models.plan_tables import PlanCarry, PlanDropped, PlanTask, PlanVisit, ScheduleApproval, ScheduleMonth
+from models.plan_tables import (
+    PlanCarry,
+    PlanDropped,
+    PlanShortfall,
+    PlanTask,
+    PlanVisit,
+    ScheduleApproval,
+    ScheduleMonth,
+)
 from models.tables import Enterprise
 from models.values import as_date, json_dict, json_list
 
@@ -51,7 +65,7 @@ async def schedule_row(year: int, month: int, *, lock: bool = False) -> dict[str
         locked_schedule(period) if lock else ScheduleMonth.select().where(ScheduleMonth.period == period).first()
     )
     if row is None:
-        raise NotFound(f"{period_text(year, month)} has no schedule yet.", code="schedule_not_found")
+        raise NotFound(tr("{period} has no schedule yet.", period=period_text(year, month)), code="schedule_not_found")
     return row
 
 
@@ -115,7 +129,12 @@ async def visit_reads(schedule_id: int, rows: list[dict[str, Any]]) -> list[Plan
             onsite=bool(r["onsite"]),
             joint=bool(r["onsite"]) and len(tasks[r["seq"]]) >= 2,
             explanation=r["explanation"],
-            tasks=[_task_read(t, units) for t in sorted(tasks[r["seq"]], key=lambda t: units[t["unit"]])],
+            tasks=[_task_read(t, units) for t in sorted(tasks[r["seq"]], key=lambda t: units[t["unit"]])]
+            if r["status"] == "planned"
+            else [],
+            status=r["status"],
+            replaced_by=r["replaced_by"],
+            calendar_flag=r["calendar_flag"],
         )
         for r in rows
     ]
@@ -151,10 +170,12 @@ async def read_schedule(
     schedule_id = row["id"]
     unit_id = (await unit_by_code(unit_code))["id"] if unit_code else None
     units = await unit_codes_by_id()
-    visits = PlanVisit.select().where(PlanVisit.schedule == schedule_id)
-    counted = PlanVisit.count().where(PlanVisit.schedule == schedule_id)
+    live = (PlanVisit.schedule == schedule_id) & (PlanVisit.status == "planned")
+    visits = PlanVisit.select().where(live)
+    counted = PlanVisit.count().where(live)
     carried = PlanCarry.select().where(PlanCarry.schedule == schedule_id)
     dropped = PlanDropped.select().where(PlanDropped.schedule == schedule_id)
+    shortfalls = PlanShortfall.select().where(PlanShortfall.schedule == schedule_id)
     if unit_id is not None:
         seqs = [
             r["visit_seq"]
@@ -167,18 +188,23 @@ async def read_schedule(
             counted.where(PlanVisit.seq.is_in(seqs or [-1])),
         )
         carried, dropped = carried.where(PlanCarry.unit == unit_id), dropped.where(PlanDropped.unit == unit_id)
+        shortfalls = shortfalls.where(PlanShortfall.unit == unit_id)
     if uscc is not None:
         visits, counted = visits.where(PlanVisit.uscc == uscc), counted.where(PlanVisit.uscc == uscc)
         carried, dropped = carried.where(PlanCarry.uscc == uscc), dropped.where(PlanDropped.uscc == uscc)
+        shortfalls = shortfalls.where(PlanShortfall.uscc == uscc)
     page = await visits.order_by(PlanVisit.seq).limit(limit).offset(offset)
     carried_rows = await carried.order_by(PlanCarry.id).limit(limit)
     dropped_rows = await dropped.order_by(PlanDropped.id).limit(limit)
     approvals = (
         await ScheduleApproval.select().where(ScheduleApproval.schedule == schedule_id).order_by(ScheduleApproval.id)
     )
+    shortfall_rows = await shortfalls.order_by(PlanShortfall.id).limit(limit)
+    calendar = await load_work_calendar()
     return ScheduleRead(
         period=row["period"],
         status=row["status"],
+        provisional=calendar.is_provisional(year),
         built_by=row["built_by"],
         built_at=row["built_at"],
         build_seconds=row["build_seconds"],
@@ -214,13 +240,30 @@ async def read_schedule(
             for d in dropped_rows
         ],
         total_dropped=await _count(PlanDropped, schedule_id, unit_id, uscc),
+        shortfalls=[
+            ShortfallRead(
+                uscc=f["uscc"],
+                unit_code=units[f["unit"]],
+                entry_id=f["entry_id"],
+                wanted=f["wanted"],
+                planned=f["planned"],
+                missing=f["missing"],
+                reason=f["reason"],
+            )
+            for f in shortfall_rows
+        ],
+        total_shortfalls=await _count(PlanShortfall, schedule_id, unit_id, uscc),
+        flagged_visits=await PlanVisit.count().where(live & (PlanVisit.calendar_flag != "")),
         limit=limit,
         offset=offset,
     )
 
 
 async def _count(
-    table: type[PlanCarry] | type[PlanDropped], schedule_id: int, unit_id: int | None, uscc: str | None
+    table: type[PlanCarry] | type[PlanDropped] | type[PlanShortfall],
+    schedule_id: int,
+    unit_id: int | None,
+    uscc: str | None,
 ) -> int:
     query = table.count().where(table.schedule == schedule_id)
     if unit_id is not None:
@@ -236,16 +279,16 @@ async def approve_month(actor: Actor, year: int, month: int, unit_code: str | No
     elif actor.role == Role.approver and actor.unit_id is not None:
         unit_id = actor.unit_id
     else:
-        raise Forbidden("The unit's approver approves its part of the month (admins name the unit).")
+        raise Forbidden(tr("The unit's approver approves its part of the month (admins name the unit)."))
     async with write_transaction():
         row = await schedule_row(year, month, lock=True)
         if row["status"] == "published":
-            raise Conflict(f"{row['period']} is already published.", code="schedule_published")
+            raise Conflict(tr("{period} is already published.", period=row["period"]), code="schedule_published")
         already = await ScheduleApproval.exists().where(
             (ScheduleApproval.schedule == row["id"]) & (ScheduleApproval.unit == unit_id)
         )
         if already:
-            raise Conflict("The unit has already approved this month.", code="already_approved")
+            raise Conflict(tr("The unit has already approved this month."), code="already_approved")
         await ScheduleApproval.insert(
             ScheduleApproval(schedule=row["id"], unit=unit_id, approved_by=actor.username, approved_at=now)
         )
@@ -258,17 +301,30 @@ async def approve_month(actor: Actor, year: int, month: int, unit_code: str | No
         )
 
 
-async def publish_month(actor: Actor, year: int, month: int, now: dt.datetime) -> None:
+async def publish_month(
+    actor: Actor, year: int, month: int, now: dt.datetime, *, confirm_provisional: bool = False
+) -> None:
     if actor.role not in (Role.admin, Role.supervisor):
-        raise Forbidden("The supervisor (or an admin) publishes the month.")
+        raise Forbidden(tr("The supervisor (or an admin) publishes the month."))
+    provisional = (await load_work_calendar()).is_provisional(year)
+    if provisional and not confirm_provisional:
+        raise Conflict(
+            tr(
+                "{period} was planned on a provisional {year} holiday calendar (the official 放假安排 is not loaded): "
+                "confirm with confirm_provisional to publish it anyway.",
+                period=period_text(year, month),
+                year=year,
+            ),
+            code="provisional_calendar_unconfirmed",
+        )
     async with write_transaction():
         row = await schedule_row(year, month, lock=True)
         if row["status"] == "published":
-            raise Conflict(f"{row['period']} is already published.", code="schedule_published")
+            raise Conflict(tr("{period} is already published.", period=row["period"]), code="schedule_published")
         pending = await pending_units(row["id"])
         if pending:
             raise RuleViolation(
-                f"Units with tasks that have not approved the month: {', '.join(pending)}.",
+                tr("Units with tasks that have not approved the month: {units}.", units=pending),
                 code="units_not_approved",
                 units=pending,
             )
@@ -280,5 +336,9 @@ async def publish_month(actor: Actor, year: int, month: int, now: dt.datetime) -
             }
         ).where(ScheduleMonth.id == row["id"])
         await audit.append(
-            "schedule.published", actor.username, f"schedule:{row['period']}", {"period": row["period"]}, at=now
+            "schedule.published",
+            actor.username,
+            f"schedule:{row['period']}",
+            {"period": row["period"], "calendar_provisional": provisional, "confirmed_provisional": provisional},
+            at=now,
         )

@@ -126,6 +126,9 @@ class PlanVisitRead(msgspec.Struct, kw_only=True):
     joint: bool
     explanation: str
     tasks: list[PlanTaskRead]
+    status: str = "planned"  # planned | merged (into replaced_by) | cancelled
+    replaced_by: int | None = None
+    calendar_flag: str = ""  # set when an official calendar loaded later makes the window a day off
 
 
 class JointRates(msgspec.Struct, kw_only=True):
@@ -162,9 +165,24 @@ class DroppedRead(msgspec.Struct, kw_only=True):
     reason: str
 
 
+class ShortfallRead(msgspec.Struct, kw_only=True):
+    """A plan entry's yearly frequency this build could not meet on an enterprise, and why."""
+
+    uscc: str
+    unit_code: str
+    entry_id: str
+    wanted: int
+    planned: int
+    missing: int
+    reason: str
+
+
 class ScheduleRead(msgspec.Struct, kw_only=True):
     period: str
     status: str  # draft | published
+    # The month's working days come from a provisional year (no official 放假安排 known yet): publishing it
+    # needs the supervisor's confirmation, and loading the official year later flags the visits it moves.
+    provisional: bool
     built_by: str | None
     built_at: dt.datetime | None
     build_seconds: float
@@ -180,8 +198,17 @@ class ScheduleRead(msgspec.Struct, kw_only=True):
     total_carried_over: int
     dropped: list[DroppedRead]
     total_dropped: int
+    shortfalls: list[ShortfallRead]
+    total_shortfalls: int
+    flagged_visits: int  # visits whose window an official calendar loaded later made a day off
     limit: int
     offset: int
+
+
+class PublishMonthRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``confirm_provisional``: publish a month whose holiday calendar is still provisional."""
+
+    confirm_provisional: bool = False
 
 
 class MoveRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -277,3 +304,58 @@ class ExtraTaskRead(msgspec.Struct, kw_only=True):
     note: str
     created_by: str
     created_at: dt.datetime
+
+
+# -- the holiday calendar (放假安排) ------------------------------------------------------------------------------
+DayName = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class CalendarDayIn(msgspec.Struct, forbid_unknown_fields=True):
+    date: dt.date
+    name: DayName = ""
+
+
+class CalendarYearWrite(msgspec.Struct, forbid_unknown_fields=True):
+    """A year's official schedule: the days off (holidays, 调休 days off) and the 调休 make-up working days.
+
+    Every other day follows the week (Monday–Friday worked). ``source`` says where it comes from.
+    """
+
+    days_off: Annotated[list[CalendarDayIn], msgspec.Meta(max_length=366)]
+    extra_workdays: Annotated[list[CalendarDayIn], msgspec.Meta(max_length=366)] = []
+    source: Annotated[str, msgspec.Meta(max_length=120)] = ""
+
+
+class CalendarDayRead(msgspec.Struct):
+    date: dt.date
+    name: str
+
+
+class CalendarYearRead(msgspec.Struct, kw_only=True):
+    year: int
+    provisional: bool  # no official schedule is known: weekends and the fixed statutory holidays, no 调休
+    origin: str  # database | package | provisional
+    source: str
+    loaded_by: str | None
+    loaded_at: dt.datetime | None
+    days_off: list[CalendarDayRead]
+    extra_workdays: list[CalendarDayRead]
+
+
+class FlaggedVisitRead(msgspec.Struct, kw_only=True):
+    """A planned visit whose window the official calendar made a day off: its planners should move it."""
+
+    visit_id: int
+    period: str
+    status: str  # the month's: draft | published
+    uscc: str
+    lead_unit_code: str
+    unit_codes: list[str]
+    window_start: dt.date
+    window_end: dt.date
+    flag: str
+
+
+class CalendarLoadRead(msgspec.Struct, kw_only=True):
+    calendar: CalendarYearRead
+    flagged: list[FlaggedVisitRead]

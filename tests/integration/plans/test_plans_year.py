@@ -1,9 +1,11 @@
-"""A planning year of the small world through the API: annual plans filed, then Jan–Dec 2026 built, approved
-by each unit and published in order, with the joint rates reported and every cap holding over the year."""
+"""A planning year of the small world through the API: annual plans filed in December 2025, then Jan–Dec 2026
+built, approved by each unit and published in order, with the joint rates reported and every cap holding over the year."""
 
 from __future__ import annotations
 
 from collections import Counter
+
+import pytest
 
 from tests.support.api import Api
 from tests.support.plans import add_plan_lists, advance, create_plan, entry, schedule
@@ -16,6 +18,7 @@ ENTRIES = {
 }
 
 
+@pytest.mark.at("2025-12-10T09:00:00+08:00")  # the year is planned ahead: every month of 2026 is still to come
 def test_a_year_is_planned_and_published_month_by_month(api: Api) -> None:
     add_plan_lists(api)
     for unit in UNITS:
