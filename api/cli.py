@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from api.audit.cli import register_audit_commands
+from api.plans.calendar_cli import register_calendar_commands
 from api.settings import Settings, SettingsError
 from models.enums import Role
 
@@ -31,6 +32,7 @@ async def migrate_database() -> None:
 class RuqiCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         register_audit_commands(cli)
+        register_calendar_commands(cli)
 
         @cli.command(
             name="rotate-keys", help="Start signing codes with a new key; running workers pick it up within seconds."
@@ -56,6 +58,11 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             _settings(app).data_dir.mkdir(parents=True, exist_ok=True)
             asyncio.run(migrate_database())
             click.echo("migrations applied")
+            from api.plans.holidays import seed_from_package
+
+            seeded = asyncio.run(seed_from_package(app.state.clock.now()))
+            if seeded:
+                click.echo(f"holiday calendar: official years {seeded[0]}–{seeded[-1]} stored from the package data")
 
         @cli.command(name="seed", help="Load the generated SAMPLE district (样例数据) into an empty database.")
         @click.option("--if-empty", is_flag=True, help="Do nothing when data is already loaded.")

@@ -229,3 +229,13 @@ async def flagged_visits(
             )
         )
     return found
+
+
+async def seed_from_package(now: dt.datetime) -> list[int]:
+    """Store the package's official years the database does not hold yet (never overwriting a loaded or
+    corrected year); returns the years stored. ``ruqi migrate`` runs it, so a newer package adds its years."""
+    held = {r["year"] for r in await CalendarYear.select(CalendarYear.year)}
+    missing = [calendar for year, calendar in sorted(_package_years().items()) if year not in held]
+    if missing:
+        await store_years(missing, "package", now)
+    return [calendar.year for calendar in missing]
