@@ -62,6 +62,7 @@ _SIGNED = (Outcome.VALID, Outcome.NOT_YET_VALID, Outcome.EXPIRED)
 _VISIT_SQL = PrebuiltSQL(
     Visit,
     "SELECT v.id, v.lead_unit, v.kind, v.service_type, v.origin, v.trigger_type, v.window_start, v.window_end, "
+    "v.plan_task_id, "
     "v.status, v.is_emergency, v.code_token, v.code_issued_at, v.code_no, v.checked_in_at, v.checked_out_at, "
     "e.name AS enterprise_name, e.uscc AS enterprise_uscc, "
     "(SELECT MAX(r.reason) FROM code_revocation r WHERE r.visit = v.id AND r.revoked_before >= {}) AS revoked, "
@@ -307,7 +308,7 @@ async def _visit_on_code(
         service_notice=service_notice,
         origin=VisitOrigin(row["origin"]),
         trigger_type=trigger,
-        origin_text=texts.origin_text(row["origin"], trigger),
+        origin_text=texts.origin_text(row["origin"], trigger, row["plan_task_id"] is not None),
         is_emergency=bool(row["is_emergency"]),
     )
 

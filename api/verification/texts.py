@@ -132,9 +132,11 @@ def kind_text(kind: VisitKind, service_type: ServiceType | None) -> tuple[str, s
     return f"{name}（非检查）", notice
 
 
-def origin_text(origin: str, trigger: VisitTrigger | None) -> str:
+def origin_text(origin: str, trigger: VisitTrigger | None, has_plan_task: bool = False) -> str:
+    """计划内检查 only for a visit filed from a task of a published monthly plan; a planned visit without one
+    (filed before plans were in use) says so instead of claiming a plan."""
     if trigger is None:
-        return "计划内检查（列入检查计划）"
+        return "计划内检查（列入检查计划）" if has_plan_task else "行政检查（未关联已发布的检查计划）"
     return f"因{TRIGGER_TEXT.get(trigger, '其他事由')}发起"
 
 

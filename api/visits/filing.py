@@ -185,6 +185,7 @@ async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: 
             item_codes=list(item_ids),
             window_start=data.window_start,
             window_end=data.window_end,
+            kind=data.kind,
         )
         whitelisted = bool(
             enterprise["whitelisted"]

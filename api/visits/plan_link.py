@@ -9,9 +9,9 @@ visits, which the plans build on: ``api.plans.filing`` files a visit from a task
   the task's planned visit and the same items (``plan_task_mismatch``) — with the window inside the task's
   window (``plan_task_window_mismatch``), be filed as a planned visit (``plan_task_requires_planned``) and not
   be filed already by a visit that is not cancelled (``plan_task_already_filed``, 409);
-- without one, a *planned* visit is refused with ``plan_task_required`` when its window's month has a
-  published schedule: once a month is planned, planned visits of that month come from its tasks. Months
-  without a published schedule (before plans were in use) still accept planned visits without a task.
+- without one, a *planned* inspection is always refused with ``plan_task_required``: a planned visit has a plan.
+  In a month without a published schedule a planner adds an extra task to the month (``POST
+  /api/v1/schedules/{period}/extra-tasks``) or files a triggered visit.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 
 from api.clock import LOCAL_TZ
 from api.errors import Conflict, NotFound, RuleViolation
-from models.enums import VisitOrigin, VisitStatus
+from api.i18n import tr
+from models.enums import VisitKind, VisitOrigin, VisitStatus
 from models.plan_tables import PlanTask, PlanVisit, ScheduleMonth
 from models.values import as_date, json_list
 from models.visit_tables import Visit
@@ -63,23 +64,29 @@ async def check_plan_link(
     item_codes: Collection[str],
     window_start: dt.datetime,
     window_end: dt.datetime,
+    kind: VisitKind = VisitKind.enforcement,
 ) -> None:
     field = "plan_task_id"
     if plan_task_id is None:
-        if origin != VisitOrigin.planned:
-            return
+        if origin != VisitOrigin.planned or kind != VisitKind.enforcement:
+            return  # a service visit (服务) is not an inspection: no inspection plan covers it
         local = window_start.astimezone(LOCAL_TZ)
         published = await ScheduleMonth.exists().where(
             (ScheduleMonth.period == _month(local)) & (ScheduleMonth.status == "published")
         )
-        if published:
-            raise RuleViolation(
-                f"{_month(local)} has a published schedule: file a planned visit from its "
-                "plan task (POST /api/v1/plan-tasks/{id}/file) or name plan_task_id.",
-                code="plan_task_required",
-                field=field,
+        hint = (
+            tr("file it from its plan task (POST /api/v1/plan-tasks/{{id}}/file) or name plan_task_id")
+            if published
+            else tr(
+                "{period} has no published schedule: add an extra task to the month or file a triggered visit",
+                period=_month(local),
             )
-        return
+        )
+        raise RuleViolation(
+            tr("A planned visit needs a task of a published monthly plan: {hint}.", hint=hint),
+            code="plan_task_required",
+            field=field,
+        )
     task = await PlanTask.select().where(PlanTask.id == plan_task_id).first()
     if task is None:
         raise NotFound(f"Plan task {plan_task_id} does not exist.", code="plan_task_not_found", field=field)

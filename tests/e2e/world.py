@@ -91,6 +91,11 @@ class World:
             item_codes=[self.item_code],
             window_start=now - dt.timedelta(minutes=1),
             window_end=now + dt.timedelta(hours=hours),
+            # A planned inspection needs a task of a published monthly plan; a visit now is a referral (转办交办).
+            origin="triggered",
+            trigger_type="referral",
+            trigger_ref="转办-测试",
+            trigger_reason="上级转办的检查（测试）",
         )
         with self.client(PLANNER) as planner:
             visit = planner.file_visit(draft)

@@ -79,7 +79,11 @@ def visit_body(uscc: str, inspector_ids: list[int], item_code: str, *, hours: fl
         "item_codes": [item_code],
         "window_start": (now - dt.timedelta(minutes=1)).isoformat(),
         "window_end": (now + dt.timedelta(hours=hours)).isoformat(),
-        "origin": "planned",
+        # A planned inspection needs a task of a published monthly plan; these tests need a visit now: 转办交办.
+        "origin": "triggered",
+        "trigger_type": "referral",
+        "trigger_ref": "转办-测试",
+        "trigger_reason": "上级转办的检查（测试）",
     }
 
 

@@ -66,8 +66,12 @@ def test_filing_from_a_task_prefills_and_links(api: Api) -> None:
 def test_planned_visits_of_a_published_month_need_their_task(api: Api) -> None:
     _, view, days = _published_future_month(api)
     start, end = day_window(days[-1])
-    missing = api.post("/api/v1/visits", as_="planner-mkt", json=visit_body(api, window_start=start, window_end=end))
+    untasked = visit_body(api, window_start=start, window_end=end, plan_task_id=None)
+    missing = api.post("/api/v1/visits", as_="planner-mkt", json=untasked)
     assert missing.status_code == 422 and missing.json()["code"] == "plan_task_required"
+    # A month without a published schedule is no exception: a planned visit always has a plan task.
+    unplanned = api.post("/api/v1/visits", as_="planner-mkt", json=visit_body(api, plan_task_id=None))
+    assert unplanned.status_code == 422 and unplanned.json()["code"] == "plan_task_required"
     unknown = api.post("/api/v1/plan-tasks/999999/file", as_="planner-mkt", json={"inspector_ids": [1, 2]})
     assert unknown.status_code == 404 and unknown.json()["code"] == "plan_task_not_found"
     [b_visit] = [v for v in visits_of(view, USCC_B) if v["onsite"]]

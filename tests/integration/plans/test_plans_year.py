@@ -1,5 +1,6 @@
-"""A planning year of the small world through the API: annual plans filed in December 2025, then Jan–Dec 2026
-built, approved by each unit and published in order, with the joint rates reported and every cap holding over the year."""
+"""A planning year of the small world through the API: annual plans filed in December 2025, then
+Jan–Dec 2026 built, approved by each unit and published in order, with the joint rates reported and every cap
+holding over the year."""
 
 from __future__ import annotations
 
