@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-
 from api.visits.rules import LOCAL_TZ
-from schedules import CalendarUnavailable, working_days
+from schedules import provisional_year, working_days
 from tests.support.api import Api
 from tests.support.plans import approved_plans, build, publish, schedule, visits_of
 from tests.support.visits import file_visit, window
@@ -89,10 +87,6 @@ def test_overflow_is_carried_into_the_next_month(api: Api) -> None:
 
 def test_caps_count_visits_already_filed_this_year(api: Api) -> None:
     tomorrow = dt.datetime.now(LOCAL_TZ).date() + dt.timedelta(days=1)
-    try:
-        working_days(tomorrow.year, 12)
-    except CalendarUnavailable:
-        pytest.skip("no holiday data for this year's December")
     approved_plans(api, tomorrow.year)
     for days in (1, 2):  # MKT visits A twice: its yearly cap of 2 on-site visits per enterprise is used
         start, end = window(days)
@@ -135,7 +129,17 @@ def test_months_are_built_in_any_order_and_published_months_are_final(api: Api) 
 
 def test_a_year_without_official_holiday_data_still_builds(api: Api) -> None:
     # chinese-calendar carries no 2027: the year is formed provisionally (weekends, statutory holidays), never a 422.
+    approved_plans(api, 2027)
+    year = api.get("/api/v1/calendar/2027", as_="planner-mkt").json()
+    assert year["provisional"] and year["origin"] == "provisional" and year["extra_workdays"] == []
+    assert {"2027-01-01", "2027-05-01", "2027-10-01"} <= {d["date"] for d in year["days_off"]}
     response = api.post("/api/v1/schedules/2027-01/build", as_="planner-mkt")
     assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["provisional"] and view["visits"]  # the month is marked provisional in the schedule view
+    assert all(
+        dt.date.fromisoformat(v["window_start"]) in provisional_year(2027).working_days(1) for v in view["visits"]
+    )
     assert api.post("/api/v1/schedules/2026-13/build", as_="planner-mkt").json()["code"] == "invalid_period"
     assert api.get("/api/v1/schedules/2026-09", as_="planner-mkt").json()["code"] == "schedule_not_found"
+    assert not api.get("/api/v1/calendar/2026", as_="planner-mkt").json()["provisional"]  # the package's official year
