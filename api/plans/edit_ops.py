@@ -7,6 +7,7 @@ from typing import Any
 
 from api.actor import Actor
 from api.errors import NotFound, RuleViolation
+from api.i18n import tr
 from api.plans.edits import EnterpriseMonth, apply_edit, ensure_planner, find_visit, plan_visit_row, task_row
 from api.plans.inputs import load_lists
 from api.plans.policy import PlanPolicy
@@ -28,7 +29,7 @@ async def move(
     actor: Actor, visit_id: int, start: dt.date, end: dt.date | None, policy: PlanPolicy, now: dt.datetime
 ) -> EditResult:
     row = await plan_visit_row(visit_id)
-    ensure_planner(actor, [row["lead_unit"]], "the visit's lead unit")
+    ensure_planner(actor, [row["lead_unit"]], tr("the visit's lead unit"))
 
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
         visit = find_visit(month, row["id"])
@@ -41,7 +42,7 @@ async def split(
     actor: Actor, visit_id: int, parts: list[list[str]], policy: PlanPolicy, now: dt.datetime
 ) -> EditResult:
     row = await plan_visit_row(visit_id)
-    ensure_planner(actor, [row["lead_unit"]], "the visit's lead unit")
+    ensure_planner(actor, [row["lead_unit"]], tr("the visit's lead unit"))
     unit_parts = [[(await unit_by_code(code, field="parts"))["id"] for code in part] for part in parts]
 
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
@@ -56,7 +57,7 @@ async def split(
 
 async def unmerge(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.datetime) -> EditResult:
     task, row = await _task_and_visit(task_id)
-    ensure_planner(actor, [task["unit"], row["lead_unit"]], "the task's unit or the visit's lead unit")
+    ensure_planner(actor, [task["unit"], row["lead_unit"]], tr("the task's unit or the visit's lead unit"))
 
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
         visit = find_visit(month, row["id"])
@@ -69,7 +70,7 @@ async def unmerge(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.dateti
 
 async def cancel(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.datetime) -> EditResult:
     task, row = await _task_and_visit(task_id)
-    ensure_planner(actor, [task["unit"], row["lead_unit"]], "the task's unit or the visit's lead unit")
+    ensure_planner(actor, [task["unit"], row["lead_unit"]], tr("the task's unit or the visit's lead unit"))
 
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
         visit = find_visit(month, row["id"])
@@ -93,7 +94,7 @@ async def merge(
         if scenario is None:
             raise NotFound(f"Scenario {scenario_code} is not a published scenario.", code="scenario_not_found")
     leads = [r["lead_unit"] for r in rows] + ([scenario.lead_unit_id] if scenario else [])
-    ensure_planner(actor, leads, "a merged visit's lead unit")
+    ensure_planner(actor, leads, tr("a merged visit's lead unit"))
 
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
         chosen = [find_visit(month, r["id"]) for r in rows]

@@ -24,10 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns import Column
+
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import tr
+from api.i18n import Text, tr
 from api.plans.holidays import load_work_calendar
 from api.plans.inputs import load_enterprises, load_history, load_lists
 from api.plans.inputs import source_entry_ids as _entry_ids
@@ -119,10 +121,10 @@ def find_visit(month: EnterpriseMonth, visit_id: int) -> Visit:
     raise NotFound(tr("Planned visit {id} has no planned task left.", id=visit_id), code="plan_visit_not_found")
 
 
-def ensure_planner(actor: Actor, unit_ids: Sequence[int], what: str) -> None:
+def ensure_planner(actor: Actor, unit_ids: Sequence[int], what: Text) -> None:
     if actor.is_admin or (actor.role == Role.planner and actor.unit_id in unit_ids):
         return
-    raise Forbidden(tr("Only the planner of {what} may make this edit.", what=tr(what)), code="not_your_unit")
+    raise Forbidden(tr("Only the planner of {what} may make this edit.", what=what), code="not_your_unit")
 
 
 async def apply_edit(
@@ -222,7 +224,7 @@ async def _write(
         seq = max(await _max_visit_seq(schedule_id), await _max_task_seq(schedule_id))
         new_ids = []
         for i, visit in enumerate(new):
-            values = {
+            values: dict[Column | str, Any] = {
                 PlanVisit.uscc: visit.uscc,
                 PlanVisit.lead_unit: visit.lead_unit_id,
                 PlanVisit.scenario_code: visit.scenario_code,

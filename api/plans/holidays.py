@@ -192,7 +192,7 @@ async def flagged_visits(
 ) -> list[FlaggedVisitRead]:
     """Planned visits flagged by a calendar load (of one unit: those carrying its task), by month and id."""
     query = PlanVisit.select(
-        PlanVisit.all_columns(),
+        *PlanVisit.all_columns(),
         PlanVisit.schedule._.period.as_alias("period"),
         PlanVisit.schedule._.status.as_alias("month_status"),
     ).where((PlanVisit.calendar_flag != "") & (PlanVisit.status == "planned"))

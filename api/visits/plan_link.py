@@ -75,7 +75,7 @@ async def check_plan_link(
             (ScheduleMonth.period == _month(local)) & (ScheduleMonth.status == "published")
         )
         hint = (
-            tr("file it from its plan task (POST /api/v1/plan-tasks/{{id}}/file) or name plan_task_id")
+            tr("file it from its plan task (POST /api/v1/plan-tasks/<id>/file) or name plan_task_id")
             if published
             else tr(
                 "{period} has no published schedule: add an extra task to the month or file a triggered visit",

@@ -53,7 +53,7 @@ from tests.support.authorization import (
 )
 from tests.support.nonsite import create_record, png_bytes, sha256, upload
 from tests.support.verification import code_of, current_visit, in_app, now_window
-from tests.support.visits import file_visit, window
+from tests.support.visits import file_visit, plan_task_for, window
 from tests.support.world import PASSWORD, USCC_A, USCC_B
 
 
@@ -131,6 +131,7 @@ def build_refs(api: Api) -> Refs:
         "window_end": end,
         "origin": "planned",
     }
+    fire["plan_task_id"] = plan_task_for(api, fire)  # a planned visit has a plan task
     visit_b = _ok(api.post("/api/v1/visits", as_="planner-fire", json=fire))
     _ok(api.post(f"/api/v1/visits/{visit_b['id']}/approve", as_="approver-fire"), 200)
     check_out(api, visit_b["id"])
@@ -183,6 +184,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "plan_id": refs.plan_id,
         "task_id": 2_000_000,  # no task: the guard is what is checked here
         "period": refs.period,
+        "year": 2027,
         "file_path": "favicon.png",
         "path": "sw.js",
     }
@@ -303,6 +305,7 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/annual-plans/{plan_id}/amend"): {"json": {"reason": "矩阵"}},
         ("POST", "/api/v1/schedules/{period}/approve"): {"json": {"unit_code": "MKT"}},
         ("POST", "/api/v1/plan-visits/{visit_id}/move"): {"json": {"window_start": start}},
+        ("PUT", "/api/v1/calendar/{year}"): {"json": {"days_off": [{"date": "2027-01-01", "name": "元旦"}]}},
         ("POST", "/api/v1/plan-visits/{visit_id}/split"): {"json": {"parts": [["MKT"], ["FIRE"]]}},
         ("POST", "/api/v1/plan-visits/merge"): {"json": {"visit_ids": [2_000_000, 2_000_001]}},
         ("POST", "/api/v1/plan-tasks/{task_id}/file"): {"json": {"inspector_ids": [ids["MKT-C1"], ids["MKT-C2"]]}},

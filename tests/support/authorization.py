@@ -194,6 +194,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/schedules/{period}/extra-tasks"): allow(*PLANNERS),
     ("GET", "/api/v1/schedules/{period}/extra-tasks"): allow(*STAFF),
     ("GET", "/api/v1/schedules/unit/{feed}"): allow(*STAFF, insp_y=F),  # MKT's calendar
+    ("GET", "/api/v1/plan-visits/{visit_id}"): allow(*STAFF),
+    ("GET", "/api/v1/calendar/flags"): allow(*STAFF),
+    ("GET", "/api/v1/calendar/{year}"): allow(*STAFF),
+    ("PUT", "/api/v1/calendar/{year}"): allow("admin"),
     ("POST", "/api/v1/plan-visits/{visit_id}/move"): allow(*PLANNERS),
     ("POST", "/api/v1/plan-visits/{visit_id}/split"): allow(*PLANNERS),
     ("POST", "/api/v1/plan-visits/merge"): allow(*PLANNERS),
