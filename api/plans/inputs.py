@@ -7,8 +7,8 @@
   ``no_disturbance``), published scenarios (their units are their items' units).
 - **Registry**: every enterprise; the whitelist counts when it is still valid on the first day of the month.
 - **History** of the year, without the month's own schedule: every enforcement visit that is not cancelled
-  (filed, approved, done), plus the tasks of other *published* months that no visit was filed from yet
-  (a visit filed from a task is counted once, as a visit). For the remaining-frequency rule it also holds
+  (filed, approved, done), plus the tasks of the other *counted* months (below) that no visit was filed
+  from yet (a visit filed from a task is counted once, as a visit). For the remaining-frequency rule it also holds
   the *counted months* (``built_months``: published months, and draft months that have not passed — a
   draft left unpublished past its month never happened) and the plan tasks in them per (enterprise, plan
   entry) (``entry_tasks``, from the tasks' sources, a carried task counting for the entries it carries).
@@ -243,7 +243,8 @@ async def load_history(
     ):
         item_inspections[(r["uscc"], r["code"])] += int(r["n"])
     groups: set[tuple[str, int, int, int]] = set()
-    for r in await _unfiled_published_tasks(year, schedule_id, uscc):
+    counted = await counted_months(year, schedule_id, today)
+    for r in await _unfiled_tasks(sorted(counted.values()), uscc):
         if r["onsite"]:
             unit_visits[(r["uscc"], int(r["unit"]))] += 1
             groups.add((r["uscc"], int(r["month"]), int(r["schedule"]), int(r["visit_seq"])))
@@ -251,7 +252,6 @@ async def load_history(
             item_inspections[(r["uscc"], code)] += 1
     for group_uscc, group_month, _, _ in groups:
         by_month[(group_uscc, group_month)] += 1
-    counted = await counted_months(year, schedule_id, today)
     return History(
         unit_visits=dict(unit_visits),
         item_inspections=dict(item_inspections),
@@ -261,16 +261,21 @@ async def load_history(
     )
 
 
-async def _unfiled_published_tasks(year: int, schedule_id: int | None, uscc: str | None) -> list[dict[str, Any]]:
+async def _unfiled_tasks(schedule_ids: list[int], uscc: str | None) -> list[dict[str, Any]]:
+    """The planned tasks of the counted months (published, and drafts that have not passed: months build in
+    any order, so a draft's tasks hold their cap slots too) that no visit was filed from yet."""
+    if not schedule_ids:
+        return []
+    marks = ", ".join("{}" for _ in schedule_ids)
     sql = (
         "SELECT t.uscc AS uscc, t.unit AS unit, t.item_codes AS item_codes, t.onsite AS onsite, "
         "t.visit_seq AS visit_seq, t.schedule AS schedule, s.month AS month "
         "FROM plan_task t JOIN schedule_month s ON s.id = t.schedule "
-        "WHERE s.year = {} AND s.status = 'published' AND t.status = 'planned' AND s.id <> {} "
+        f"WHERE s.id IN ({marks}) AND t.status = 'planned' "
         "AND NOT EXISTS (SELECT 1 FROM plan_task t2 JOIN visit v ON v.plan_task_id = t2.id "
         "WHERE t2.schedule = t.schedule AND t2.visit_seq = t.visit_seq AND v.status <> 'cancelled')"
     )
-    args: list[Any] = [year, schedule_id or 0]
+    args: list[Any] = list(schedule_ids)
     if uscc is not None:
         sql += " AND t.uscc = {}"
         args.append(uscc)
