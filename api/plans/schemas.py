@@ -227,8 +227,8 @@ class MergeRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class EditResult(msgspec.Struct, kw_only=True):
     period: str
-    removed_visit_ids: list[int]
-    visits: list[PlanVisitRead]  # the visits the edit made
+    removed_visit_ids: list[int]  # visits merged into another or emptied (their ids still answer, with status)
+    visits: list[PlanVisitRead]  # the visits after the edit: an edited visit keeps its id, a split adds new ones
     cancelled_task_ids: list[int]
 
 
