@@ -27,7 +27,7 @@ from tests.support.plans import (
     visits_of,
 )
 from tests.support.verification import code_of, verify
-from tests.support.world import USCC_A, USCC_B
+from tests.support.world import USCC_A, USCC_B, USCC_W
 
 INSPECTORS = ("MKT-C1", "MKT-C2", "FIRE-C1")
 
@@ -338,3 +338,20 @@ def test_each_of_the_next_thirteen_months_is_built_approved_and_published(api: A
         published = _publish(api, period, confirm=view["provisional"])
         assert published["status"] == "published", period
     assert api.get("/api/v1/public/schedules/2027-12").status_code == 200
+
+
+@pytest.mark.at("2026-12-01T09:00:00+08:00")
+def test_a_december_plan_places_or_explains_every_enterprise(api: Api) -> None:
+    add_plan_lists(api)
+    plan = create_plan(api, "mkt", [entry(["P-MKT"], [], frequency=1)])  # every enterprise, once a year
+    advance(api, plan["id"], "mkt", "submit", "approve")
+    listed = api.get("/api/v1/enterprises", as_="planner-mkt", params={"limit": 500}).json()
+    rows = listed["items"] if isinstance(listed, dict) else listed
+    everyone = {e["uscc"] for e in rows}
+    assert len(everyone) >= 3
+    view = build(api, "2026-12")
+    placed = {v["uscc"] for v in view["visits"] for t in v["tasks"] if t["sources"][0]["ref"] == "MKT-2026-E1"}
+    short = {s["uscc"]: s for s in view["shortfalls"] if s["entry_id"] == "MKT-2026-E1"}
+    assert placed | set(short) == everyone  # nothing disappears: placed in December, or listed with its reason
+    assert len(placed) > 1 and USCC_A in placed and USCC_W in short  # W: whitelisted, P-MKT is on-site only
+    assert all(s["reason"] and s["missing"] >= 1 for s in short.values())
