@@ -27,7 +27,7 @@ from tests.support.plans import (
     visits_of,
 )
 from tests.support.verification import code_of, verify
-from tests.support.world import USCC_A, USCC_B, USCC_W
+from tests.support.world import USCC_A, USCC_B, USCC_W, uscc
 
 INSPECTORS = ("MKT-C1", "MKT-C2", "FIRE-C1")
 
@@ -301,6 +301,26 @@ def test_a_rebuild_keeps_another_units_move_and_approval(api: Api) -> None:
     assert old.status_code == 200 and old.json()["window_start"] == str(target)
     reset = build(api, "2026-10", as_="admin")  # an admin's rebuild replaces the month and every approval
     assert reset["approvals"] == []
+
+
+def test_a_rebuild_that_would_change_an_approved_units_part_is_refused_naming_it(api: Api) -> None:
+    add_plan_lists(api)
+    for unit, entries in (
+        ("mkt", [entry(["P-MKT"], [], industry_prefixes=["H62"])]),  # every restaurant, monthly
+        ("fire", FIRE_ENTRIES),
+    ):
+        plan = create_plan(api, unit, entries)
+        advance(api, plan["id"], unit, "submit", "approve")
+    build(api, "2026-10")
+    assert api.post("/api/v1/schedules/2026-10/approve", as_="approver-mkt").status_code == 200
+    newcomer = {"uscc": uscc("MA3C0099N"), "name": "新开餐馆", "industry_code": "H6210"}
+    assert api.post("/api/v1/enterprises", as_="admin", json=newcomer).status_code == 201
+    refused = api.post("/api/v1/schedules/2026-10/build", as_="planner-fire")
+    assert refused.status_code == 409 and refused.json()["code"] == "rebuild_changes_approved_units"
+    assert refused.json()["units"] == ["MKT"]
+    assert [a["unit_code"] for a in schedule(api, "2026-10")["approvals"]] == ["MKT"]  # nothing changed
+    rebuilt = build(api, "2026-10", as_="admin")
+    assert rebuilt["approvals"] == [] and visits_of(rebuilt, newcomer["uscc"])
 
 
 def test_ids_stay_across_edits_and_an_emptied_visit_still_answers(api: Api) -> None:
