@@ -23,6 +23,7 @@ from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
 from api import __version__
+from api import labels as _labels  # noqa: F401  # registers the Chinese words every vocabulary accepts as input
 from api.accounts.controller import AuthController, UserController
 from api.audit.controller import AuditController
 from api.auth import build_jwt_auth

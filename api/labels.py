@@ -23,6 +23,7 @@ from models.enums import (
     VisitResult,
     VisitStatus,
     VisitTrigger,
+    accept_words,
 )
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
@@ -83,6 +84,9 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "archived": "归档",
     },
 }
+
+
+accept_words(LABELS)
 
 
 def label(enum: type[StrEnum], value: str | None) -> str:

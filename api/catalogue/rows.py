@@ -24,6 +24,7 @@ from api.catalogue.schemas import (
     ScenarioUpdate,
 )
 from api.errors import InvalidInput, NotFound, RuleViolation
+from api.i18n import tr
 from api.tabular import RowReader
 from models.enums import ChangeAction, ListStatus
 from models.tables import Unit
@@ -134,7 +135,11 @@ async def apply_item(actor: Actor, v: dict[str, Any], reason: str, now: dt.datet
         return "created"
     if v["unit_code"] != current.unit_code:
         raise RuleViolation(
-            f"Item {v['code']!r} belongs to {current.unit_code}; an import does not move items between units.",
+            tr(
+                "Item {v} belongs to {unit_code}; an import does not move items between units.",
+                v=repr(v["code"]),
+                unit_code=current.unit_code,
+            ),
             code="unit_change_not_supported",
             field="unit_code",
         )

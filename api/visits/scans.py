@@ -84,7 +84,7 @@ class UnfiledVisit(DomainError):
 
 def _inspector_of(actor: Actor) -> int:
     if actor.role != Role.inspector or actor.inspector_id is None:
-        raise Forbidden("Only an inspector's account scans enterprise codes.")
+        raise Forbidden(tr("Only an inspector's account scans enterprise codes."))
     return actor.inspector_id
 
 
@@ -92,7 +92,7 @@ def _scanned_code(content: str, env: ServiceContext, now: dt.datetime) -> Enterp
     result = verify_enterprise_token(content, env, now)
     if result.outcome is not Outcome.VALID or not isinstance(result.claims, EnterpriseClaims):
         raise InvalidInput(
-            f"The scanned code is not a valid enterprise code ({result.outcome.value}).",
+            tr("The scanned code is not a valid enterprise code ({value}).", value=result.outcome.value),
             code="invalid_enterprise_code",
             field="content",
         )
@@ -105,13 +105,13 @@ def _scan_time(data: ScanCreate, env: ServiceContext, now: dt.datetime) -> dt.da
         return now
     if data.device_time is None:
         raise InvalidInput(
-            "A back-filled scan gives the device time it happened.", code="backfill_needs_time", field="device_time"
+            tr("A back-filled scan gives the device time it happened."), code="backfill_needs_time", field="device_time"
         )
     if data.device_time > now + FUTURE_SKEW:
-        raise InvalidInput("The device time is in the future.", code="device_time_in_future", field="device_time")
+        raise InvalidInput(tr("The device time is in the future."), code="device_time_in_future", field="device_time")
     if now - data.device_time > env.backfill_window:
         raise RuleViolation(
-            f"Back-fill is accepted within {env.backfill_window.days} days of the scan.",
+            tr("Back-fill is accepted within {days} days of the scan.", days=env.backfill_window.days),
             code="backfill_too_late",
             field="device_time",
         )
@@ -295,10 +295,10 @@ async def check_out(
     async def action() -> tuple[int, dict[str, Any]]:
         row = await visit_row(visit_id)
         if inspector_id not in await visit_inspector_ids(visit_id):
-            raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+            raise NotFound(tr("Visit {visit_id} does not exist.", visit_id=visit_id), code="visit_not_found")
         if row["status"] != VisitStatus.checked_in.value:
             raise RuleViolation(
-                "Only a checked-in visit can be checked out: scan the enterprise code first.",
+                tr("Only a checked-in visit can be checked out: scan the enterprise code first."),
                 code="visit_not_checked_in",
             )
         invalid = await invalid_inspectors(visit_id, now)
@@ -331,7 +331,9 @@ async def check_out(
 
     outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action, now)
     if outcome.body.get("visit_id") != visit_id:
-        raise RuleViolation("This client event id belongs to another visit's check-out.", code="idempotency_conflict")
+        raise RuleViolation(
+            tr("This client event id belongs to another visit's check-out."), code="idempotency_conflict"
+        )
     if not outcome.replayed:
         await env.publish(f"visit-{visit_id}", {"event": "checkout", "visit_id": visit_id, "status": "checked_out"})
     return (await assemble([await visit_row(visit_id)], now))[0]
