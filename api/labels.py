@@ -94,3 +94,8 @@ def label(enum: type[StrEnum], value: str | None) -> str:
     if value is None:
         return "—"
     return LABELS.get(enum, {}).get(str(value), str(value))
+
+
+def words_of(**fields: tuple[type[StrEnum], str | None]) -> dict[str, str]:
+    """The Chinese word of each coded field that has a value: ``{"status": "已批准", ...}`` (reads return both)."""
+    return {name: label(enum, value) for name, (enum, value) in fields.items() if value is not None}

@@ -8,8 +8,9 @@ from typing import Any
 from api.actor import Actor
 from api.errors import NotFound
 from api.i18n import tr
+from api.labels import words_of
 from api.visits.schemas import InspectorOnVisit, ItemOnVisit, UnitOnVisit, VisitRead, WarningRead
-from models.enums import Role, VisitStatus
+from models.enums import Role, ServiceType, VisitKind, VisitOrigin, VisitResult, VisitStatus, VisitTrigger
 from models.tables import Enterprise, Unit
 from models.values import json_list
 from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit
@@ -162,6 +163,14 @@ async def assemble(
                 result=row["result"],
                 findings=row["findings"],
                 warnings=[WarningRead(**w) for w in warnings] if include_warnings else [],
+                labels=words_of(
+                    status=(VisitStatus, row["status"]),
+                    kind=(VisitKind, row["kind"]),
+                    service_type=(ServiceType, row["service_type"]),
+                    origin=(VisitOrigin, row["origin"]),
+                    trigger_type=(VisitTrigger, row["trigger_type"]),
+                    result=(VisitResult, row["result"]),
+                ),
             )
         )
     return result
