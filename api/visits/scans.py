@@ -274,8 +274,10 @@ async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: 
         )
     if outcome.status == 403:
         raise UnfiledVisit(
-            "No filed and approved visit of this enterprise names you for this time: the scan is rejected "
-            "and recorded for the supervisor.",
+            tr(
+                "No filed and approved visit of this enterprise names you for this time: "
+                "the scan is rejected and recorded for the supervisor."
+            ),
             attempt_id=outcome.body["attempt_id"],
             uscc=outcome.body["uscc"],
         )
