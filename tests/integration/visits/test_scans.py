@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 import io
 from collections.abc import Iterator
-from typing import Any
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import time_machine
