@@ -122,7 +122,7 @@ def build_refs(api: Api) -> Refs:
     token_a = code_of(api, visit_a["id"], as_="inspector-mkt1")
     visit_c = file_visit(api, **dict(zip(("window_start", "window_end"), window(days_ahead=2), strict=True)))
     start, end = now_window()
-    fire = {
+    fire: dict[str, Any] = {
         "uscc": USCC_B,
         "unit_codes": ["FIRE"],
         "inspector_ids": [api.world.inspector_ids["FIRE-C1"], api.world.inspector_ids["FIRE-C2"]],
