@@ -90,7 +90,7 @@ async def _visits(
             lead_unit=units[v.lead_unit_code],
             kind="enforcement",
             service_type=None,
-            plan_task_id=None,
+            plan_task_id=v.plan_task_id,
             origin=v.origin,
             trigger_type=v.trigger_type,
             trigger_ref=v.trigger_ref,
