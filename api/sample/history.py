@@ -46,7 +46,11 @@ class YearPlan:
     ecology_ratio: float  # the ecology bureau's non-site records per on-site inspection it took part in
 
 
-YEAR_PLANS = (YearPlan(2, 2500, 0.30, 0.20, 0.5), YearPlan(1, 2300, 0.40, 0.25, 0.6), YearPlan(0, 1700, 0.75, 0.65, 1.25))
+YEAR_PLANS = (
+    YearPlan(2, 2500, 0.30, 0.20, 0.5),
+    YearPlan(1, 2300, 0.40, 0.25, 0.6),
+    YearPlan(0, 1700, 0.75, 0.65, 1.25),
+)
 UNPLANNED_SHARE = 0.08  # of the present year's volume, when its planned visits come from the schedules
 HISTORY_MONTHS = 24
 MONTH_WEIGHTS = (0.7, 0.6, 1.0, 1.05, 1.0, 1.05, 1.1, 1.0, 1.05, 0.85, 1.1, 1.0)
@@ -170,7 +174,9 @@ def _complaints(
         if year == last_day.year:  # this year: two overdue (received 45-70 days ago), three open in time
             late = [p for p in mine if end - dt.timedelta(days=70) < _out(p[1]) < end - dt.timedelta(days=45)]
             fresh = [p for p in mine if end - dt.timedelta(days=15) < _out(p[1]) < end - dt.timedelta(days=3)]
-            picks = picks[: max(0, len(picks) - 5)] + [(p, rng.randint(1, 3)) for p in rng.sample(late, min(len(late), 2))]
+            picks = picks[: max(0, len(picks) - 5)] + [
+                (p, rng.randint(1, 3)) for p in rng.sample(late, min(len(late), 2))
+            ]
             picks += [(p, rng.randint(0, 2)) for p in rng.sample(fresh, min(len(fresh), 3))]
         for (n, visit), stop in sorted(picks, key=lambda p: _out(p[0][1])):
             received = _out(visit) + dt.timedelta(hours=rng.randint(2, 48))
