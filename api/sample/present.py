@@ -81,6 +81,7 @@ class Present:
         self.inspector_ids: dict[str, int] = {}
         self.demo_certs = {u.inspector_cert_no for u in district.users if u.inspector_cert_no}
         self.counts: dict[str, int] = defaultdict(int)
+        self.booked: set[tuple[str | None, dt.date]] = set()  # (certificate, day) of the visits filed ahead
 
     async def load_ids(self) -> None:
         self.units = {r["code"]: r["id"] for r in await Unit.select(Unit.id, Unit.code)}
@@ -217,14 +218,19 @@ class Present:
         )
 
     def _team_ids(self, units: list[str], day: dt.date) -> list[int]:
-        """Two inspectors of each unit valid on the day, a demo inspector first where the unit has one."""
+        """Two inspectors of each unit valid on the day and not yet booked that day (when the unit has enough),
+        a demo inspector first where the unit has a free one: the demo logins have visits to scan."""
         ids: list[int] = []
         for unit in units:
             pool = self.world.inspectors_on(unit, day)
+            free = [p for p in pool if (p.cert_no, day) not in self.booked]
+            pool = free if len(free) >= 2 else pool
             demo = [p for p in pool if p.cert_no in self.demo_certs]
             others = [p for p in pool if p.cert_no not in self.demo_certs]
             picks = (self.rng.sample(demo, 1) if demo else []) + self.rng.sample(others, min(len(others), 2))
-            ids += [self.inspector_ids[str(p.cert_no)] for p in picks[:2]]
+            for person in picks[:2]:
+                self.booked.add((person.cert_no, day))
+                ids.append(self.inspector_ids[str(person.cert_no)])
         return ids
 
     async def _file_ahead(self, visit: dict[str, Any], lead: dict[str, Any], published_at: dt.datetime) -> None:
