@@ -75,16 +75,16 @@ async def load_history(history: SampleHistory, *, now: dt.datetime) -> dict[str,
     return counts
 
 
-async def visit_rows(visits: Sequence[HistoryVisit], counts: dict[str, int]) -> list[Event]:
+async def visit_rows(visits: Sequence[HistoryVisit], counts: dict[str, int]) -> tuple[list[Event], list[int]]:
     """Insert more visits (e.g. the present year's, filed from plan tasks) inside the caller's write
-    transaction; add their rows to ``counts`` and return their audit links for ``append_events``."""
+    transaction; add their rows to ``counts``; return their audit links (for ``append_events``) and ids."""
     units, people = await _ids(Unit, "code"), await _ids(Inspector, "cert_no")
     firms, items = await _ids(Enterprise, "uscc"), await _ids(Item, "code")
     ids: dict[str, Any] = {"inspectors": people, "catalogue_version": (await list_versions())["catalogue"]}
     events: list[Event] = []
     for key, n in (await _visits(visits, units, people, firms, items, ids, events)).items():
         counts[key] = counts.get(key, 0) + n
-    return events
+    return events, list(ids["visit_ids"])
 
 
 async def _visits(

@@ -10,14 +10,17 @@ brings the district up to "today" (the local date of ``now``, the one clock's in
    every unit with tasks in it (22nd) and published by the supervisor (25th), one after the other; the
    planned visits of a published month are then filed from their plan tasks:
 
-   - those before today were carried out: written in bulk (``api.sample.history_load``) as checked-out
-     visits linked to their lead unit's plan task, with an arrival scan, a result and sometimes a rating
-     (about 1.5 % cancelled), so the metrics have real numbers;
-   - those from today on are filed through ``api.plans.filing.file_from_task`` and approved through
-     ``api.visits.filing.approve_visit`` (codes issued), ready for the inspectors;
+   - those before today were carried out: checked-out visits linked to their lead unit's plan task, with an
+     arrival scan, a result and sometimes a rating (about 1.5 % cancelled), so the metrics have real numbers;
+   - those from today on are filed and approved, waiting for the inspectors (a demo inspector in each team
+     of the demo units): each passes ``api.visits.plan_link.check_plan_link`` (what filing from the task
+     checks) and gets its code from ``api.visits.codes.issue_code``, as an approval gives it;
+
+   both written in bulk (``api.sample.history_load.visit_rows``, their audit links appended after them):
+   filing a month's visits one by one through the services took most of the seed's time;
 3. next month is built and left as a draft awaiting the units' approval: a planner's work in progress.
 
-Each service is called with an explicit historical ``now`` (the moment the step would have happened), so
+Each plan service is called with an explicit historical ``now`` (the moment the step would have happened), so
 the audit trail, the plans' stamps and the builder's "from now on" all read as if the year had been lived.
 Actors are the units' planners and approvers (``planner-u-d21`` …) and the ``supervisor``, as in the
 history; only the demo units have accounts to log in with.
@@ -38,9 +41,9 @@ from api.context import ServiceContext
 from api.plans import annual as plans_annual
 from api.plans import schedule as plans_schedule
 from api.plans.build import build_schedule
-from api.plans.filing import file_from_task
+from api.plans.filing import DEFAULT_HOURS
 from api.plans.policy import PlanPolicy, period_text
-from api.plans.schemas import AnnualPlanCreate, FileTaskRequest, PlanEntryIn
+from api.plans.schemas import AnnualPlanCreate, PlanEntryIn
 from api.sample.history_audit import append_events
 from api.sample.history_load import visit_rows
 from api.sample.history_records import HistoryVisit
@@ -48,9 +51,10 @@ from api.sample.history_visits import CANCELLED_SHARE, VisitMaker
 from api.sample.history_world import Ledger, World, local
 from api.sample.plans import SampleEntry, annual_entries
 from api.sample.records import SampleDistrict
-from api.visits.filing import approve_visit
+from api.visits.codes import issue_code
+from api.visits.plan_link import check_plan_link
 from models.db import write_transaction
-from models.enums import Role
+from models.enums import Role, VisitOrigin, VisitStatus
 from models.plan_tables import PlanTask, PlanVisit
 from models.tables import Inspector, Unit, User
 from models.values import as_date, json_list
@@ -82,6 +86,8 @@ class Present:
         self.demo_certs = {u.inspector_cert_no for u in district.users if u.inspector_cert_no}
         self.counts: dict[str, int] = defaultdict(int)
         self.booked: set[tuple[str | None, dt.date]] = set()  # (certificate, day) of the visits filed ahead
+        self.scenarios = {s.code: s for s in district.scenarios}
+        self.latest = now - dt.timedelta(hours=1)  # nothing is filed or approved after the seed's "now"
 
     async def load_ids(self) -> None:
         self.units = {r["code"]: r["id"] for r in await Unit.select(Unit.id, Unit.code)}
@@ -162,92 +168,105 @@ class Present:
         ):
             tasks[task["visit_seq"]].append(task)
         done: list[HistoryVisit] = []
-        ahead: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        ahead: list[HistoryVisit] = []
         for visit in visits:
             group = tasks.get(visit["seq"])
-            if not group:
+            lead = next((t for t in group or [] if t["unit"] == visit["lead_unit"]), None)
+            if not group or lead is None:
                 continue
-            lead = next((t for t in group if t["unit"] == visit["lead_unit"]), None)
-            if lead is None:
-                continue
-            if as_date(visit["window_start"]) < self.today:
-                made = self._carried_out(visit, group, lead, published_at)
-                if made is not None:
-                    done.append(made)
+            carried_out = as_date(visit["window_start"]) < self.today
+            made = self._planned(visit, group, lead, published_at, carried_out)
+            if made is None:
+                self.counts["planned_visits_unfiled"] += 1
             else:
-                ahead.append((visit, lead))
-        if done:
-            rows: dict[str, int] = {}
-            async with write_transaction():
-                events = await visit_rows(done, rows)
-                self.counts["audit_events"] += await append_events(events, self.now)
-            self.counts["planned_visits_done"] += sum(v.status == "checked_out" for v in done)
-            self.counts["planned_visits_cancelled"] += sum(v.status == "cancelled" for v in done)
-        for visit, lead in ahead:
-            await self._file_ahead(visit, lead, published_at)
+                (done if carried_out else ahead).append(made)
+        if not done and not ahead:
+            return
+        rows: dict[str, int] = {}
+        async with write_transaction():
+            for made in ahead:  # what filing from the task would check: the visit is its planned visit, once
+                await check_plan_link(
+                    plan_task_id=made.plan_task_id,
+                    origin=VisitOrigin.planned,
+                    uscc=made.uscc,
+                    lead_unit_id=self.units[made.lead_unit_code],
+                    unit_ids=[self.units[u] for u in made.unit_codes],
+                    item_codes=made.item_codes,
+                    window_start=made.window_start,
+                    window_end=made.window_end,
+                )
+            events, ids = await visit_rows([*done, *ahead], rows)
+            self.counts["audit_events"] += await append_events(events, self.now)
+        async with write_transaction():  # approved: each visit's code (检查码), signed as the service signs it
+            for visit_id, made in zip(ids[len(done) :], ahead, strict=True):
+                await issue_code(visit_id, self.env, made.approved_at)
+        self.counts["planned_visits_done"] += sum(v.status == VisitStatus.checked_out for v in done)
+        self.counts["planned_visits_cancelled"] += sum(v.status == VisitStatus.cancelled for v in done)
+        self.counts["planned_visits_ahead"] += len(ahead)
 
-    def _ordered(self, visit: dict[str, Any], group: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-        """The visit's unit codes (lead first) and items, as ``file_from_task`` orders them."""
-        ordered = sorted(group, key=lambda t: (t["unit"] != visit["lead_unit"], self.unit_codes[t["unit"]]))
-        items = list(dict.fromkeys(code for t in ordered for code in json_list(t["item_codes"])))
-        return [self.unit_codes[t["unit"]] for t in ordered], items
-
-    def _carried_out(
-        self, visit: dict[str, Any], group: list[dict[str, Any]], lead: dict[str, Any], published_at: dt.datetime
+    def _planned(
+        self,
+        visit: dict[str, Any],
+        group: list[dict[str, Any]],
+        lead: dict[str, Any],
+        published_at: dt.datetime,
+        carried_out: bool,
     ) -> HistoryVisit | None:
+        """The planned visit filed from its lead unit's task after publication: carried out (before today) or
+        approved and waiting, with the whole day as its window as ``file_from_task`` gives it (from today on)."""
         day = as_date(visit["window_start"])
-        units, item_codes = self._ordered(visit, group)
-        team = self.maker._team(units, day)
+        ordered = sorted(group, key=lambda t: (t["unit"] != visit["lead_unit"], self.unit_codes[t["unit"]]))
+        units = [self.unit_codes[t["unit"]] for t in ordered]
+        items = [self.world.items[c] for c in dict.fromkeys(c for t in ordered for c in json_list(t["item_codes"]))]
+        team = self.maker._team(units, day) if carried_out else self._team(units, day)
         if team is None:
-            self.counts["planned_visits_unfiled"] += 1
             return None
         firm = self.world.by_uscc[visit["uscc"]]
-        items = [self.world.items[c] for c in item_codes]
-        scenario = next((s for s in self.district.scenarios if s.code == visit["scenario_code"]), None)
-        cancelled = self.rng.random() < CANCELLED_SHARE
+        scenario = self.scenarios.get(visit["scenario_code"] or "")
+        cancelled = carried_out and self.rng.random() < CANCELLED_SHARE
         made = self.maker._visit(firm, day, units, team, items, scenario, None, cancelled)
-        filed = min(published_at + dt.timedelta(hours=self.rng.randint(18, 60)), local(day, 7))
-        approved = min(filed + dt.timedelta(hours=self.rng.randint(1, 20)), local(day, 8))
-        cancelled_at = approved + dt.timedelta(hours=1) if cancelled else None
-        return replace(
+        filed = min(published_at + dt.timedelta(hours=self.rng.randint(18, 60)), local(day, 7), self.latest)
+        approved = min(filed + dt.timedelta(hours=self.rng.randint(1, 20)), local(day, 8), self.latest)
+        made = replace(
             made,
             filed_at=filed,
             approved_at=approved,
-            cancelled_at=cancelled_at,
+            cancelled_at=approved + dt.timedelta(hours=1) if cancelled else None,
             plan_task_id=int(lead["id"]),
         )
+        if carried_out:
+            return made
+        start, end = (local(day, hour) for hour in DEFAULT_HOURS)
+        return replace(
+            made,
+            window_start=start,
+            window_end=end,
+            status=VisitStatus.approved.value,
+            checked_in_at=None,
+            checked_out_at=None,
+            result=None,
+            findings="",
+            scan=None,
+            rating=None,
+        )
 
-    def _team_ids(self, units: list[str], day: dt.date) -> list[int]:
+    def _team(self, units: list[str], day: dt.date) -> tuple[str, ...] | None:
         """Two inspectors of each unit valid on the day and not yet booked that day (when the unit has enough),
         a demo inspector first where the unit has a free one: the demo logins have visits to scan."""
-        ids: list[int] = []
+        certs: list[str] = []
         for unit in units:
             pool = self.world.inspectors_on(unit, day)
             free = [p for p in pool if (p.cert_no, day) not in self.booked]
             pool = free if len(free) >= 2 else pool
             demo = [p for p in pool if p.cert_no in self.demo_certs]
             others = [p for p in pool if p.cert_no not in self.demo_certs]
-            picks = (self.rng.sample(demo, 1) if demo else []) + self.rng.sample(others, min(len(others), 2))
-            for person in picks[:2]:
+            picks = ((self.rng.sample(demo, 1) if demo else []) + self.rng.sample(others, min(len(others), 2)))[:2]
+            if len(picks) < 2:
+                return None
+            for person in picks:
                 self.booked.add((person.cert_no, day))
-                ids.append(self.inspector_ids[str(person.cert_no)])
-        return ids
-
-    async def _file_ahead(self, visit: dict[str, Any], lead: dict[str, Any], published_at: dt.datetime) -> None:
-        day = as_date(visit["window_start"])
-        lead_code = self.unit_codes[visit["lead_unit"]]
-        tasks = await PlanTask.select(PlanTask.unit).where(
-            (PlanTask.schedule == visit["schedule"])
-            & (PlanTask.visit_seq == visit["seq"])
-            & (PlanTask.status == "planned")
-        )
-        units = [lead_code, *sorted({self.unit_codes[t["unit"]] for t in tasks} - {lead_code})]
-        filed_at = min(published_at + dt.timedelta(hours=self.rng.randint(18, 60)), self.now - dt.timedelta(hours=2))
-        approved_at = min(filed_at + dt.timedelta(hours=self.rng.randint(1, 20)), self.now - dt.timedelta(hours=1))
-        request = FileTaskRequest(inspector_ids=self._team_ids(units, day))
-        filed = await file_from_task(self.planner(lead_code), int(lead["id"]), request, self.env, filed_at)
-        await approve_visit(self.approver(lead_code), filed.id, self.env, approved_at)
-        self.counts["planned_visits_ahead"] += 1
+                certs.append(str(person.cert_no))
+        return tuple(certs)
 
     # -- the whole run -------------------------------------------------------------------------------------------
     async def run(self) -> dict[str, int]:
