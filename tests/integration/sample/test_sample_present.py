@@ -119,6 +119,15 @@ def test_seed_as_of_a_day_gives_a_published_month_a_draft_plans_and_history(seed
         )
         assert done > 0
 
+    # 市场监管 and 消防 (two demo units) meet in joint visits of the published month and of the draft.
+    for period in (this, after):
+        shared = seeded.value(
+            "SELECT COUNT(*) FROM plan_visit v JOIN schedule_month s ON s.id = v.schedule WHERE s.period = ? AND "
+            "(SELECT COUNT(DISTINCT u.code) FROM plan_task t JOIN unit u ON u.id = t.unit WHERE t.schedule = "
+            "v.schedule AND t.visit_seq = v.seq AND u.code IN ('U-D21', 'U-O03')) = 2",
+            period,
+        )
+        assert shared > 0, period
     assert "planner-u-d21" in seeded.output and "approver-u-o03" in seeded.output and "inspector-1 " in seeded.output
     assert "ruqi-demo" in seeded.output and "样例" in seeded.output
     assert "CJ-001" in seeded.output  # the scenario two demo units share
