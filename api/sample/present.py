@@ -42,7 +42,7 @@ from api.plans import annual as plans_annual
 from api.plans import schedule as plans_schedule
 from api.plans.build import build_schedule
 from api.plans.filing import DEFAULT_HOURS
-from api.plans.policy import PlanPolicy, period_text
+from api.plans.policy import PlanPolicy
 from api.plans.schemas import AnnualPlanCreate, PlanEntryIn
 from api.sample.history_audit import append_events
 from api.sample.history_load import visit_rows
@@ -56,7 +56,7 @@ from api.visits.plan_link import check_plan_link
 from models.db import write_transaction
 from models.enums import Role, VisitOrigin, VisitStatus
 from models.plan_tables import PlanTask, PlanVisit
-from models.tables import Inspector, Unit, User
+from models.tables import Unit, User
 from models.values import as_date, json_list
 
 BUILD_DAY, APPROVE_DAY, PUBLISH_DAY = 20, 22, 25  # of the month before the one built
@@ -82,7 +82,6 @@ class Present:
         self.units: dict[str, int] = {}
         self.unit_codes: dict[int, str] = {}
         self.user_ids: dict[str, int] = {}
-        self.inspector_ids: dict[str, int] = {}
         self.demo_certs = {u.inspector_cert_no for u in district.users if u.inspector_cert_no}
         self.counts: dict[str, int] = defaultdict(int)
         self.booked: set[tuple[str | None, dt.date]] = set()  # (certificate, day) of the visits filed ahead
@@ -93,8 +92,6 @@ class Present:
         self.units = {r["code"]: r["id"] for r in await Unit.select(Unit.id, Unit.code)}
         self.unit_codes = {v: k for k, v in self.units.items()}
         self.user_ids = {r["username"]: r["id"] for r in await User.select(User.id, User.username)}
-        rows = await Inspector.select(Inspector.id, Inspector.cert_no).where(Inspector.cert_no.is_not_null())
-        self.inspector_ids = {r["cert_no"]: r["id"] for r in rows}
 
     # -- who acts ------------------------------------------------------------------------------------------------
     def _actor(self, role: Role, unit_code: str | None = None) -> Actor:
@@ -306,6 +303,3 @@ async def seed_present(
 ) -> dict[str, int]:
     """Plans, published months with their visits and next month's draft, up to ``now`` (see the module doc)."""
     return await Present(district, now, env, policy).run()
-
-
-__all__ = ["next_month", "period_text", "seed_present"]
