@@ -52,14 +52,19 @@ class Seeded:
 
 def ruqi(data_dir: Path, *args: str) -> str:
     """Run ``ruqi ARGS`` on the SQLite database in ``data_dir``; return its output (it must succeed)."""
+    done = ruqi_run(data_dir, *args)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def ruqi_run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``ruqi ARGS`` on the SQLite database in ``data_dir``, whatever its exit status."""
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{data_dir / 'ruqi.sqlite3'}", RUQI_DATA_DIR=str(data_dir))
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "REDIS_URL"):
         env.pop(name, None)
     env["LANG"] = "C.UTF-8"  # not English: the command speaks Chinese
     command = Path(sys.executable).with_name("ruqi")
-    done = subprocess.run([str(command), *args], env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
+    return subprocess.run([str(command), *args], env=env, capture_output=True, text=True, check=False)
 
 
 def seed(data_dir: Path, *args: str) -> Seeded:

@@ -19,7 +19,7 @@ import pytest
 
 from api.audit.formula import GENESIS_HASH
 from api.clock import LOCAL_TZ
-from tests.support.sample import SMALL, Seeded, login, ruqi, seed
+from tests.support.sample import SMALL, Seeded, login, ruqi, ruqi_run, seed
 
 DAYS = ("2026-01-01", "2026-06-10", "2026-12-31")
 
@@ -182,4 +182,6 @@ def test_a_fresh_make_run_shows_this_months_published_schedule(tmp_path: Path) -
         assert "ruqi-demo" in output and "样例" in output
     again = ruqi(seeded.data_dir, "seed", "--if-empty")
     assert "已" in again.splitlines()[0]  # nothing loaded the second time, said in Chinese
-    assert "audit chain ok" in ruqi(seeded.data_dir, "audit-verify")  # the services' links and the bulk links
+    assert "audit chain ok" in ruqi(seeded.data_dir, "audit-verify")
+    refused = ruqi_run(seeded.data_dir, "seed")  # without --if-empty: never loads over data
+    assert refused.returncode != 0 and "数据库中已有数据" in refused.stderr  # the services' links and the bulk links
