@@ -168,6 +168,18 @@ def _seed(app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history
                 counts=counts,
             )
         )
+        if history and outcome.as_of is not None:
+            day = outcome.as_of
+            after = dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
+            this_month, next_month = f"{day.year}-{day.month:02d}", f"{after.year}-{after.month:02d}"
+            base = str(app.state.settings.public_base_url).rstrip("/")
+            say(
+                tr(
+                    "This month's schedule is published at {url}; next month ({next}) is a draft awaiting approval.",
+                    url=f"{base}/public/schedules/{this_month}",
+                    next=next_month,
+                )
+            )
     else:
         say(tr("data already loaded; nothing to do"))
     if not outcome.logins:

@@ -131,6 +131,7 @@ def test_seed_as_of_a_day_gives_a_published_month_a_draft_plans_and_history(seed
     assert "planner-u-d21" in seeded.output and "approver-u-o03" in seeded.output and "inspector-1 " in seeded.output
     assert "ruqi-demo" in seeded.output and "样例" in seeded.output
     assert "CJ-001" in seeded.output  # the scenario two demo units share
+    assert f"/public/schedules/{this}" in seeded.output and after in seeded.output
     head = seeded.rows("SELECT seq, prev_hash FROM audit_event ORDER BY seq LIMIT 1")
     assert head == [(1, GENESIS_HASH)]
 
