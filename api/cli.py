@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from typing import Any
 
@@ -12,6 +13,8 @@ from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from api.audit.cli import register_audit_commands
+from api.clock import LOCAL_TZ
+from api.i18n import DEFAULT_LOCALE, ENGLISH, Text, render, tr
 from api.plans.calendar_cli import register_calendar_commands
 from api.settings import Settings, SettingsError
 from models.enums import Role
@@ -65,44 +68,27 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                 click.echo(f"holiday calendar: official years {seeded[0]}–{seeded[-1]} stored from the package data")
 
         @cli.command(name="seed", help="Load the generated SAMPLE district (样例数据) into an empty database.")
-        @click.option("--if-empty", is_flag=True, help="Do nothing when data is already loaded.")
+        @click.option(
+            "--if-empty", is_flag=True, help="Do nothing when data is already loaded (still list the logins)."
+        )
         @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed.")
         @click.option("--enterprises", default=3000, show_default=True, help="Number of sample enterprises.")
         @click.option(
             "--history/--no-history",
             default=True,
             show_default=True,
-            help="Also load two years of sample inspection history (visits, non-site records, feedback).",
+            help="Also load two years of history up to yesterday, this year's annual plans and published months "
+            "with their visits, and next month's draft.",
         )
-        def seed(app: Litestar, if_empty: bool, seed_value: int, enterprises: int, history: bool) -> None:
-            from api.auth import hash_password
-            from api.sample.generate import demo_logins, generate_district
-            from api.sample.history import generate_history
-            from api.sample.history_load import load_history
-            from api.sample.load import load_sample
-            from models.tables import Unit
-
-            async def _run() -> dict[str, int] | None:
-                if await Unit.count() > 0:
-                    if if_empty:
-                        return None
-                    raise click.ClickException("the database already holds data; seed loads only into an empty one")
-                counts = await load_sample(district, password_hasher=hash_password, now=app.state.clock.now())
-                if history:
-                    counts |= await load_history(generate_history(district), now=app.state.clock.now())
-                return counts
-
-            district = generate_district(seed_value, enterprises)  # pure and quick (~0.3 s)
-            counts = asyncio.run(_run())
-            if counts is None:
-                click.echo("data already loaded; nothing to do")
-                return
-            click.echo(
-                "SAMPLE district loaded (generated data, not real): " + ", ".join(f"{k}={v}" for k, v in counts.items())
-            )
-            click.echo("demo logins (password ruqi-demo):")
-            for username, role, description in demo_logins(district):
-                click.echo(f"  {username:<22} {role:<11} {description}")
+        @click.option(
+            "--as-of",
+            "as_of",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            help="Build the district as on this day (YYYY-MM-DD, 08:00 Beijing time) instead of today.",
+        )
+        def seed(app: Litestar, if_empty: bool, seed_value: int, enterprises: int, history: bool, as_of: Any) -> None:
+            _seed(app, if_empty=if_empty, seed=seed_value, enterprises=enterprises, history=history, as_of=as_of)
 
         @cli.command(name="create-user", help="Create an account.")
         @click.option("--username", required=True)
@@ -138,6 +124,94 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             except DomainError as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from exc
             click.echo(f"created {user.username} ({user.role.value})")
+
+
+def cli_locale() -> str:
+    """Chinese first: English only when the environment's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) is."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return ENGLISH if value.lower().startswith("en") else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+def say(message: Text, *, err: bool = False) -> None:
+    click.echo(render(message, cli_locale()), err=err)
+
+
+def _seed(app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history: bool, as_of: Any) -> None:
+    from api.auth import hash_password
+    from api.sample.generate import DEMO_PASSWORD
+    from api.sample.seed import AlreadyLoaded, seed_database
+
+    if as_of is not None:
+        now = dt.datetime(as_of.year, as_of.month, as_of.day, 8, tzinfo=LOCAL_TZ)
+    else:
+        now = app.state.clock.now()
+    try:
+        outcome = asyncio.run(
+            seed_database(
+                seed=seed,
+                enterprises=enterprises,
+                history=history,
+                if_empty=if_empty,
+                now=now,
+                env=app.state.context,
+                policy=app.state.settings.plan_policy,
+                password_hasher=hash_password,
+            )
+        )
+    except AlreadyLoaded:
+        raise click.ClickException(
+            render(tr("the database already holds data; seed loads only into an empty one"), cli_locale())
+        ) from None
+    if outcome.loaded:
+        counts = ", ".join(f"{k}={v}" for k, v in outcome.counts.items())
+        say(
+            tr(
+                "SAMPLE district loaded (generated data, not real) as of {day} in {seconds} s: {counts}",
+                day=str(outcome.as_of),
+                seconds=f"{outcome.seconds:.1f}",
+                counts=counts,
+            )
+        )
+        if history and outcome.as_of is not None:
+            day = outcome.as_of
+            after = dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
+            this_month, next_month = f"{day.year}-{day.month:02d}", f"{after.year}-{after.month:02d}"
+            base = str(app.state.settings.public_base_url).rstrip("/")
+            say(
+                tr(
+                    "This month's schedule is published at {url}; next month ({next}) is a draft awaiting approval.",
+                    url=f"{base}/public/schedules/{this_month}",
+                    next=next_month,
+                )
+            )
+    else:
+        say(tr("data already loaded; nothing to do"))
+    if not outcome.logins:
+        return
+    if outcome.as_of is not None:
+        say(tr("The SAMPLE district (样例数据) was generated as of {day}.", day=str(outcome.as_of)))
+    say(
+        tr(
+            "SAMPLE demo logins, password {password} (sample data only: never use it for real accounts):",
+            password=DEMO_PASSWORD,
+        )
+    )
+    for username, role, description in outcome.logins:
+        click.echo(f"  {username:<22} {role:<11} {description}")
+    if outcome.shared_scenario is not None:
+        code, name, first, second = outcome.shared_scenario
+        say(
+            tr(
+                "{first} and {second} share the published joint scenario {code} {name}.",
+                first=first,
+                second=second,
+                code=code,
+                name=name,
+            )
+        )
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from api.sample import names, registry
 from api.sample.records import SampleDistrict, SampleItem, SampleLibraryEntry, SampleScenario
@@ -42,18 +43,23 @@ _ALWAYS = (Trigger.complaint, Trigger.monitoring)
 _CN_DIGITS = "零一二三四五六七八九"
 
 
-def generate_district(seed: int = 2026, enterprises: int = 3000) -> SampleDistrict:
+def generate_district(seed: int = 2026, enterprises: int = 3000, today: date | None = None) -> SampleDistrict:
+    """The district as it stands on ``today`` (certificates, whitelist): by default ``registry.REFERENCE_DATE``.
+
+    Everything but those dates depends on the seed and the enterprise count only.
+    """
+    today = registry.REFERENCE_DATE if today is None else today
     if enterprises < 0:
         raise ValueError("enterprises must be >= 0")
     rng = random.Random(seed)
     units = registry.units()
-    inspectors = registry.inspectors(rng, units)
+    inspectors = registry.inspectors(rng, units, today)
     items, item_industries = _items(rng)
     library = _library(rng, items)
     scenarios = _scenarios(rng, items, item_industries)
-    firms = registry.enterprises(rng, enterprises)
-    users = registry.users(units, inspectors, firms)
-    return SampleDistrict(seed, registry.REFERENCE_DATE, units, inspectors, firms, items, scenarios, library, users)
+    firms = registry.enterprises(rng, enterprises, today)
+    users = registry.users(units, inspectors, firms, today)
+    return SampleDistrict(seed, today, units, inspectors, firms, items, scenarios, library, users)
 
 
 def demo_logins(district: SampleDistrict) -> list[tuple[str, str, str]]:

@@ -18,7 +18,7 @@ from api.catalogue.versioning import list_versions
 from api.clock import LOCAL_TZ
 from api.sample.bulk import insert_rows, insert_with_ids
 from api.sample.history_audit import Event, append_events, visit_events
-from api.sample.history_records import SampleHistory
+from api.sample.history_records import HistoryVisit, SampleHistory
 from models.db import is_postgres, write_transaction
 from models.nonsite_tables import NonsiteAsset, NonsiteRecord, NonsiteRecordItem
 from models.tables import Enterprise, Inspector, Item, Unit
@@ -65,7 +65,7 @@ async def load_history(history: SampleHistory, *, now: dt.datetime) -> dict[str,
             raise RuntimeError("load the sample district before its history")
         ids: dict[str, Any] = {"inspectors": people, "catalogue_version": (await list_versions())["catalogue"]}
         events: list[Event] = []
-        counts = await _visits(history, units, people, firms, items, ids, events)
+        counts = await _visits(history.visits, units, people, firms, items, ids, events)
         counts |= await _feedback(history, ids["visit_ids"], people, events)
         counts |= await _nonsite(history, units, people, firms, items, events)
         counts["audit_events"] = await append_events(events, now)
@@ -75,8 +75,20 @@ async def load_history(history: SampleHistory, *, now: dt.datetime) -> dict[str,
     return counts
 
 
+async def visit_rows(visits: Sequence[HistoryVisit], counts: dict[str, int]) -> tuple[list[Event], list[int]]:
+    """Insert more visits (e.g. the present year's, filed from plan tasks) inside the caller's write
+    transaction; add their rows to ``counts``; return their audit links (for ``append_events``) and ids."""
+    units, people = await _ids(Unit, "code"), await _ids(Inspector, "cert_no")
+    firms, items = await _ids(Enterprise, "uscc"), await _ids(Item, "code")
+    ids: dict[str, Any] = {"inspectors": people, "catalogue_version": (await list_versions())["catalogue"]}
+    events: list[Event] = []
+    for key, n in (await _visits(visits, units, people, firms, items, ids, events)).items():
+        counts[key] = counts.get(key, 0) + n
+    return events, list(ids["visit_ids"])
+
+
 async def _visits(
-    history: SampleHistory,
+    visits: Sequence[HistoryVisit],
     units: dict[str, int],
     people: dict[str, int],
     firms: dict[str, int],
@@ -90,7 +102,7 @@ async def _visits(
             lead_unit=units[v.lead_unit_code],
             kind="enforcement",
             service_type=None,
-            plan_task_id=None,
+            plan_task_id=v.plan_task_id,
             origin=v.origin,
             trigger_type=v.trigger_type,
             trigger_ref=v.trigger_ref,
@@ -117,10 +129,10 @@ async def _visits(
             findings=v.findings,
             warnings="[]",
         )
-        for v in history.visits
+        for v in visits
     ]
     visit_ids = ids["visit_ids"] = await _insert_ids(Visit, rows)
-    pairs = list(zip(visit_ids, history.visits, strict=True))
+    pairs = list(zip(visit_ids, visits, strict=True))
     await _insert(VisitUnit, [dict(visit=i, unit=units[u]) for i, v in pairs for u in v.unit_codes])
     await _insert(VisitInspector, [dict(visit=i, inspector=people[c]) for i, v in pairs for c in v.inspector_certs])
     await _insert(VisitItem, [dict(visit=i, item=items[c]) for i, v in pairs for c in v.item_codes])
@@ -152,7 +164,7 @@ async def _visits(
         events += visit_events(i, v, scan_ids.get(i), rating_ids.get(i), ids)
     return {
         "visits": len(rows),
-        "visit_units": sum(len(v.unit_codes) for v in history.visits),
+        "visit_units": sum(len(v.unit_codes) for v in visits),
         "scans": len(scan_rows),
         "ratings": len(rating_rows),
     }

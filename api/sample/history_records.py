@@ -59,6 +59,7 @@ class HistoryVisit:
     findings: str
     scan: HistoryScan | None
     rating: HistoryRating | None
+    plan_task_id: int | None = None  # the published plan task a planned visit of the present year was filed from
 
     @property
     def year(self) -> int:

@@ -53,6 +53,7 @@ class VisitMaker:
         self.units = units
         self.unit_weights = [UNIT_WEIGHTS.get(u, OTHER_UNIT_WEIGHT) for u in units]
         self.refs = 0
+        self.firms = world.firms  # narrowed while the current year's unplanned visits are made (see history)
 
     # -- choosing who, what and when ----------------------------------------------------------------------------
     def _team(self, units: Sequence[str], day: dt.date) -> tuple[str, ...] | None:
@@ -65,14 +66,16 @@ class VisitMaker:
             certs += [str(p.cert_no) for p in self.rng.sample(pool, size)]
         return tuple(certs)
 
-    def _single(self, day: dt.date) -> tuple[SampleEnterprise, tuple[str, ...], list[SampleItem], VisitTrigger | None]:
+    def _single(
+        self, day: dt.date, triggered: bool = False
+    ) -> tuple[SampleEnterprise, tuple[str, ...], list[SampleItem], VisitTrigger | None]:
         rng, world = self.rng, self.world
         unit = rng.choices(self.units, weights=self.unit_weights)[0]
-        firm = rng.choice(world.firms)
+        firm = rng.choice(self.firms)
         routine = world.routine[unit]
         items = rng.sample(routine, min(len(routine), rng.choice((1, 1, 2, 2, 3))))
         trigger: VisitTrigger | None = None
-        if rng.random() < TRIGGERED_SHARE:
+        if triggered or rng.random() < TRIGGERED_SHARE:
             trigger = rng.choices([t[0] for t in _TRIGGERS], weights=[t[1] for t in _TRIGGERS])[0]
             allowed = [i for i in world.quiet.get(unit, []) if trigger.value in world.triggers.get(i.code, ())]
             if allowed and rng.random() < 0.6:
@@ -84,8 +87,13 @@ class VisitMaker:
         return firm, self.rng.choice(self.world.scenarios[firm.industry_code])
 
     # -- building ------------------------------------------------------------------------------------------------
-    def make(self, days: Sequence[dt.date], joint: bool, cancelled: bool = False) -> HistoryVisit:
-        """One visit on one of ``days``; retries other enterprises and days until the rules hold."""
+    def make(
+        self, days: Sequence[dt.date], joint: bool, cancelled: bool = False, triggered: bool = False
+    ) -> HistoryVisit:
+        """One visit on one of ``days``; retries other enterprises and days until the rules hold.
+
+        ``triggered``: a triggered visit, never a planned one.
+        """
         for _ in range(500):
             day = self.rng.choice(days)
             scenario: SampleScenario | None = None
@@ -95,7 +103,7 @@ class VisitMaker:
                 units = self.world.scenario_units(scenario)
                 items = [self.world.items[c] for c in scenario.item_codes]
             else:
-                firm, units, items, trigger = self._single(day)
+                firm, units, items, trigger = self._single(day, triggered)
             if not items or not self.ledger.fits(firm, day, units, items):
                 continue
             team = self._team(units, day)

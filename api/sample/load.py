@@ -213,7 +213,13 @@ async def load_sample(
             CatalogueList.library: len(district.library),
         }
         await _insert(ListHead, [ListHead(name=name.value, version=version) for name, version in heads.items()])
-        facts = {"dataset": "sample", "sample_seed": str(district.seed), "sample_generated_by": GENERATED_BY}
+        facts = {
+            "dataset": "sample",
+            "sample_seed": str(district.seed),
+            "sample_generated_by": GENERATED_BY,
+            "sample_as_of": district.reference_date.isoformat(),
+            "sample_enterprises": str(len(district.enterprises)),
+        }
         await _insert(DatasetInfo, [DatasetInfo(key=key, value=value) for key, value in facts.items()])
         users = await _users(district, unit_ids, password_hasher, now)
         await audit.append(

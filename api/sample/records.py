@@ -85,7 +85,7 @@ class SampleUser:
 @dataclass(frozen=True, slots=True)
 class SampleDistrict:
     seed: int
-    reference_date: date  # "today" for certificate validity: the generator never reads the clock
+    reference_date: date  # the day the district is generated for ("today"): the generator never reads the clock
     units: tuple[SampleUnit, ...]
     inspectors: tuple[SampleInspector, ...]
     enterprises: tuple[SampleEnterprise, ...]

@@ -15,7 +15,7 @@ from api.sample import names
 from api.sample.records import SampleEnterprise, SampleInspector, SampleUnit, SampleUser
 from models.enums import InspectorStatus, RiskGrade, Role, UnitKind
 
-REFERENCE_DATE = date(2026, 11, 26)  # "today" for certificate validity: the generator never reads the clock
+REFERENCE_DATE = date(2026, 11, 26)  # the default "today": the generator never reads the clock, callers pass it
 DIVISION_CODE = "370112"  # 济南市历城区
 LATITUDE_RANGE = (36.60, 36.80)
 LONGITUDE_RANGE = (117.00, 117.35)
@@ -25,7 +25,11 @@ AUXILIARY_STAFF = 40
 EXPIRED, SUSPENDED, REVOKED = 15, 15, 4
 WHITELIST_SHARE = 0.02
 WHITELIST_REASON = "低风险、信用良好（样例）"
-WHITELIST_UNTIL = date(2027, 12, 31)
+WHITELIST_UNTIL = date(2027, 12, 31)  # for the default reference date: the end of the following year
+# Certificates start this many days before the reference date (plus a random 0..1095 / 0..689 days), so the
+# district looks the same on any day it is generated for (2022-01-01 and 2020-01-01 for 2026-11-26).
+VALID_START_BACK = (REFERENCE_DATE - date(2022, 1, 1)).days
+EXPIRED_START_BACK = (REFERENCE_DATE - date(2020, 1, 1)).days
 DEMO_UNIT_ALIASES = ("市场监管", "消防", "生态环境")
 DEMO_INSPECTORS_PER_UNIT = 4
 
@@ -68,7 +72,13 @@ def _plus_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def inspectors(rng: random.Random, all_units: Sequence[SampleUnit]) -> tuple[SampleInspector, ...]:
+def whitelist_until(today: date) -> date:
+    return date(today.year + 1, 12, 31)
+
+
+def inspectors(
+    rng: random.Random, all_units: Sequence[SampleUnit], today: date = REFERENCE_DATE
+) -> tuple[SampleInspector, ...]:
     """1,510 certified inspectors (a few expired, suspended or revoked), then 40 auxiliary staff."""
     ordinal = {u.code: i for i, u in enumerate(all_units, start=1)}
     elsewhere = (*names.DEPARTMENTS, *names.OTHER_UNITS)
@@ -85,9 +95,9 @@ def inspectors(rng: random.Random, all_units: Sequence[SampleUnit]) -> tuple[Sam
         for _ in range(count):
             k = len(people)
             if k in expired:  # a five-year certificate that ran out before the reference date
-                start = date(2020, 1, 1) + timedelta(days=rng.randrange(690))
+                start = today - timedelta(days=EXPIRED_START_BACK) + timedelta(days=rng.randrange(690))
             else:
-                start = date(2022, 1, 1) + timedelta(days=rng.randrange(1096))
+                start = today - timedelta(days=VALID_START_BACK) + timedelta(days=rng.randrange(1096))
             cert = f"{DIVISION_CODE}{ordinal[code]:02d}{serials[k]:06d}"
             end = _plus_years(start, 5) - timedelta(days=1)
             state = status.get(k, InspectorStatus.valid.value)
@@ -116,7 +126,7 @@ def _above_scale_share(industry: str) -> float:
     return 0.15 if industry in ("F51", "E47", "E48", "K70") else 0.07
 
 
-def enterprises(rng: random.Random, count: int) -> tuple[SampleEnterprise, ...]:
+def enterprises(rng: random.Random, count: int, today: date = REFERENCE_DATE) -> tuple[SampleEnterprise, ...]:
     """``count`` enterprises with unique valid USCCs and unique names ending with "（样例）"."""
     weights = [i.weight for i in names.INDUSTRIES]
     grades = (RiskGrade.low.value, RiskGrade.medium.value, RiskGrade.high.value)
@@ -159,14 +169,14 @@ def enterprises(rng: random.Random, count: int) -> tuple[SampleEnterprise, ...]:
     eligible = [i for i, f in enumerate(firms) if f.risk_grade == RiskGrade.low and f.credit_grade == "A"]
     chosen = set(rng.sample(eligible, min(len(eligible), round(count * WHITELIST_SHARE))))
     return tuple(
-        replace(f, whitelisted=True, whitelist_reason=WHITELIST_REASON, whitelist_until=WHITELIST_UNTIL)
+        replace(f, whitelisted=True, whitelist_reason=WHITELIST_REASON, whitelist_until=whitelist_until(today))
         if i in chosen
         else f
         for i, f in enumerate(firms)
     )
 
 
-def _fit_for_demo(person: SampleInspector, unit: str) -> bool:
+def _fit_for_demo(person: SampleInspector, unit: str, today: date) -> bool:
     """Certified, valid, and still valid a year after the reference date (so demos keep working)."""
     return (
         person.unit_code == unit
@@ -174,13 +184,16 @@ def _fit_for_demo(person: SampleInspector, unit: str) -> bool:
         and person.status == InspectorStatus.valid
         and person.valid_from is not None
         and person.valid_to is not None
-        and person.valid_from <= REFERENCE_DATE
-        and person.valid_to >= REFERENCE_DATE + timedelta(days=365)
+        and person.valid_from <= today
+        and person.valid_to >= today + timedelta(days=365)
     )
 
 
 def users(
-    all_units: Sequence[SampleUnit], people: Sequence[SampleInspector], firms: Sequence[SampleEnterprise]
+    all_units: Sequence[SampleUnit],
+    people: Sequence[SampleInspector],
+    firms: Sequence[SampleEnterprise],
+    today: date = REFERENCE_DATE,
 ) -> tuple[SampleUser, ...]:
     unit_name = {u.code: u.name for u in all_units}
     out = [
@@ -198,7 +211,7 @@ def users(
                 f"approver-{code.lower()}", Role.approver.value, code, None, None, f"{unit_name[code]} 主体负责人"
             )
         )
-        for person in [p for p in people if _fit_for_demo(p, code)][:DEMO_INSPECTORS_PER_UNIT]:
+        for person in [p for p in people if _fit_for_demo(p, code, today)][:DEMO_INSPECTORS_PER_UNIT]:
             numbered += 1
             text = f"执法人员 {person.name}（执法证 {person.cert_no}），{unit_name[code]}"
             out.append(SampleUser(f"inspector-{numbered}", Role.inspector.value, code, person.cert_no, None, text))

@@ -42,10 +42,10 @@ def test_same_seed_same_history(district: SampleDistrict, history: SampleHistory
 
 
 def test_two_years_before_the_reference_date(district: SampleDistrict, history: SampleHistory) -> None:
-    assert history.first_day == dt.date(2025, 1, 1) and history.last_day == dt.date(2026, 11, 25)
+    assert history.first_day == dt.date(2024, 11, 1) and history.last_day == dt.date(2026, 11, 25)
     end = dt.datetime(2026, 11, 26, tzinfo=LOCAL_TZ)
     for v in history.visits:
-        assert dt.datetime(2025, 1, 1, tzinfo=LOCAL_TZ) <= v.window_start < end
+        assert dt.datetime(2024, 11, 1, tzinfo=LOCAL_TZ) <= v.window_start < end
         assert v.filed_at < end and v.approved_at < end and (v.rating is None or v.rating.at < end)
     assert all(r.started_at < end for r in history.records)
     assert all(s.at <= end for c in history.complaints for s in c.steps)

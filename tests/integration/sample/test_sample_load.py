@@ -73,7 +73,13 @@ async def test_load_writes_every_list_and_refuses_a_second_load(sqlite_db: None,
     heads = {r["name"]: r["version"] for r in await ListHead.select(ListHead.name, ListHead.version)}
     assert heads == {"items": 403, "scenarios": 111, "library": 61}
     facts = {r["key"]: r["value"] for r in await DatasetInfo.select(DatasetInfo.key, DatasetInfo.value)}
-    assert facts == {"dataset": "sample", "sample_seed": "2026", "sample_generated_by": "api.sample.generate"}
+    assert facts == {
+        "dataset": "sample",
+        "sample_seed": "2026",
+        "sample_generated_by": "api.sample.generate",
+        "sample_as_of": "2026-11-26",
+        "sample_enterprises": "3000",
+    }
 
     first = (
         await CatalogueChange.objects()
