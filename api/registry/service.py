@@ -12,6 +12,7 @@ from api.actor import Actor
 from api.audit import chain as audit
 from api.context import InspectorChanged
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
+from api.i18n import tr
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from api.registry.schemas import (
     EnterpriseCreate,
@@ -280,11 +281,24 @@ async def create_enterprise(actor: Actor, data: EnterpriseCreate, now: dt.dateti
     return await read_enterprise(actor, values["uscc"])
 
 
+SUPERVISOR_FIELDS = frozenset({"whitelisted", "whitelist_reason", "whitelist_until"})
+"""What the supervisor (司法局) may change on an enterprise: the 无事不扰 whitelist. The rest is the admin's."""
+
+
 async def update_enterprise(actor: Actor, uscc: str, data: EnterpriseUpdate, now: dt.datetime) -> EnterpriseRead:
     if actor.role not in (Role.admin, Role.supervisor):
         raise Forbidden("Only an admin or the supervisor may change enterprise records.")
     code = normalize_uscc(uscc)
     changes = _set_fields(data)
+    if actor.role == Role.supervisor and (others := sorted(set(changes) - SUPERVISOR_FIELDS)):
+        raise Forbidden(
+            tr(
+                "The supervisor changes only the whitelist of an enterprise; {fields} need an admin.",
+                fields=", ".join(others),
+            ),
+            code="field_not_allowed",
+            field=others[0],
+        )
     async with write_transaction():
         columns = [getattr(Enterprise, k) for k in changes] or [Enterprise.id]
         before = await Enterprise.select(*columns).where(Enterprise.uscc == code).first()

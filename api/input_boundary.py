@@ -1,0 +1,83 @@
+"""Characters PostgreSQL cannot store never reach a service: 400 ``validation_error`` on every route.
+
+A NUL (U+0000) in a text value makes asyncpg fail the query (``CharacterNotInRepertoireError``: a 500 with
+a traceback) while SQLite stores it; both backends must answer alike. ``InputBoundaryMiddleware`` refuses a
+request carrying one in its path, its query string (``%00``), a JSON body (a ``\\u0000`` escape or a raw
+NUL byte) or a URL-encoded form, before any route decodes it. Multipart uploads carry binary files and
+are not looked at; their text (file names) is cleaned where it is stored. Lone surrogates, which
+PostgreSQL cannot store either, are already refused by the JSON decoder.
+
+The path and query are checked before authentication; a body when the route reads it (after the guards).
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar.enums import ScopeType
+from litestar.exceptions import ValidationException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+
+from api.content_type import is_json, parse_content_type
+
+# A \u0000 escape is one preceded by an even number of backslashes (an odd one would escape the backslash).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_QUERY_NUL = re.compile(rb"%00|\x00")
+FORM = "application/x-www-form-urlencoded"
+
+
+def _refuse(where: str) -> ValidationException:
+    return ValidationException(
+        detail=f"The request's {where} contains a NUL character (U+0000), which no field accepts.",
+        extra=[{"key": where, "message": "NUL characters (U+0000) are not accepted", "source": where}],
+    )
+
+
+def json_has_nul(body: bytes) -> bool:
+    return b"\x00" in body or bool(_JSON_NUL.search(body))
+
+
+def form_has_nul(body: bytes) -> bool:
+    return bool(_QUERY_NUL.search(body))
+
+
+def _content_type(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == b"content-type":
+            return value.decode("latin-1")
+    return ""
+
+
+class InputBoundaryMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if "\x00" in scope.get("path", ""):
+            raise _refuse("path")
+        if _QUERY_NUL.search(scope.get("query_string", b"")):
+            raise _refuse("query")
+        if scope["type"] != ScopeType.HTTP:
+            await next_app(scope, receive, send)
+            return
+        content_type = _content_type(scope)
+        if content_type and is_json(content_type):
+            check = json_has_nul
+        elif parse_content_type(content_type)[0] == FORM:
+            check = form_has_nul
+        elif not content_type:
+            check = json_has_nul  # a body without a Content-Type is read as JSON
+        else:
+            await next_app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def checked_receive() -> ReceiveMessage:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and check(b"".join(chunks)):
+                    raise _refuse("body")
+            return message
+
+        await next_app(scope, checked_receive, send)
