@@ -22,7 +22,10 @@ from api.clock import LOCAL_TZ
 from api.errors import DomainError, RuleViolation
 
 THUMBNAIL_PX = 320
-MAX_PIXELS = 60_000_000
+# Refused by the size in the header, before any pixel is decoded (Image.open reads only the header): a
+# 225 KB PNG can claim 59 megapixels. Decoding needs about 4 bytes per pixel, a few copies at once, per
+# image being processed (at most RUQI_HEAVY_WORK_CONCURRENCY at a time).
+MAX_PIXELS = 40_000_000
 IMAGE_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SAVE_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 EXIF_TIME = "%Y:%m:%d %H:%M:%S"
