@@ -318,7 +318,7 @@ class Settings:
     public_write_rate_per_hour: int = env(
         "RUQI_PUBLIC_WRITE_RATE_PER_HOUR",
         20,
-        "complaints and ratings per client address per hour",
+        "complaints and ratings per client per hour (per account when logged in, else per address)",
         _whole_number,
         _at_least(1),
     )

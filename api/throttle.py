@@ -2,7 +2,7 @@
 
 * ``client_address`` is the peer's address, or — only when the peer is a trusted proxy
   (``RUQI_TRUSTED_PROXIES``) — the address that proxy names in ``X-Forwarded-For``. Every limit keys on it.
-* ``rate_limited(...)`` is a guard (per client address) and ``enforce(...)`` the same check on any key a
+* ``rate_limited(...)`` is a guard (per account, or per client address without a login) and ``enforce(...)`` the same check on any key a
   controller knows after parsing the body (per enterprise or visit). Over the limit: 429 ``rate_limited``
   with ``Retry-After`` and ``retry_after`` in the body, so the person is told when to try again.
 * ``LoginThrottle`` counts failed logins per account and per client address; past the limit the account
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from api.actor import Actor
 from api.auth import Guard
 from api.errors import TooManyRequests
 from api.i18n import tr
@@ -91,12 +92,21 @@ async def enforce_on(connection: ASGIConnection[Any, Any, Any, Any], key: str, l
     await enforce(_counter(connection), key, limit, window_s)
 
 
+def client_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """Who is asking: the logged-in account, else the client address."""
+    user = connection.scope.get("user")
+    if isinstance(user, Actor):
+        return f"user:{user.user_id}"
+    return f"addr:{client_address(connection)}"
+
+
 def rate_limited(name: str, limit: Callable[[Settings], int], window_s: int = HOUR) -> Guard:
-    """A guard: at most ``limit(settings)`` requests per client address per window on the routes named ``name``."""
+    """A guard: at most ``limit(settings)`` requests per client (account, else address) per window on the
+    routes named ``name``. Put it after the role guard: refused roles are not counted."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         settings: Settings = connection.app.state.settings
-        await enforce_on(connection, f"{name}:addr:{client_address(connection)}", limit(settings), window_s)
+        await enforce_on(connection, f"{name}:{client_key(connection)}", limit(settings), window_s)
 
     guard.__name__ = f"rate_limited_{name}"
     return guard
