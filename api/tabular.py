@@ -11,13 +11,13 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import time
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
-from xml.etree import ElementTree
 
 import msgspec
 from openpyxl import Workbook, load_workbook
@@ -36,8 +36,8 @@ MAX_ROWS = 5000
 # Bounds checked before (and while) an .xlsx is parsed: a small archive can expand enormously.
 MAX_SHEET_ROWS = MAX_ROWS + 1000  # rows read from the sheet, empty ones included (header = row 1)
 MAX_COLUMNS = 100  # cells read per row; columns right of these are ignored
-MAX_ENTRY_BYTES = 40 * 1024 * 1024  # uncompressed size of one part of the archive (a worksheet, the strings)
-MAX_UNCOMPRESSED_BYTES = 80 * 1024 * 1024  # all parts together
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # uncompressed size of one part of the archive (a worksheet, the strings)
+MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024  # all parts together
 MAX_ARCHIVE_ENTRIES = 500
 MAX_SHARED_STRINGS = 200_000
 PARSE_BUDGET_S = 20.0  # wall time a file may take to read
@@ -114,9 +114,21 @@ def _too_complex(what: Text) -> PayloadTooLarge:
     )
 
 
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s/>]")
+_TAIL = 16  # bytes carried over between chunks, so that a tag split by a chunk boundary is still seen
+
+
+def _count(pattern: re.Pattern[bytes], tail: bytes, chunk: bytes) -> int:
+    """Tags in ``chunk`` (including one that began in ``tail``, the end of the previous chunk)."""
+    return sum(1 for m in pattern.finditer(tail + chunk) if m.end() > len(tail))
+
+
 def check_xlsx_bounds(data: bytes) -> None:
-    """Refuse a workbook whose parts expand too far, measured by decompressing them (not by the sizes the
-    archive claims) without parsing, and whose shared-string table holds too many strings."""
+    """Refuse a workbook that would expand too far, before openpyxl parses it: every part is decompressed
+    once (measured, not taken from the sizes the archive claims) and its rows, cells and shared strings are
+    counted by their tags. openpyxl would otherwise walk a sheet of two million empty rows just to size it."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         entries = archive.infolist()
         if len(entries) > MAX_ARCHIVE_ENTRIES:
@@ -125,22 +137,31 @@ def check_xlsx_bounds(data: bytes) -> None:
         for entry in entries:
             if entry.file_size > MAX_ENTRY_BYTES:
                 raise _too_complex(tr("{name} holds {size} MB", name=entry.filename, size=entry.file_size >> 20))
-            size = 0
+            sheet = entry.filename.startswith("xl/worksheets/")
+            strings = entry.filename == "xl/sharedStrings.xml"
+            size = rows = cells = texts = 0
+            tail = b""
             with archive.open(entry) as part:
                 while chunk := part.read(1 << 20):
                     size += len(chunk)
                     total += len(chunk)
                     if size > MAX_ENTRY_BYTES or total > MAX_UNCOMPRESSED_BYTES:
-                        raise _too_complex(tr("more than {size} MB uncompressed", size=MAX_UNCOMPRESSED_BYTES >> 20))
-        if "xl/sharedStrings.xml" in archive.namelist():
-            with archive.open("xl/sharedStrings.xml") as part:
-                count = 0
-                for _, element in ElementTree.iterparse(part, events=("end",)):
-                    if element.tag.endswith("}si") or element.tag == "si":
-                        count += 1
-                        if count > MAX_SHARED_STRINGS:
+                        raise _too_complex(tr("more than {size} MB uncompressed", size=MAX_ENTRY_BYTES >> 20))
+                    if sheet:
+                        rows += _count(_ROW_TAG, tail, chunk)
+                        cells += _count(_CELL_TAG, tail, chunk)
+                        if rows > MAX_SHEET_ROWS:
+                            raise PayloadTooLarge(
+                                tr("A file may hold at most {count} rows, empty ones included.", count=MAX_SHEET_ROWS),
+                                code="too_many_rows",
+                            )
+                        if cells > MAX_SHEET_ROWS * MAX_COLUMNS:
+                            raise _too_complex(tr("more than {count} cells", count=MAX_SHEET_ROWS * MAX_COLUMNS))
+                    elif strings:
+                        texts += _count(_STRING_TAG, tail, chunk)
+                        if texts > MAX_SHARED_STRINGS:
                             raise _too_complex(tr("more than {count} distinct texts", count=MAX_SHARED_STRINGS))
-                    element.clear()
+                    tail = chunk[-_TAIL:]
 
 
 def _table(raw_rows: Iterable[Sequence[Any]], deadline: float = math.inf) -> Table:
