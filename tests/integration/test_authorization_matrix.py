@@ -36,8 +36,8 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute, WebSocketRoute
 
-from api.visits.rules import LOCAL_TZ
 from api.accounts.tokens import forget_token_version
+from api.visits.rules import LOCAL_TZ
 from models.tables import User
 from models.visit_tables import Visit
 from tests.support.api import Api
