@@ -181,6 +181,8 @@ def _table(raw_rows: Iterable[Sequence[Any]], deadline: float = math.inf) -> Tab
         cells = [cell_text(v) for v in values[:MAX_COLUMNS]]
         if number == 1:
             headers = [_header(c) for c in cells]
+            while headers and not headers[-1]:  # a reader pads rows to the widest it reads: no empty columns
+                headers.pop()
             continue
         if not any(cells):
             continue
