@@ -13,12 +13,12 @@ import pytest
 
 from api.accounts.passwords import MIN_LENGTH, password_problem
 from api.data_dir import secure_data_dir, sqlite_path
-from api.errors import RuleViolation
+from api.errors import PayloadTooLarge, RuleViolation
 from api.evidence.media import MAX_PIXELS, clean_image
 from api.input_boundary import form_has_nul, json_has_nul
 from api.redis_resilience import MemoryWindowCounter
 from api.settings import Settings, SettingsError
-from api.tabular import MAX_SHEET_ROWS, PayloadTooLarge, check_xlsx_bounds, read_table
+from api.tabular import MAX_SHEET_ROWS, check_xlsx_bounds, read_table
 from api.throttle import MAX_LOCKOUT_S, LoginThrottle, forwarded_client
 from tests.support.hostile import empty_rows_workbook, inflated_part, png_claiming, shared_strings_bomb
 
