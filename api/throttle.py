@@ -3,8 +3,9 @@
 * ``client_address`` is the peer's address, or — only when the peer is a trusted proxy
   (``RUQI_TRUSTED_PROXIES``) — the address that proxy names in ``X-Forwarded-For``. Every limit keys on it.
 * ``rate_limited(...)`` is a guard (per account, or per client address without a login) and ``enforce(...)``
-  the same check on any key a controller knows after parsing the body (per enterprise or visit). Over the limit: 429 ``rate_limited``
-  with ``Retry-After`` and ``retry_after`` in the body, so the person is told when to try again.
+  the same check on any key a controller knows after parsing the body (per enterprise or visit). Over the
+  limit: 429 ``rate_limited`` with ``Retry-After`` and ``retry_after`` in the body, so the person is told when
+  to try again.
 * ``LoginThrottle`` counts failed logins per account and per client address; past the limit the account
   (or address) is locked, first for ``RUQI_LOGIN_LOCKOUT_SECONDS``, each further failure doubling it up to an
   hour. A locked account is refused even with the right password until the lock ends (429 ``login_locked``).
