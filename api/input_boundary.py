@@ -7,12 +7,16 @@ NUL byte) or a URL-encoded form, before any route decodes it. Multipart uploads 
 are not looked at; their text (file names) is cleaned where it is stored. Lone surrogates, which
 PostgreSQL cannot store either, are already refused by the JSON decoder.
 
+Every string of a JSON body has a maximum length in its schema; the path and each query value are bounded
+here (``MAX_PARAMETER_LENGTH``) for the routes whose parameters declare none.
+
 The path and query are checked before authentication; a body when the route reads it (after the guards).
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from litestar.enums import ScopeType
 from litestar.exceptions import ValidationException
@@ -25,12 +29,22 @@ from api.content_type import is_json, parse_content_type
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _QUERY_NUL = re.compile(rb"%00|\x00")
 FORM = "application/x-www-form-urlencoded"
+MAX_PARAMETER_LENGTH = 2000
+"""The longest path and query value any route reads (the longest declared one, a visit code, is 4096 bytes
+of Base32 text in the path segment itself: paths are allowed twice this)."""
 
 
 def _refuse(where: str) -> ValidationException:
     return ValidationException(
         detail=f"The request's {where} contains a NUL character (U+0000), which no field accepts.",
         extra=[{"key": where, "message": "NUL characters (U+0000) are not accepted", "source": where}],
+    )
+
+
+def _too_long(where: str, limit: int) -> ValidationException:
+    return ValidationException(
+        detail=f"The request's {where} is longer than {limit} characters.",
+        extra=[{"key": where, "message": f"at most {limit} characters", "source": "query"}],
     )
 
 
@@ -53,10 +67,18 @@ class InputBoundaryMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if "\x00" in scope.get("path", ""):
+        path = scope.get("path", "")
+        if "\x00" in path:
             raise _refuse("path")
-        if _QUERY_NUL.search(scope.get("query_string", b"")):
+        if len(path) > 2 * MAX_PARAMETER_LENGTH + 200:
+            raise _too_long("path", 2 * MAX_PARAMETER_LENGTH + 200)
+        query = scope.get("query_string", b"")
+        if _QUERY_NUL.search(query):
             raise _refuse("query")
+        if len(query) > MAX_PARAMETER_LENGTH:
+            for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                if len(value) > MAX_PARAMETER_LENGTH:
+                    raise _too_long(name, MAX_PARAMETER_LENGTH)
         if scope["type"] != ScopeType.HTTP:
             await next_app(scope, receive, send)
             return
