@@ -21,7 +21,7 @@ def test_health_answers_while_a_hostile_import_is_parsed(api: Api, monkeypatch: 
     loop, /health could not answer before the parser was released, and the parser would time out instead."""
     parsing, released = threading.Event(), threading.Event()
     seen: dict[str, Any] = {}
-    real = spreadsheets.read_table
+    real = spreadsheets.read_table  # type: ignore[attr-defined]
 
     def held(*args: Any) -> Any:
         seen["thread"] = threading.current_thread().name

@@ -37,7 +37,7 @@ def routes(app: Litestar) -> list[tuple[str, str, str | None]]:
 
 
 def _is_refused_as_invalid(response: Any) -> bool:
-    return (
+    return bool(
         response.status_code == 400
         and response.headers["content-type"].startswith("application/problem+json")
         and response.json()["code"] == "validation_error"
