@@ -30,8 +30,9 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _QUERY_NUL = re.compile(rb"%00|\x00")
 FORM = "application/x-www-form-urlencoded"
 MAX_PARAMETER_LENGTH = 2000
-"""The longest path and query value any route reads (the longest declared one, a visit code, is 4096 bytes
-of Base32 text in the path segment itself: paths are allowed twice this)."""
+"""The longest query value any route reads."""
+MAX_PATH_LENGTH = 16_384
+"""The longest path (a garbage visit code of any length is still answered "malformed" by /V/ and verify)."""
 
 
 def _refuse(where: str) -> ValidationException:
@@ -44,7 +45,9 @@ def _refuse(where: str) -> ValidationException:
 def _too_long(where: str, limit: int) -> ValidationException:
     return ValidationException(
         detail=f"The request's {where} is longer than {limit} characters.",
-        extra=[{"key": where, "message": f"at most {limit} characters", "source": "query"}],
+        extra=[
+            {"key": where, "message": f"at most {limit} characters", "source": "path" if where == "path" else "query"}
+        ],
     )
 
 
@@ -70,8 +73,8 @@ class InputBoundaryMiddleware(ASGIMiddleware):
         path = scope.get("path", "")
         if "\x00" in path:
             raise _refuse("path")
-        if len(path) > 2 * MAX_PARAMETER_LENGTH + 200:
-            raise _too_long("path", 2 * MAX_PARAMETER_LENGTH + 200)
+        if len(path) > MAX_PATH_LENGTH:
+            raise _too_long("path", MAX_PATH_LENGTH)
         query = scope.get("query_string", b"")
         if _QUERY_NUL.search(query):
             raise _refuse("query")
