@@ -70,3 +70,11 @@ def test_an_enterprise_account_is_limited_on_its_own(limited: Api) -> None:
 
     assert [complain("enterprise-a", n) for n in range(PER_TARGET + 1)] == [201] * PER_TARGET + [429]
     assert complain("enterprise-b", 0) == 201
+
+
+def test_ratings_of_one_visit_are_bounded(limited: Api) -> None:
+    rating = {"score": 1, "client_event_id": "same"}
+    codes = [
+        limited.post("/api/v1/visits/999999/rating", as_="enterprise-a", json=rating).status_code for _ in range(4)
+    ]
+    assert codes[:PER_TARGET] == [404] * PER_TARGET and codes[PER_TARGET] == 429
