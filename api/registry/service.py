@@ -28,7 +28,7 @@ from api.registry.schemas import (
 from api.registry.uscc import normalize_uscc
 from models.db import write_transaction
 from models.enums import Role
-from models.tables import Enterprise, Inspector, Unit
+from models.tables import Enterprise, Inspector, Unit, User
 
 
 def _set_fields(data: msgspec.Struct) -> dict[str, Any]:
@@ -206,6 +206,12 @@ async def update_inspector(
         values.update({getattr(Inspector, k): v for k, v in changes.items()})
         if values:
             await Inspector.update(values).where(Inspector.id == inspector_id)
+            if Inspector.unit in values and values[Inspector.unit] != row["unit"]:
+                # The inspector's account follows its unit; its tokens, which name the old unit, end within
+                # RUQI_TOKEN_CHECK_SECONDS (the account logs in again).
+                await User.update(
+                    {User.unit: values[Inspector.unit], User.token_version: User.token_version + 1}
+                ).where(User.inspector == inspector_id)
             voided = await inspector_changed(inspector_id, now)
             await audit.append(
                 "inspector.updated",
