@@ -19,11 +19,12 @@ import re
 from urllib.parse import parse_qsl
 
 from litestar.enums import ScopeType
-from litestar.exceptions import ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from api.content_type import is_json, parse_content_type
+from api.errors import InvalidInput
+from api.i18n import tr
 
 # A \u0000 escape is one preceded by an even number of backslashes (an odd one would escape the backslash).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -35,19 +36,19 @@ MAX_PATH_LENGTH = 16_384
 """The longest path (a garbage visit code of any length is still answered "malformed" by /V/ and verify)."""
 
 
-def _refuse(where: str) -> ValidationException:
-    return ValidationException(
-        detail=f"The request's {where} contains a NUL character (U+0000), which no field accepts.",
-        extra=[{"key": where, "message": "NUL characters (U+0000) are not accepted", "source": where}],
+def _refuse(where: str) -> InvalidInput:
+    return InvalidInput(
+        tr("The request's {where} contains a NUL character (U+0000), which no field accepts.", where=where),
+        code="validation_error",
+        field=where,
     )
 
 
-def _too_long(where: str, limit: int) -> ValidationException:
-    return ValidationException(
-        detail=f"The request's {where} is longer than {limit} characters.",
-        extra=[
-            {"key": where, "message": f"at most {limit} characters", "source": "path" if where == "path" else "query"}
-        ],
+def _too_long(where: str, limit: int) -> InvalidInput:
+    return InvalidInput(
+        tr("The request's {where} is longer than {limit} characters.", where=where, limit=limit),
+        code="validation_error",
+        field=where,
     )
 
 
