@@ -22,9 +22,10 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
-from api import __version__
+from api import __version__, offload
 from api import labels as _labels  # noqa: F401  # registers the Chinese words every vocabulary accepts as input
 from api.accounts.controller import AuthController, UserController
+from api.accounts.tokens import TokenVersions
 from api.audit.controller import AuditController
 from api.auth import build_jwt_auth
 from api.catalogue.controller import (
@@ -38,10 +39,12 @@ from api.cli import RuqiCLIPlugin
 from api.clock import Clock, SystemClock
 from api.content_type import ContentTypeMiddleware
 from api.context import ServiceContext
+from api.data_dir import secure_data_dir
 from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
 from api.health.controller import HealthController
 from api.home.controller import HomeController
+from api.input_boundary import InputBoundaryMiddleware
 from api.language import reader_language_middleware
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
@@ -92,6 +95,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
     jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
     keyring = KeyRing.load_or_create(settings.data_dir / "keys", clock.now())
+    enterprise_keyring = KeyRing.load_or_create(settings.data_dir / "enterprise_keys", clock.now())
+    secure_data_dir(settings.data_dir, settings.database_url)
+    offload.configure("heavy", settings.heavy_work_concurrency)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -99,6 +105,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         bind_engine(engine)
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        secure_data_dir(settings.data_dir, settings.database_url)  # the SQLite file may be new since
         try:
             yield
         finally:
@@ -150,7 +157,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
-        middleware=[reader_language_middleware, ContentTypeMiddleware()],
+        middleware=[reader_language_middleware, InputBoundaryMiddleware(), ContentTypeMiddleware()],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
@@ -168,6 +175,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock
     app.state.jwt_auth = jwt_auth
+    app.state.token_check = TokenVersions(settings.token_check_seconds).check
     app.state.redis_client = redis_client
     app.state.rate_counter = (
         RedisWindowCounter(redis_client, f"{settings.redis_prefix}:rate_limit")
@@ -185,7 +193,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
         scan_radius_m=float(settings.scan_radius_m),
         scan_max_accuracy_m=float(settings.scan_max_accuracy_m),
-        enterprise_keyring=KeyRing.load_or_create(settings.data_dir / "enterprise_keys", clock.now()),
+        enterprise_keyring=enterprise_keyring,
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
         inspector_changed=void_codes_of_inspector,

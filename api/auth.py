@@ -14,6 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
 from api.actor import Actor
+from api.offload import run_in_pool
 from models.enums import Role
 
 _hasher = PasswordHasher()
@@ -47,11 +48,22 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def actor_from_claims(token: Token) -> Actor | None:
-    """Rebuild the actor from the token's claims: no database round trip per request.
+async def hash_password_async(password: str) -> str:
+    """``hash_password`` in the bounded ``password`` thread pool: argon2 never runs on the event loop."""
+    return await run_in_pool("password", hash_password, password)
 
-    A deactivated account keeps working until its token expires (``jwt_ttl_minutes``).
-    """
+
+async def verify_password_async(password_hash: str, password: str) -> bool:
+    return await run_in_pool("password", verify_password, password_hash, password)
+
+
+TokenCheck = Callable[[Actor, int], Awaitable[bool]]
+"""Is a token of this actor, carrying this token version, still good? (``app.state.token_check``)"""
+
+
+def actor_from_claims(token: Token) -> Actor | None:
+    """Rebuild the actor from the token's claims (whether the token is still good is ``token_version``'s
+    and the app's ``token_check``'s business)."""
     extras = token.extras
     try:
         return Actor(
@@ -66,10 +78,24 @@ def actor_from_claims(token: Token) -> Actor | None:
         return None
 
 
-async def actor_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+def token_version(token: Token) -> int:
+    """The account's token version when the token was issued (0 for tokens from before versions existed)."""
+    value = token.extras.get("tv", 0)
+    return value if isinstance(value, int) else -1
+
+
+async def actor_from_token(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
     """``JWTAuth``'s ``retrieve_user_handler``: async, so Litestar awaits it in the event loop (a sync one
-    runs through ``sync_to_thread``, a thread-pool hop on every authenticated request)."""
-    return actor_from_claims(token)
+    runs through ``sync_to_thread``, a thread-pool hop on every authenticated request).
+
+    A token ends when access ends: deactivating the account, changing its role or binding, resetting its
+    password or logging out raise the account's token version, and ``app.state.token_check`` (a briefly
+    cached read, ``RUQI_TOKEN_CHECK_SECONDS``) refuses tokens carrying an older one."""
+    actor = actor_from_claims(token)
+    check: TokenCheck | None = connection.app.state.get("token_check")
+    if actor is None or check is None:
+        return actor
+    return actor if await check(actor, token_version(token)) else None
 
 
 def build_jwt_auth(secret: str, ttl_minutes: int) -> JWTAuth[Actor, Token]:
@@ -82,8 +108,9 @@ def build_jwt_auth(secret: str, ttl_minutes: int) -> JWTAuth[Actor, Token]:
     )
 
 
-def token_extras(actor: Actor) -> dict[str, Any]:
+def token_extras(actor: Actor, version: int = 0) -> dict[str, Any]:
     return {
+        "tv": version,
         "uid": actor.user_id,
         "role": actor.role.value,
         "unit_id": actor.unit_id,

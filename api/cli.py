@@ -32,6 +32,25 @@ async def migrate_database() -> None:
         raise click.ClickException(f"migration failed: {result.message}")
 
 
+def serve(*, host: str, port: int, workers: int, reload: bool = False) -> None:
+    """uvicorn in this process (Litestar's own ``run`` starts a child ``python -m uvicorn`` for several workers,
+    which a signal to the ``ruqi`` process leaves running). uvicorn's supervisor stops every worker on
+    SIGTERM/SIGINT. No ``server`` header; the client address is the peer's: ``X-Forwarded-For`` is read by
+    the app, and only from ``RUQI_TRUSTED_PROXIES`` (``api.throttle.client_address``)."""
+    import uvicorn
+
+    uvicorn.run(
+        "api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers if not reload else None,
+        reload=reload,
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+    )
+
+
 class RuqiCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         register_audit_commands(cli)
@@ -56,10 +75,32 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             new = keyring.rotate(app.state.clock.now(), dt.timedelta(days=keep_days))
             click.echo(f"signing key {old} → {new}; {old} keeps verifying for {keep_days} days")
 
+        @cli.command(name="run", help="Serve the app with uvicorn; SIGTERM or SIGINT stops every worker.")
+        @click.option("--host", "-H", default="127.0.0.1", show_default=True, help="Address to listen on.")
+        @click.option("--port", "-p", default=8000, show_default=True, type=int, help="Port to listen on.")
+        @click.option(
+            "--web-concurrency",
+            "--wc",
+            "-W",
+            "workers",
+            default=1,
+            show_default=True,
+            type=click.IntRange(1, 64),
+            envvar=["WEB_CONCURRENCY"],
+            help="Worker processes.",
+        )
+        @click.option("--reload", "-r", is_flag=True, help="Restart on code changes (development).")
+        def run(host: str, port: int, workers: int, reload: bool) -> None:
+            serve(host=host, port=port, workers=workers, reload=reload)
+
         @cli.command(name="migrate", help="Apply the database migrations (SQLite or PostgreSQL from DATABASE_URL).")
         def migrate(app: Litestar) -> None:
-            _settings(app).data_dir.mkdir(parents=True, exist_ok=True)
+            from api.data_dir import secure_data_dir
+
+            settings = _settings(app)
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
             asyncio.run(migrate_database())
+            secure_data_dir(settings.data_dir, settings.database_url)
             click.echo("migrations applied")
             from api.plans.holidays import seed_from_package
 
@@ -108,7 +149,7 @@ class RuqiCLIPlugin(CLIPluginProtocol):
         ) -> None:
             from api.accounts.schemas import UserCreate
             from api.accounts.service import create_user as create
-            from api.auth import hash_password
+            from api.auth import hash_password_async
             from api.errors import DomainError
 
             data = UserCreate(
@@ -120,7 +161,7 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                 uscc=uscc,
             )
             try:
-                user = asyncio.run(create(data, hash_password, app.state.clock.now(), actor="cli"))
+                user = asyncio.run(create(data, hash_password_async, app.state.clock.now(), actor="cli"))
             except DomainError as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from exc
             click.echo(f"created {user.username} ({user.role.value})")
@@ -221,6 +262,7 @@ def main() -> None:
     except SettingsError as exc:
         click.echo(f"ruqi: {exc}", err=True)
         raise SystemExit(2) from None
+    os.umask(0o077)  # the data directory's files (database, secret, keys, evidence) start private
     os.environ.setdefault("LITESTAR_APP", "api.asgi:app")
     from litestar.__main__ import run_cli
 

@@ -68,3 +68,14 @@ class StateChanged(Conflict):
     """
 
     code = "state_changed"
+
+
+class TooManyRequests(DomainError):
+    """A limit on attempts or writes was reached: retry after ``retry_after`` seconds (also sent as Retry-After)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str | Text, *, retry_after: int, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message, code=code, retry_after=max(1, int(retry_after)), **extra)
+        self.retry_after = max(1, int(retry_after))

@@ -15,7 +15,7 @@ Which statuses an operation documents (``error_statuses``):
   ``uscc``, ``visit_id``: ``REFERENCE_QUERY``): a record named in the request does not exist;
 - 409 and 422 when it writes (POST/PUT/PATCH/DELETE): a conflict, a business rule;
 - 413 and 415 when it reads a body (too large; a Content-Type it does not read, ``api.content_type``);
-- 429 when a rate-limit middleware applies (the public verification route);
+- 429 when a rate-limit middleware or guard applies (verification, complaints, ratings; login lockouts);
 - 503 everywhere (``database_unavailable``);
 - plus ``EXTRA_STATUSES`` (public routes whose service answers 401/403), and any 4xx/5xx the handler
   declares itself in ``responses=`` (its description is kept; the content becomes ``Problem``). A new
@@ -110,9 +110,11 @@ STATUSES: dict[int, tuple[str, str, str]] = {
     ),
 }
 
-# Public routes (no guard) whose service still answers 401/403: (method, path) → statuses.
+# A guard made by ``api.throttle.rate_limited`` (its name starts so): it answers 429, not 401/403.
+RATE_LIMIT_GUARD = "rate_limited_"
+# Public routes (no guard) whose service still answers 401/403 (or 429): (method, path) → statuses.
 EXTRA_STATUSES: dict[tuple[str, str], frozenset[int]] = {
-    ("POST", "/api/v1/auth/login"): frozenset({401}),  # bad_credentials
+    ("POST", "/api/v1/auth/login"): frozenset({401, 429}),  # bad_credentials, login_locked
     ("POST", "/api/v1/public/visits/{token}/rating"): frozenset({403}),  # invalid_code
 }
 
@@ -189,7 +191,9 @@ def error_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
         statuses.add(400)
     if authenticates(handler, route.path_format):
         statuses.add(401)
-    if handler.resolve_guards():
+    guards = handler.resolve_guards()
+    limits = [g for g in guards if getattr(g, "__name__", "").startswith(RATE_LIMIT_GUARD)]
+    if len(guards) > len(limits):
         statuses |= {401, 403}
     if route.path_parameters or writes or names_a_record:
         statuses.add(404)
@@ -197,7 +201,7 @@ def error_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
         statuses |= {409, 422}
     if has_body:
         statuses |= {413, 415}
-    if rate_limited(handler):
+    if rate_limited(handler) or limits:
         statuses.add(429)
     for method in methods:
         statuses |= EXTRA_STATUSES.get((method, route.path_format), frozenset())

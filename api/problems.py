@@ -15,7 +15,7 @@ from litestar.exceptions import ValidationException as LitestarValidationExcepti
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from api.errors import DomainError
+from api.errors import DomainError, TooManyRequests
 from api.i18n import DEFAULT_LOCALE, Text, negotiate, render, tr
 from api.pages import page, wants_html
 
@@ -100,7 +100,10 @@ def request_locale(request: Request[Any, Any, Any]) -> str:
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any] | Template:
-    return _answer(request, exc.status, exc.code, exc.message, field=exc.field, **exc.extra)
+    response = _answer(request, exc.status, exc.code, exc.message, field=exc.field, **exc.extra)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _validation_error(_: Request[Any, Any, Any], exc: LitestarValidationException) -> Response[dict[str, Any]]:

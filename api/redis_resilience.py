@@ -3,8 +3,9 @@
 * ``ResilientPubSubBackend`` keeps live updates best-effort: a failed publish is logged and dropped (an
   exception would end the channels plugin's publishing task for good, and shutdown would then wait forever
   on its queue), and the event stream reconnects — re-subscribing its channels — when Redis is back.
-* ``RedisWindowCounter`` counts requests for the verify rate limit; a Redis error is logged (once per outage)
-  and the request is let through, so rate limiting fails open instead of failing the request.
+* ``RedisWindowCounter`` counts requests for the rate limits and keeps login lockouts (``api.throttle``); a
+  Redis error is logged (once per outage) and the request is let through, so rate limiting fails open
+  instead of failing the request.
 """
 
 from __future__ import annotations
@@ -102,6 +103,29 @@ class RedisWindowCounter:
         self._log.succeeded()
         return int(count), int(ttl) if int(ttl) > 0 else window_s
 
+    async def block(self, key: str, seconds: int) -> None:
+        """Mark ``key`` blocked for ``seconds`` (a lockout); fails open like ``hit``."""
+        try:
+            await self.redis.set(f"{self.namespace}:block:{key}", 1, ex=max(1, seconds))
+        except RedisError as exc:
+            self._log.failed("block", exc)
+
+    async def blocked_for(self, key: str) -> int:
+        """Seconds left of ``key``'s block, 0 when it is not blocked (or Redis fails)."""
+        try:
+            ttl = int(await self.redis.ttl(f"{self.namespace}:block:{key}"))
+        except RedisError as exc:
+            self._log.failed("block check", exc)
+            return 0
+        return max(ttl, 0)
+
+    async def clear(self, key: str) -> None:
+        """Forget ``key``'s count (a successful login ends a run of failures)."""
+        try:
+            await self.redis.delete(f"{self.namespace}:{key}")
+        except RedisError as exc:
+            self._log.failed("clear", exc)
+
 
 class MemoryWindowCounter:
     """The in-process twin of ``RedisWindowCounter`` for the embedded default (one process)."""
@@ -110,6 +134,7 @@ class MemoryWindowCounter:
 
     def __init__(self) -> None:
         self._windows: dict[str, tuple[float, int]] = {}
+        self._blocks: dict[str, float] = {}
 
     async def hit(self, key: str, window_s: int) -> tuple[int, int]:
         now = time.monotonic()
@@ -120,3 +145,16 @@ class MemoryWindowCounter:
             ends, count = now + window_s, 0
         self._windows[key] = (ends, count + 1)
         return count + 1, max(1, math.ceil(ends - now))
+
+    async def block(self, key: str, seconds: int) -> None:
+        now = time.monotonic()
+        if len(self._blocks) >= self.MAX_KEYS:
+            self._blocks = {k: v for k, v in self._blocks.items() if v > now}
+        self._blocks[key] = now + max(1, seconds)
+
+    async def blocked_for(self, key: str) -> int:
+        left = self._blocks.get(key, 0.0) - time.monotonic()
+        return math.ceil(left) if left > 0 else 0
+
+    async def clear(self, key: str) -> None:
+        self._windows.pop(key, None)

@@ -11,6 +11,7 @@ The README's configuration table lists the same variables and defaults (``tests/
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 import secrets
@@ -141,6 +142,22 @@ def _item_categories(value: Any) -> None:
         raise ValueError(f"unknown item categories {unknown}: use {', '.join(c.value for c in ItemCategory)}")
 
 
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(w.strip(), strict=False) for w in raw.split(",") if w.strip())
+    except ValueError as exc:
+        raise ValueError(f"not an address or network ({exc}): use e.g. 10.0.0.5,192.168.1.0/24") from None
+
+
+MIN_JWT_SECRET_BYTES = 32
+
+
+def _jwt_secret(value: Any) -> None:
+    """Empty means "generate one"; a configured secret shorter than 32 bytes can be brute-forced offline."""
+    if value and len(value.encode()) < MIN_JWT_SECRET_BYTES:
+        raise ValueError(f"too short: a JWT secret has at least {MIN_JWT_SECRET_BYTES} bytes (or leave it unset)")
+
+
 def _days_in_a_month(value: Any) -> None:
     if any(not 1 <= d <= 31 for d in value):
         raise ValueError("days of a month are 1 to 31")
@@ -201,8 +218,9 @@ class Settings:
     jwt_secret: str = env(
         "RUQI_JWT_SECRET",
         "",
-        "HMAC secret for login tokens",
+        "HMAC secret for login tokens, at least 32 bytes (a shorter one stops startup)",
         _text,
+        _jwt_secret,
         shown_default="generated into $RUQI_DATA_DIR/jwt_secret",
     )
     jwt_ttl_minutes: int = env("RUQI_JWT_TTL_MINUTES", 12 * 60, "login token lifetime", _whole_number, _at_least(1))
@@ -268,6 +286,62 @@ class Settings:
         "public verifications per client address per minute",
         _whole_number,
         _at_least(1),
+    )
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = env(
+        "RUQI_TRUSTED_PROXIES",
+        (),
+        "reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the client",
+        _networks,
+        shown_default="none",
+    )
+    login_max_failures: int = env(
+        "RUQI_LOGIN_MAX_FAILURES",
+        5,
+        "wrong passwords for one account (within 15 minutes) before it is locked for a while",
+        _whole_number,
+        _at_least(1),
+    )
+    login_max_failures_per_address: int = env(
+        "RUQI_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        20,
+        "failed logins from one client address (within 15 minutes) before it is locked for a while",
+        _whole_number,
+        _at_least(1),
+    )
+    login_lockout_seconds: int = env(
+        "RUQI_LOGIN_LOCKOUT_SECONDS",
+        60,
+        "the first lockout; each further failure doubles it, up to an hour",
+        _whole_number,
+        _at_least(1),
+    )
+    public_write_rate_per_hour: int = env(
+        "RUQI_PUBLIC_WRITE_RATE_PER_HOUR",
+        20,
+        "complaints and ratings per client per hour (per account when logged in, else per address)",
+        _whole_number,
+        _at_least(1),
+    )
+    public_write_rate_per_target: int = env(
+        "RUQI_PUBLIC_WRITE_RATE_PER_TARGET",
+        60,
+        "complaints and ratings per enterprise or visit per hour",
+        _whole_number,
+        _at_least(1),
+    )
+    token_check_seconds: int = env(
+        "RUQI_TOKEN_CHECK_SECONDS",
+        5,
+        "how long a worker trusts its cached copy of an account's token version (revocation delay)",
+        _whole_number,
+        _between(0, 300),
+    )
+    heavy_work_concurrency: int = env(
+        "RUQI_HEAVY_WORK_CONCURRENCY",
+        2,
+        "spreadsheet imports and image processing run in at most this many worker threads at once",
+        _whole_number,
+        _between(1, 64),
     )
     issuer: str = env("RUQI_ISSUER", "ruqi", "issuer named in visit codes and calendar feeds", _text, _not_empty)
     # Planning policy (api.policies.PlanPolicy); the yearly cap is the filing one, so the two agree.

@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+import re
+import time
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -25,11 +28,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from api.clock import LOCAL_TZ
-from api.errors import DomainError, InvalidInput, PayloadTooLarge
+from api.errors import DomainError, InvalidInput, PayloadTooLarge, RuleViolation
 from api.i18n import Text, for_reader, tr
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
+# Bounds checked before (and while) an .xlsx is parsed: a small archive can expand enormously.
+MAX_SHEET_ROWS = MAX_ROWS + 1000  # rows read from the sheet, empty ones included (header = row 1)
+MAX_COLUMNS = 100  # cells read per row; columns right of these are ignored
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # uncompressed size of one part of the archive (a worksheet, the strings)
+MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024  # all parts together
+MAX_ARCHIVE_ENTRIES = 500
+MAX_SHARED_STRINGS = 200_000
+PARSE_BUDGET_S = 20.0  # wall time a file may take to read
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to text/* types itself
 LIST_SEPARATORS = ("、", ",", "，", ";", "；")  # ideographic comma, ASCII and full-width , ;
@@ -81,18 +92,23 @@ def file_kind(filename: str, content_type: str | None) -> str:
 
 
 def read_table(filename: str, content_type: str | None, data: bytes) -> Table:
+    """The file's first sheet as a ``Table``. Blocking and CPU-heavy: call it in a worker thread
+    (``api.offload.run_in_pool("heavy", ...)``). A file that would expand past the bounds above is refused
+    (413 ``file_too_complex`` / ``too_many_rows``, 422 ``file_too_slow``) before or while it is parsed."""
     kind = file_kind(filename, content_type)
     if len(data) > MAX_FILE_BYTES:
         raise PayloadTooLarge(
             tr("The file is larger than {megabytes} MB.", megabytes=MAX_FILE_BYTES // (1024 * 1024)),
             code="file_too_large",
         )
+    deadline = time.monotonic() + PARSE_BUDGET_S
     if kind == "csv":
-        return _table(_csv_rows(data))
+        return _table(_csv_rows(data), deadline)
     try:
+        check_xlsx_bounds(data)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return _table(workbook.worksheets[0].iter_rows(values_only=True))
+            return _table(workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS), deadline)
         finally:
             workbook.close()
     except _XLSX_ERRORS as exc:
@@ -101,13 +117,82 @@ def read_table(filename: str, content_type: str | None, data: bytes) -> Table:
         ) from exc
 
 
-def _table(raw_rows: Iterable[Sequence[Any]]) -> Table:
+def _too_complex(what: Text) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        tr("The workbook expands too far to be read ({what}); save it again with only the list's rows.", what=what),
+        code="file_too_complex",
+    )
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s/>]")
+_TAIL = 16  # bytes carried over between chunks, so that a tag split by a chunk boundary is still seen
+
+
+def _count(pattern: re.Pattern[bytes], tail: bytes, chunk: bytes) -> int:
+    """Tags in ``chunk`` (including one that began in ``tail``, the end of the previous chunk)."""
+    return sum(1 for m in pattern.finditer(tail + chunk) if m.end() > len(tail))
+
+
+def check_xlsx_bounds(data: bytes) -> None:
+    """Refuse a workbook that would expand too far, before openpyxl parses it: every part is decompressed
+    once (measured, not taken from the sizes the archive claims) and its rows, cells and shared strings are
+    counted by their tags. openpyxl would otherwise walk a sheet of two million empty rows just to size it."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ARCHIVE_ENTRIES:
+            raise _too_complex(tr("{count} parts", count=len(entries)))
+        total = 0
+        for entry in entries:
+            if entry.file_size > MAX_ENTRY_BYTES:
+                raise _too_complex(tr("{name} holds {size} MB", name=entry.filename, size=entry.file_size >> 20))
+            sheet = entry.filename.startswith("xl/worksheets/")
+            strings = entry.filename == "xl/sharedStrings.xml"
+            size = rows = cells = texts = 0
+            tail = b""
+            with archive.open(entry) as part:
+                while chunk := part.read(1 << 20):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > MAX_ENTRY_BYTES or total > MAX_UNCOMPRESSED_BYTES:
+                        raise _too_complex(tr("more than {size} MB uncompressed", size=MAX_ENTRY_BYTES >> 20))
+                    if sheet:
+                        rows += _count(_ROW_TAG, tail, chunk)
+                        cells += _count(_CELL_TAG, tail, chunk)
+                        if rows > MAX_SHEET_ROWS:
+                            raise PayloadTooLarge(
+                                tr("A file may hold at most {count} rows, empty ones included.", count=MAX_SHEET_ROWS),
+                                code="too_many_rows",
+                            )
+                        if cells > MAX_SHEET_ROWS * MAX_COLUMNS:
+                            raise _too_complex(tr("more than {count} cells", count=MAX_SHEET_ROWS * MAX_COLUMNS))
+                    elif strings:
+                        texts += _count(_STRING_TAG, tail, chunk)
+                        if texts > MAX_SHARED_STRINGS:
+                            raise _too_complex(tr("more than {count} distinct texts", count=MAX_SHARED_STRINGS))
+                    tail = chunk[-_TAIL:]
+
+
+def _table(raw_rows: Iterable[Sequence[Any]], deadline: float = math.inf) -> Table:
     headers: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
     for number, values in enumerate(raw_rows, start=1):
-        cells = [cell_text(v) for v in values]
+        if number > MAX_SHEET_ROWS:
+            raise PayloadTooLarge(
+                tr("A file may hold at most {count} rows, empty ones included.", count=MAX_SHEET_ROWS),
+                code="too_many_rows",
+            )
+        if number % 256 == 0 and time.monotonic() > deadline:
+            raise RuleViolation(
+                tr("The file took longer than {seconds} seconds to read; split it.", seconds=int(PARSE_BUDGET_S)),
+                code="file_too_slow",
+            )
+        cells = [cell_text(v) for v in values[:MAX_COLUMNS]]
         if number == 1:
             headers = [_header(c) for c in cells]
+            while headers and not headers[-1]:  # a reader pads rows to the widest it reads: no empty columns
+                headers.pop()
             continue
         if not any(cells):
             continue
@@ -128,7 +213,8 @@ def _header(text: str) -> str:
     return text.replace(" ", "").replace("\u3000", "").strip("*＊")
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    """The rows one by one (a file of a million empty lines is refused at ``MAX_SHEET_ROWS``, not listed)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -136,10 +222,15 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             tr("The CSV file is not valid UTF-8 (byte {start}). In Excel use 'Save as → CSV UTF-8'.", start=exc.start),
             code="invalid_encoding",
         ) from exc
-    try:
-        return [[_restore(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:
-        raise InvalidInput(tr("The CSV file cannot be read: {exc}.", exc=exc), code="unreadable_file") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput(tr("The CSV file cannot be read: {exc}.", exc=exc), code="unreadable_file") from exc
+        yield [_restore(cell) for cell in row[:MAX_COLUMNS]]
 
 
 def cell_text(value: Any) -> str:

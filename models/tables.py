@@ -87,6 +87,8 @@ class User(Table, tablename="app_user"):
     uscc = Varchar(length=18, null=True, default=None)
     active = Boolean(default=True)
     created_at = Timestamptz(default=None)
+    # Raised by deactivation, a role or binding change, a password reset and logout: older tokens stop working.
+    token_version = Integer(default=0)
 
 
 class Item(Table, tablename="item"):

@@ -45,6 +45,7 @@ from api.catalogue import rows, versioning
 from api.catalogue.rows import Units
 from api.errors import DomainError, RuleViolation
 from api.i18n import for_reader, render, tr
+from api.offload import run_in_pool
 from api.tabular import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -213,7 +214,7 @@ async def import_file(
 ) -> ImportReport:
     """Upsert the file's rows all-or-nothing; a bad row or a dry run leaves the lists untouched."""
     spec = SPECS[list_name]
-    table = read_table(filename, content_type, data)
+    table = await run_in_pool("heavy", read_table, filename, content_type, data)  # off the event loop, bounded
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     errors = [
         RowError(

@@ -11,7 +11,6 @@ and decide who may add and see it.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
@@ -25,6 +24,7 @@ from api.errors import InvalidInput, NotFound, RuleViolation
 from api.evidence.media import clean_image, sanitize_filename, sniff
 from api.evidence.schemas import EvidenceRead
 from api.evidence.store import EvidenceStore, Staged
+from api.offload import run_in_pool
 from models.db import write_transaction
 from models.nonsite_tables import Evidence
 
@@ -136,7 +136,8 @@ async def receive_file(
         row = await evidence_row(staged.sha256)
         created = False
         if row is None:
-            fresh = await asyncio.to_thread(_ingest, store, staged, sanitize_filename(filename), actor, now)
+            # Decoding and re-encoding an image: in the bounded ``heavy`` pool, never on the event loop.
+            fresh = await run_in_pool("heavy", _ingest, store, staged, sanitize_filename(filename), actor, now)
             row, created = await _insert(fresh)
     finally:
         staged.discard()

@@ -20,9 +20,13 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from api.clock import LOCAL_TZ
 from api.errors import DomainError, RuleViolation
+from api.i18n import tr
 
 THUMBNAIL_PX = 320
-MAX_PIXELS = 60_000_000
+# Refused by the size in the header, before any pixel is decoded (Image.open reads only the header): a
+# 225 KB PNG can claim 59 megapixels. Decoding needs about 4 bytes per pixel, a few copies at once, per
+# image being processed (at most RUQI_HEAVY_WORK_CONCURRENCY at a time).
+MAX_PIXELS = 40_000_000
 IMAGE_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SAVE_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 EXIF_TIME = "%Y:%m:%d %H:%M:%S"
@@ -49,14 +53,14 @@ def sniff(head: bytes) -> str:
     Other image formats are refused: they could carry location data we do not strip.
     """
     if head.startswith((b"II*\x00", b"MM\x00*")):
-        raise UnsupportedMedia("TIFF images are not accepted; send JPEG, PNG or WebP.", code="unsupported_image")
+        raise UnsupportedMedia(tr("TIFF images are not accepted; send JPEG, PNG or WebP."), code="unsupported_image")
     if head.startswith((b"GIF87a", b"GIF89a")):
-        raise UnsupportedMedia("GIF images are not accepted; send JPEG, PNG or WebP.", code="unsupported_image")
+        raise UnsupportedMedia(tr("GIF images are not accepted; send JPEG, PNG or WebP."), code="unsupported_image")
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in _IMAGE_BRANDS:
             raise UnsupportedMedia(
-                "HEIC/AVIF images are not accepted; send JPEG, PNG or WebP.", code="unsupported_image"
+                tr("HEIC/AVIF images are not accepted; send JPEG, PNG or WebP."), code="unsupported_image"
             )
         if brand == b"qt  ":
             return "video/quicktime"
@@ -136,7 +140,9 @@ def _decode(path: Path) -> tuple[str, Image.Image, dt.datetime | None] | None:
                 return None
             if image.width * image.height > MAX_PIXELS:
                 raise RuleViolation(
-                    f"The image has more than {MAX_PIXELS} pixels.", code="image_too_large", field="file"
+                    tr("The image has more than {count} pixels.", count=MAX_PIXELS),
+                    code="image_too_large",
+                    field="file",
                 )
             image.load()
             return media_type, _pixels(image, media_type), _capture_time(image)
@@ -149,10 +155,12 @@ def clean_image(path: Path) -> CleanImage | None:
     except UnidentifiedImageError:
         return None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise RuleViolation("The image is too large to process.", code="image_too_large", field="file") from exc
+        raise RuleViolation(tr("The image is too large to process."), code="image_too_large", field="file") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise RuleViolation(
-            "The file is a JPEG, PNG or WebP image by its first bytes but cannot be decoded (damaged or truncated).",
+            tr(
+                "The file is a JPEG, PNG or WebP image by its first bytes but cannot be decoded (damaged or truncated)."
+            ),
             code="image_unreadable",
             field="file",
         ) from exc

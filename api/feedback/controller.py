@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
@@ -25,6 +26,7 @@ from api.feedback.schemas import (
     RatingSummary,
 )
 from api.pagination import Page
+from api.throttle import HOUR, enforce_on, rate_limited
 from models.enums import ComplaintStatus, Role
 
 CodePath = Annotated[str, PathParameter(max_length=4096, description="The visit code token (Base32, as in the QR URL)")]
@@ -32,6 +34,17 @@ From = Annotated[dt.datetime | None, QueryParameter(name="from", description="Ra
 To = Annotated[dt.datetime | None, QueryParameter(name="to", description="Rated before")]
 UnitCode = Annotated[str | None, QueryParameter(max_length=32)]
 SUPERVISOR = require(Role.supervisor)
+# Public writes are bounded (api.throttle): per client address by guard, per enterprise or visit in the handler.
+PUBLIC_WRITES = rate_limited("public_write", lambda settings: settings.public_write_rate_per_hour)
+
+
+async def _per_target(request: Request[Any, Any, Any], *targets: str | None) -> None:
+    """At most ``RUQI_PUBLIC_WRITE_RATE_PER_TARGET`` complaints and ratings an hour about one enterprise or visit."""
+    limit = request.app.state.settings.public_write_rate_per_target
+    for target in targets:
+        if target:
+            digest = hashlib.sha256(target.strip().encode()).hexdigest()[:24]
+            await enforce_on(request, f"public_write:target:{digest}", limit, HOUR)
 
 
 def _written(written: feedback.Written) -> Response[Any]:
@@ -46,8 +59,15 @@ class PublicFeedbackController(Controller):
     tags = ["feedback"]
     dependencies = {"env": Provide(provide_context, sync_to_thread=False)}
 
-    @post("/complaints", summary="Complain (投诉) from any verification result, even a forged code")
-    async def complain(self, now: Now, env: Env, data: JSONBody[PublicComplaintCreate]) -> Response[ComplaintReceipt]:
+    @post(
+        "/complaints",
+        guards=[PUBLIC_WRITES],
+        summary="Complain (投诉) from any verification result, even a forged code (rate-limited: 429 says when)",
+    )
+    async def complain(
+        self, request: Request[Any, Any, Any], now: Now, env: Env, data: JSONBody[PublicComplaintCreate]
+    ) -> Response[ComplaintReceipt]:
+        await _per_target(request, data.uscc, data.token)
         return _written(await feedback.file_public_complaint(data, env, now))
 
 
@@ -68,22 +88,35 @@ class RatingController(Controller):
 
     @post(
         "/public/visits/{token:str}/rating",
-        guards=[require(Role.enterprise)],
+        guards=[require(Role.enterprise), PUBLIC_WRITES],
         summary="Rate a checked-out visit by its code, logged in as the inspected enterprise",
     )
     async def rate_by_code(
-        self, now: Now, actor: CurrentActor, env: Env, token: CodePath, data: JSONBody[RatingCreate]
+        self,
+        request: Request[Any, Any, Any],
+        now: Now,
+        actor: CurrentActor,
+        env: Env,
+        token: CodePath,
+        data: JSONBody[RatingCreate],
     ) -> Response[RatingReceipt]:
+        await _per_target(request, token)
         return _written(await feedback.rate_with_code(actor, token, data, env, now))
 
     @post(
         "/visits/{visit_id:int}/rating",
-        guards=[require(Role.enterprise)],
+        guards=[require(Role.enterprise), PUBLIC_WRITES],
         summary="Rate your own checked-out visit (enterprise login)",
     )
     async def rate(
-        self, now: Now, actor: CurrentActor, visit_id: FromPath[int], data: JSONBody[RatingCreate]
+        self,
+        request: Request[Any, Any, Any],
+        now: Now,
+        actor: CurrentActor,
+        visit_id: FromPath[int],
+        data: JSONBody[RatingCreate],
     ) -> Response[RatingReceipt]:
+        await _per_target(request, f"visit:{visit_id}")
         return _written(await feedback.rate_as_enterprise(actor, visit_id, data, now))
 
     @get("/ratings", guards=[SUPERVISOR], summary="Ratings, without who rated (supervisor only)")
@@ -116,10 +149,11 @@ class ComplaintController(Controller):
         "env": Provide(provide_context, sync_to_thread=False),
     }
 
-    @post("/", guards=[require(Role.enterprise)], summary="Complain as the logged-in enterprise")
+    @post("/", guards=[require(Role.enterprise), PUBLIC_WRITES], summary="Complain as the logged-in enterprise")
     async def complain(
-        self, now: Now, actor: CurrentActor, env: Env, data: JSONBody[ComplaintCreate]
+        self, request: Request[Any, Any, Any], now: Now, actor: CurrentActor, env: Env, data: JSONBody[ComplaintCreate]
     ) -> Response[ComplaintReceipt]:
+        await _per_target(request, actor.uscc, data.token)
         return _written(await feedback.file_enterprise_complaint(actor, data, env, now))
 
     @get(

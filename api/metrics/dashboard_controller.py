@@ -22,10 +22,10 @@ from litestar.response import Redirect, Template
 
 from api.accounts import service as users
 from api.actor import Actor
-from api.auth import actor_from_claims, token_extras, verify_password
+from api.auth import actor_from_token, token_extras, verify_password_async
 from api.clock import LOCAL_TZ
 from api.deps import Now
-from api.errors import DomainError
+from api.errors import DomainError, TooManyRequests
 from api.i18n import render
 from api.metrics import drilldown
 from api.metrics.controller import FromDate, PeriodText, ToDate, UnitCode
@@ -33,6 +33,7 @@ from api.metrics.dashboard_view import dashboard_context, display_helpers
 from api.metrics.export import export_file
 from api.metrics.period import Period, parse_metric_period
 from api.metrics.service import compute_metrics
+from api.throttle import client_address, login_throttle
 from models.enums import ComplaintStatus, Role, VisitStatus
 
 COOKIE = "ruqi_dashboard"
@@ -67,13 +68,13 @@ Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number,
 
 
 class LoginForm(msgspec.Struct):
-    username: str = ""
-    password: str = ""
-    next: str = ""
+    username: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    password: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    next: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
-def cookie_actor(request: Request[Any, Any, Any]) -> Actor | None:
-    """The actor of the dashboard cookie's JWT, or None when it is missing, forged or expired."""
+async def cookie_actor(request: Request[Any, Any, Any]) -> Actor | None:
+    """The actor of the dashboard cookie's JWT, or None when it is missing, forged, expired or revoked."""
     encoded = request.cookies.get(COOKIE)
     if not encoded:
         return None
@@ -82,7 +83,7 @@ def cookie_actor(request: Request[Any, Any, Any]) -> Actor | None:
         token = jwt_auth.token_cls.decode(encoded, jwt_auth.token_secret, jwt_auth.algorithm)
     except (NotAuthorizedException, ValueError):
         return None
-    return actor_from_claims(token)
+    return await actor_from_token(token, request)
 
 
 def _safe_next(target: str) -> str:
@@ -130,7 +131,7 @@ class DashboardController(Controller):
         last_day: ToDate = None,
         unit_code: UnitCode = None,
     ) -> Template | Redirect:
-        actor = cookie_actor(request)
+        actor = await cookie_actor(request)
         if actor is None:
             return _to_login(request)
         if actor.role not in READERS:
@@ -161,7 +162,7 @@ class DashboardController(Controller):
         status: FromQuery[VisitStatus | None] = None,
         page: Page = 1,
     ) -> Template | Redirect:
-        actor = cookie_actor(request)
+        actor = await cookie_actor(request)
         if actor is None or actor.role not in READERS:
             return _to_login(request) if actor is None else _denied(actor)
         context = await drilldown.visits_page(
@@ -178,7 +179,7 @@ class DashboardController(Controller):
 
     @get("/visits/{visit_id:int}", media_type=MediaType.HTML)
     async def visit(self, request: Request[Any, Any, Any], now: Now, visit_id: FromPath[int]) -> Template | Redirect:
-        actor = cookie_actor(request)
+        actor = await cookie_actor(request)
         if actor is None or actor.role not in READERS:
             return _to_login(request) if actor is None else _denied(actor)
         return _page("dashboard_visit.html", _with_helpers(actor, await drilldown.visit_page(actor, visit_id, now)))
@@ -191,7 +192,7 @@ class DashboardController(Controller):
         since: FromQuery[dt.datetime | None] = None,
         page: Page = 1,
     ) -> Template | Redirect:
-        actor = cookie_actor(request)
+        actor = await cookie_actor(request)
         if actor is None or actor.role not in READERS:
             return _to_login(request) if actor is None else _denied(actor)
         context = await drilldown.unfiled_page(uscc=uscc, since=since, page=page)
@@ -206,7 +207,7 @@ class DashboardController(Controller):
         overdue: FromQuery[bool] = False,
         page: Page = 1,
     ) -> Template | Redirect:
-        actor = cookie_actor(request)
+        actor = await cookie_actor(request)
         if actor is None or actor.role not in READERS:
             return _to_login(request) if actor is None else _denied(actor)
         context = await drilldown.complaints_page(actor, now, status=status, overdue=overdue, page=page)
@@ -223,7 +224,7 @@ class DashboardController(Controller):
         last_day: ToDate = None,
         unit_code: UnitCode = None,
     ) -> Response[bytes] | Template | Redirect:
-        actor = cookie_actor(request)
+        actor = await cookie_actor(request)
         if actor is None:
             return _to_login(request)
         if actor.role not in READERS:
@@ -244,6 +245,7 @@ class DashboardController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
+        now: Now,
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
         target = _safe_next(data.next or "/dashboard")
@@ -251,13 +253,25 @@ class DashboardController(Controller):
         if _cross_site(request):
             return _page("dashboard_login.html", {**context, "error": "跨站登录请求已拒绝。"}, 403)
         try:
-            actor, _ = await users.authenticate(data.username, data.password, verify_password)
+            found = await users.login(
+                data.username,
+                data.password,
+                client_address(request),
+                login_throttle(request),
+                verify_password_async,
+                now,
+            )
+        except TooManyRequests as exc:
+            page = _page("dashboard_login.html", {**context, "error": render(exc.message)}, 429)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         except DomainError:
             return _page("dashboard_login.html", {**context, "error": "用户名或密码错误。"}, 401)
+        actor = found.actor
         if actor.role not in READERS:
             return _denied(actor)
         jwt_auth = request.app.state.jwt_auth
-        token = jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
+        token = jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor, found.token_version))
         cookie = Cookie(
             key=COOKIE,
             value=token,

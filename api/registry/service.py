@@ -12,6 +12,7 @@ from api.actor import Actor
 from api.audit import chain as audit
 from api.context import InspectorChanged
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
+from api.i18n import tr
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from api.registry.schemas import (
     EnterpriseCreate,
@@ -27,7 +28,7 @@ from api.registry.schemas import (
 from api.registry.uscc import normalize_uscc
 from models.db import write_transaction
 from models.enums import Role
-from models.tables import Enterprise, Inspector, Unit
+from models.tables import Enterprise, Inspector, Unit, User
 
 
 def _set_fields(data: msgspec.Struct) -> dict[str, Any]:
@@ -205,6 +206,12 @@ async def update_inspector(
         values.update({getattr(Inspector, k): v for k, v in changes.items()})
         if values:
             await Inspector.update(values).where(Inspector.id == inspector_id)
+            if Inspector.unit in values and values[Inspector.unit] != row["unit"]:
+                # The inspector's account follows its unit; its tokens, which name the old unit, end within
+                # RUQI_TOKEN_CHECK_SECONDS (the account logs in again).
+                await User.update(
+                    {User.unit: values[Inspector.unit], User.token_version: User.token_version + 1}
+                ).where(User.inspector == inspector_id)
             voided = await inspector_changed(inspector_id, now)
             await audit.append(
                 "inspector.updated",
@@ -280,11 +287,24 @@ async def create_enterprise(actor: Actor, data: EnterpriseCreate, now: dt.dateti
     return await read_enterprise(actor, values["uscc"])
 
 
+SUPERVISOR_FIELDS = frozenset({"whitelisted", "whitelist_reason", "whitelist_until"})
+"""What the supervisor (司法局) may change on an enterprise: the 无事不扰 whitelist. The rest is the admin's."""
+
+
 async def update_enterprise(actor: Actor, uscc: str, data: EnterpriseUpdate, now: dt.datetime) -> EnterpriseRead:
     if actor.role not in (Role.admin, Role.supervisor):
         raise Forbidden("Only an admin or the supervisor may change enterprise records.")
     code = normalize_uscc(uscc)
     changes = _set_fields(data)
+    if actor.role == Role.supervisor and (others := sorted(set(changes) - SUPERVISOR_FIELDS)):
+        raise Forbidden(
+            tr(
+                "The supervisor changes only the whitelist of an enterprise; {fields} need an admin.",
+                fields=", ".join(others),
+            ),
+            code="field_not_allowed",
+            field=others[0],
+        )
     async with write_transaction():
         columns = [getattr(Enterprise, k) for k in changes] or [Enterprise.id]
         before = await Enterprise.select(*columns).where(Enterprise.uscc == code).first()

@@ -6,6 +6,7 @@ Use ``public_route_handlers(settings)`` in the app: the verification routes are 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from litestar.channels import ChannelsPlugin
 from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException, WebSocketDisconnect, WebSocketException
-from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware, get_remote_address
+from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
@@ -29,6 +30,7 @@ from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
 from api.pagination import Page
 from api.settings import Settings
+from api.throttle import client_address
 from api.verification.log import coarse_client, list_verifications
 from api.verification.schemas import EnterpriseCodeView, RevocationList, VerificationLogRead, VerificationRead
 from api.verification.service import (
@@ -52,7 +54,7 @@ COMPLAINT_KINDS = (  # the values of api.feedback.schemas.ComplaintKind
 
 
 def _client(connection: Request[Any, Any, Any] | WebSocket[Any, Any, Any]) -> str:
-    return coarse_client(connection.client.host if connection.client else None, connection.headers.get("user-agent"))
+    return coarse_client(client_address(connection), connection.headers.get("user-agent"))
 
 
 def _page_headers(nonce: str) -> dict[str, str]:
@@ -86,6 +88,11 @@ class _VerifyRateLimitMiddleware(RateLimitMiddleware):
             await self.app(scope, receive, send)
             return
         count, reset_in = await app.state.rate_counter.hit(self.cache_key_from_request(request), self.window_s)
+        token = request.path_params.get("token")
+        if token and count <= self.max_requests:
+            # Per code as well: rotating client addresses does not flood one visit's verification log.
+            digest = hashlib.sha256(str(token).encode()).hexdigest()[:24]
+            count, reset_in = await app.state.rate_counter.hit(f"verify:code:{digest}", self.window_s)
         headers = {
             self.config.rate_limit_policy_header_key: f"{self.max_requests}; w={self.window_s}",
             self.config.rate_limit_limit_header_key: str(self.max_requests),
@@ -106,8 +113,9 @@ class _VerifyRateLimitMiddleware(RateLimitMiddleware):
 
 
 def _verify_key(request: Request[Any, Any, Any]) -> str:
-    # Its own key space: other rate limits in the same store keep their own counters.
-    return f"verify:{get_remote_address(request)}"
+    # Its own key space: other rate limits in the same store keep their own counters. The address is the
+    # peer's, or the one a trusted proxy forwarded (never a header anyone can write: RUQI_TRUSTED_PROXIES).
+    return f"verify:{client_address(request)}"
 
 
 def verify_rate_limit(per_minute: int) -> RateLimitConfig:

@@ -40,7 +40,9 @@ async def upload_visit_evidence(
     data: Annotated[EvidenceUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     x_content_sha256: Annotated[
         str | None,
-        HeaderParameter(name="X-Content-SHA256", description="The file's SHA-256 (hex), instead of the field"),
+        HeaderParameter(
+            name="X-Content-SHA256", max_length=128, description="The file's SHA-256 (hex), instead of the field"
+        ),
     ] = None,
 ) -> Response[EvidenceRead]:
     settings: Settings = request.app.state.settings

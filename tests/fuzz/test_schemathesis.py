@@ -124,6 +124,10 @@ def fuzzed(sqlite_template: tuple[Path, World], tmp_path_factory: pytest.TempPat
         data_dir=root / "data",
         jwt_secret="fuzz-secret-" + "x" * 32,
         verify_rate_per_minute=100_000,  # fuzz the verification itself, not the rate limiter
+        public_write_rate_per_hour=100_000,  # nor the limits on complaints and ratings
+        public_write_rate_per_target=100_000,
+        login_max_failures=100_000,  # nor the login lockouts
+        login_max_failures_per_address=100_000,
     )
     yield Fuzzed(app=create_app(settings_), world=world)
 

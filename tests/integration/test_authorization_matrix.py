@@ -36,7 +36,9 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute, WebSocketRoute
 
+from api.accounts.tokens import forget_token_version
 from api.visits.rules import LOCAL_TZ
+from models.tables import User
 from models.visit_tables import Visit
 from tests.support.api import Api
 from tests.support.authorization import (
@@ -186,6 +188,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "period": refs.period,
         "year": 2027,
         "file_path": "favicon.png",
+        "username": "inspector-mkt2",  # an account no role of the matrix logs in as
         "path": "sw.js",
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
@@ -216,12 +219,13 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         ("POST", "/api/v1/auth/login"): {"json": {"username": "supervisor", "password": PASSWORD}},
         ("POST", "/api/v1/users"): {"json": {"username": "matrix-user", "password": PASSWORD, "role": "supervisor"}},
+        ("PATCH", "/api/v1/users/{username}"): {"json": {"active": True}},
         ("POST", "/api/v1/units"): {"json": {"code": "MXU", "name": "矩阵单位", "kind": "other"}},
         ("PATCH", "/api/v1/units/{code}"): {"json": {"name": "历城区市场监督管理局"}},
         ("POST", "/api/v1/inspectors"): {"json": {"name": "矩阵辅", "unit_code": "MKT", "is_auxiliary": True}},
         ("PATCH", "/api/v1/inspectors/{inspector_id}"): {"json": {"name": "张明"}},
         ("POST", "/api/v1/enterprises"): {"json": {"uscc": "bad", "name": "x"}},
-        ("PATCH", "/api/v1/enterprises/{uscc}"): {"json": {"credit_grade": "A"}},
+        ("PATCH", "/api/v1/enterprises/{uscc}"): {"json": {"whitelist_reason": "矩阵"}},  # the supervisor's field
         ("POST", "/api/v1/enterprises/{uscc}/code/reissue"): {"json": {"reason": "矩阵", "grace_days": 7}},
         ("POST", "/api/v1/items"): {
             "json": {"code": "MKT-MX", "name": "矩阵事项", "unit_code": "MKT", "legal_basis": "《法》", "yearly_cap": 1}
@@ -331,6 +335,12 @@ class Outcome:
         return Y
 
 
+def restore_tokens(api: Api, username: str) -> None:
+    """Put the account's token version back to the one the test client's tokens carry (0)."""
+    _run(api, User.update({User.token_version: 0}).where(User.username == username))
+    forget_token_version(api.world.actors[username].user_id)
+
+
 def send(api: Api, method: str, path: str, role: str, refs: Refs, kwargs: dict[str, Any]) -> Outcome:
     username = ROLES[role]
     url = fill(path, refs, api.world.inspector_ids["MKT-C1"])
@@ -348,6 +358,8 @@ def send(api: Api, method: str, path: str, role: str, refs: Refs, kwargs: dict[s
         except Exception as exc:  # refused before accepting
             return Outcome(int(getattr(exc, "code", 0) or 0), repr(exc), "")
     response = api.client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    if path == "/api/v1/auth/logout" and response.status_code == 204 and username is not None:
+        restore_tokens(api, username)  # logging out ended the role's tokens; the matrix goes on with them
     detail = ""
     if response.headers.get("content-type", "").startswith(("application/problem+json", "application/json")):
         body = response.json()

@@ -111,7 +111,14 @@ def test_guarded_routes_document_401_and_403_public_ones_do_not(document: dict[s
 
 def test_only_the_rate_limited_route_documents_429(document: dict[str, Any]) -> None:
     limited = {(m, p) for m, p, op in operations(document) if 429 in errors(op)}
-    assert limited == {("GET", "/api/v1/public/verify/{token}")}
+    assert limited == {
+        ("GET", "/api/v1/public/verify/{token}"),
+        ("POST", "/api/v1/auth/login"),  # login lockouts
+        ("POST", "/api/v1/public/complaints"),  # public writes (api.throttle)
+        ("POST", "/api/v1/complaints"),
+        ("POST", "/api/v1/public/visits/{token}/rating"),
+        ("POST", "/api/v1/visits/{visit_id}/rating"),
+    }
     verify = document["paths"]["/api/v1/public/verify/{token}"]["get"]["responses"]["429"]
     assert "RateLimit" in verify["description"]  # the handler's own description is kept
 

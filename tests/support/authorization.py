@@ -54,7 +54,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/static/{file_path}"): allow(*EVERYONE),  # docs assets, favicon: no data
     ("POST", "/api/v1/auth/login"): allow(*EVERYONE),
     ("GET", "/api/v1/auth/me"): allow(*LOGGED_IN),
+    ("POST", "/api/v1/auth/logout"): allow(*LOGGED_IN),  # ends the caller's own tokens (the matrix restores them)
     ("POST", "/api/v1/users"): allow("admin"),
+    ("PATCH", "/api/v1/users/{username}"): allow("admin"),
     # registry
     ("GET", "/api/v1/units"): allow(*LOGGED_IN),
     ("POST", "/api/v1/units"): allow("admin"),

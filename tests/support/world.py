@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from api.accounts import service as users
 from api.accounts.schemas import UserCreate
 from api.actor import SYSTEM_ACTOR, Actor
-from api.auth import hash_password
+from api.auth import hash_password_async
 from api.catalogue import items, library, scenarios
 from api.catalogue.schemas import ItemCreate, LibraryEntryCreate, ScenarioCreate
 from api.registry import service as registry
@@ -158,7 +158,7 @@ async def build_world() -> World:
         UserCreate(username="enterprise-b", password=PASSWORD, role=Role.enterprise, uscc=USCC_B),
     ]
     for account in accounts:
-        await users.create_user(account, hash_password, WORLD_INSTANT)
+        await users.create_user(account, hash_password_async, WORLD_INSTANT)
     for row in await User.select():
         world.actors[row["username"]] = users.actor_of(row)
     return world

@@ -4,13 +4,21 @@ from tests.support.api import Api
 from tests.support.world import PASSWORD
 
 
-def test_health_reports_database_and_redis(api: Api) -> None:
-    response = api.get("/health")
+def test_health_reports_database_and_redis_to_an_admin(api: Api) -> None:
+    response = api.get("/health", as_="admin")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"] == "ok"
     assert body["redis"] == ("ok" if api.backend == "postgres" else "not_configured")
+
+
+def test_public_health_shows_only_the_status(api: Api) -> None:
+    for as_ in (None, "supervisor", "enterprise-a"):
+        response = api.get("/health", as_=as_)
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}, as_
+        assert "server" not in response.headers
 
 
 def test_login_returns_a_token_that_opens_protected_routes(api: Api) -> None:

@@ -104,3 +104,17 @@ def test_admin_creates_accounts_with_bindings(api: Api) -> None:
         ).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"name": "改名公司"}, {"address": "别处"}, {"latitude": 30.0, "longitude": 120.0}, {"risk_grade": "high"}],
+    ids=["name", "address", "position", "risk"],
+)
+def test_supervisor_changes_only_the_whitelist(api: Api, change: dict[str, object]) -> None:
+    before = api.get(f"/api/v1/enterprises/{USCC_B}", as_="admin").json()
+    refused = api.patch(f"/api/v1/enterprises/{USCC_B}", as_="supervisor", json={"whitelisted": True, **change})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "field_not_allowed" and refused.json()["field"] in change
+    assert api.get(f"/api/v1/enterprises/{USCC_B}", as_="admin").json() == before  # nothing applied, not even the flag
+    assert api.patch(f"/api/v1/enterprises/{USCC_B}", as_="admin", json=change).status_code == 200
