@@ -41,6 +41,7 @@ from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
 from api.health.controller import HealthController
 from api.home.controller import HomeController
+from api.keystore import AUDIT, DIRECTORIES, ENTERPRISE, VISIT, DatabaseKeys
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
@@ -89,7 +90,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     bind_engine(engine)
     redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
     jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
-    keyring = KeyRing.load_or_create(settings.data_dir / "keys", clock.now())
+    # With a key-encryption key the rings live in the database (shared by every app machine), loaded at startup.
+    shared_keys = DatabaseKeys(settings.kek, settings.data_dir) if settings.kek is not None else None
+    if shared_keys is not None:
+        keyring, enterprise_keyring = shared_keys.rings[VISIT], shared_keys.rings[ENTERPRISE]
+    else:
+        keyring = KeyRing.load_or_create(settings.data_dir / DIRECTORIES[VISIT], clock.now())
+        enterprise_keyring = KeyRing.load_or_create(settings.data_dir / DIRECTORIES[ENTERPRISE], clock.now())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -98,7 +105,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
         try:
-            yield
+            if shared_keys is None:
+                yield
+            else:
+                await shared_keys.start(clock.now())
+                async with shared_keys.refreshing(settings.key_refresh_seconds):
+                    yield
         finally:
             if isinstance(engine, PostgresEngine):
                 await engine.close_connection_pool()
@@ -174,6 +186,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.engine = engine
     app.state.keyring = keyring
+    app.state.audit_keyring = shared_keys.rings[AUDIT] if shared_keys is not None else None
+    app.state.shared_keys = shared_keys
     app.state.phone_assets = phone_assets.load()
     app.state.context = ServiceContext(
         keyring=keyring,
@@ -183,7 +197,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         code_grace=dt.timedelta(minutes=settings.code_grace_minutes),
         scan_radius_m=float(settings.scan_radius_m),
         scan_max_accuracy_m=float(settings.scan_max_accuracy_m),
-        enterprise_keyring=KeyRing.load_or_create(settings.data_dir / "enterprise_keys", clock.now()),
+        enterprise_keyring=enterprise_keyring,
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
         inspector_changed=void_codes_of_inspector,

@@ -17,10 +17,15 @@ def register_audit_commands(cli: Group) -> None:
     @cli.command(name="audit-verify", help="Re-walk the audit hash chain; exit 1 and name the first broken seq.")
     @click.option("--batch", default=10_000, show_default=True, help="Links read per query.")
     def audit_verify(app: Litestar, batch: int) -> None:
-        from api.audit.chain import audit_keyring, verify_chain
+        from api.audit.chain import verify_chain
+        from api.keystore import AUDIT, ring_for
 
-        keyring = audit_keyring(app.state.settings.data_dir, app.state.clock.now())
-        report = asyncio.run(verify_chain(app.state.clock.now(), batch, keyring=keyring))
+        async def verify() -> Any:
+            settings, now = app.state.settings, app.state.clock.now()
+            keyring = await ring_for(settings.kek, settings.data_dir, AUDIT, now)
+            return await verify_chain(now, batch, keyring=keyring)
+
+        report = asyncio.run(verify())
         click.echo(json.dumps(msgspec.to_builtins(report), ensure_ascii=False))
         if not report.ok:
             click.echo(f"audit chain BROKEN at seq {report.broken_seq}: {report.reason} ({report.detail})", err=True)
@@ -30,18 +35,19 @@ def register_audit_commands(cli: Group) -> None:
     @cli.command(name="audit-checkpoint", help="Sign a checkpoint of the audit chain head with the audit key.")
     @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def audit_checkpoint(app: Litestar, export_path: Path | None) -> None:
-        from api.audit.chain import audit_keyring, export_checkpoints, make_checkpoint
+        from api.audit.chain import export_checkpoints, make_checkpoint
         from api.audit.folding import fold_verifications
         from api.errors import DomainError
+        from api.keystore import AUDIT, ring_for
 
         async def fold_and_sign() -> Any:
-            now = app.state.clock.now()
+            settings, now = app.state.settings, app.state.clock.now()
+            keyring = await ring_for(settings.kek, settings.data_dir, AUDIT, now)
             await fold_verifications(now)
-            return await make_checkpoint(keyring, now)
+            return await make_checkpoint(keyring, now), keyring
 
-        keyring = audit_keyring(app.state.settings.data_dir, app.state.clock.now())
         try:
-            checkpoint = asyncio.run(fold_and_sign())
+            checkpoint, keyring = asyncio.run(fold_and_sign())
         except DomainError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
         click.echo(json.dumps(msgspec.to_builtins(checkpoint), ensure_ascii=False))
