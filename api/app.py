@@ -59,6 +59,7 @@ from api.visits.evidence_controller import visit_evidence_router
 from api.visits.scans_controller import EnterpriseCodeController, ScanController
 from api.visits.voiding import void_codes_of_inspector
 from models.db import bind_engine, engine_from_url
+from models.sqlite_pool import PooledSQLiteEngine
 from qr import KeyRing
 
 logger = logging.getLogger("ruqi")
@@ -104,6 +105,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         bind_engine(engine)
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        elif isinstance(engine, PooledSQLiteEngine):  # the embedded default: WAL, one writer, parallel readers
+            await engine.start_pool()
         try:
             if shared_keys is None:
                 yield
@@ -114,6 +117,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         finally:
             if isinstance(engine, PostgresEngine):
                 await engine.close_connection_pool()
+            elif isinstance(engine, PooledSQLiteEngine):
+                await engine.close_pool()
             if redis_client is not None:
                 await redis_client.aclose()
 
