@@ -82,9 +82,10 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _open(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
         connection.row_factory = dict_factory  # type: ignore[assignment]
-        await connection.execute("PRAGMA foreign_keys = 1")
-        await connection.execute("PRAGMA synchronous = NORMAL")
         self._all.append(connection)
+        for pragma in ("foreign_keys = 1", "synchronous = NORMAL"):
+            async with connection.execute(f"PRAGMA {pragma}") as cursor:
+                await cursor.fetchall()  # a statement left open would keep holding its lock
         return connection
 
     async def start_pool(self, readers: int = READERS) -> None:
@@ -92,7 +93,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         if self.pooled:
             return
         writer = await self._open()
-        await writer.execute("PRAGMA journal_mode = WAL")
+        async with writer.execute("PRAGMA journal_mode = WAL") as cursor:
+            await cursor.fetchall()
         queue: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for _ in range(readers):
             queue.put_nowait(await self._open())
