@@ -38,7 +38,7 @@ def rows(api: Api) -> list[dict[str, Any]]:
     async def read() -> list[dict[str, Any]]:
         return await SigningKey.select().order_by(SigningKey.id)
 
-    return api.client.blocking_portal.call(read)  # type: ignore[no-any-return]
+    return api.client.blocking_portal.call(read)
 
 
 def test_every_ring_lives_sealed_in_the_database(shared_api: Api, shared: Settings) -> None:
