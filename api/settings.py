@@ -363,6 +363,14 @@ class Settings:
         _whole_number,
         _at_least(1),
     )
+    verification_log_retention_days: int = env(
+        "RUQI_VERIFICATION_LOG_RETENTION_DAYS",
+        0,
+        "`ruqi prune-verification-log` deletes verification log rows older than this many days (their digests stay "
+        "in the audit chain); 0: keep them all",
+        _whole_number,
+        _at_least(0),
+    )
     filing_policy: FilingPolicy = field(init=False, repr=False, compare=False)
     plan_policy: PlanPolicy = field(init=False, repr=False, compare=False)
 

@@ -55,3 +55,26 @@ def register_audit_commands(cli: Group) -> None:
             exported = asyncio.run(export_checkpoints(keyring, app.state.clock.now()))
             export_path.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             click.echo(f"checkpoints exported to {export_path}")
+
+    @cli.command(
+        name="prune-verification-log",
+        help="Delete verification log rows older than the retention (their digests stay in the audit chain).",
+    )
+    @click.option(
+        "--days", type=int, default=None, help="Keep this many days (default RUQI_VERIFICATION_LOG_RETENTION_DAYS)."
+    )
+    def prune_verification_log(app: Litestar, days: int | None) -> None:
+        import datetime as dt
+
+        from api.audit.retention import prune_verifications
+
+        keep = app.state.settings.verification_log_retention_days if days is None else days
+        if keep <= 0:
+            raise click.ClickException(
+                "no retention: set RUQI_VERIFICATION_LOG_RETENTION_DAYS or pass --days (at least 1)"
+            )
+        pruned = asyncio.run(prune_verifications(app.state.clock.now(), dt.timedelta(days=keep)))
+        click.echo(
+            f"verification log: {pruned.count} row(s) older than {pruned.cutoff.isoformat()} deleted "
+            f"(through id {pruned.through_id})"
+        )
