@@ -147,13 +147,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await self._run_pooled(ddl, [])
 
     async def _run_pooled(self, query: str, args: list[Any]) -> Any:
+        # execute_fetchall: one hop to the connection's thread (execute, fetchall and close would be three).
         if query.lstrip()[:6].upper() == "SELECT":
-            async with self._reader_lease() as reader, reader.execute(query, args) as cursor:
-                return await cursor.fetchall()
+            async with self._reader_lease() as reader:
+                return await reader.execute_fetchall(query, args)
         async with self._writer_lease() as writer:
             try:
-                async with writer.execute(query, args) as cursor:
-                    rows = await cursor.fetchall()
+                rows = await writer.execute_fetchall(query, args)
                 await writer.commit()
             except BaseException:
                 await writer.rollback()
@@ -170,6 +170,6 @@ class PooledSQLiteEngine(SQLiteEngine):
     ) -> Any:
         if not self.pooled:
             return await super()._run_in_existing_connection(connection, query, args, query_type, table)
-        # The pool's connections have foreign_keys on and dict rows from the start: no PRAGMA per statement.
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        # The pool's connections have foreign_keys on and dict rows from the start: no PRAGMA per statement,
+        # and one hop to the connection's thread per statement.
+        return await connection.execute_fetchall(query, args or [])
