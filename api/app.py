@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -54,6 +55,7 @@ from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, Resili
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
 from api.verification.controller import public_route_handlers
+from api.verification.log_batch import VerificationLogBatch
 from api.visits.controller import VisitController
 from api.visits.evidence_controller import visit_evidence_router
 from api.visits.scans_controller import EnterpriseCodeController, ScanController
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     engine = engine_from_url(settings.database_url)
     bind_engine(engine)
     redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    log_batch = VerificationLogBatch(settings.verify_log_flush_ms / 1000) if settings.verify_log_flush_ms else None
     jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
     # With a key-encryption key the rings live in the database (shared by every app machine), loaded at startup.
     shared_keys = DatabaseKeys(settings.kek, settings.data_dir) if settings.kek is not None else None
@@ -108,12 +111,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         elif isinstance(engine, PooledSQLiteEngine):  # the embedded default: WAL, one writer, parallel readers
             await engine.start_pool()
         try:
-            if shared_keys is None:
+            async with contextlib.AsyncExitStack() as running:
+                if shared_keys is not None:
+                    await shared_keys.start(clock.now())
+                    await running.enter_async_context(shared_keys.refreshing(settings.key_refresh_seconds))
+                if log_batch is not None:  # flushed on the way out, before the pools close
+                    await running.enter_async_context(log_batch.running())
                 yield
-            else:
-                await shared_keys.start(clock.now())
-                async with shared_keys.refreshing(settings.key_refresh_seconds):
-                    yield
         finally:
             if isinstance(engine, PostgresEngine):
                 await engine.close_connection_pool()
@@ -193,6 +197,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.keyring = keyring
     app.state.audit_keyring = shared_keys.rings[AUDIT] if shared_keys is not None else None
     app.state.shared_keys = shared_keys
+    app.state.verification_log_batch = log_batch
     app.state.phone_assets = phone_assets.load()
     app.state.context = ServiceContext(
         keyring=keyring,
@@ -206,6 +211,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
         inspector_changed=void_codes_of_inspector,
+        verification_log_sink=log_batch.add if log_batch is not None else None,
     )
     return app
 

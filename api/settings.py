@@ -363,6 +363,14 @@ class Settings:
         _whole_number,
         _at_least(1),
     )
+    verify_log_flush_ms: int = env(
+        "RUQI_VERIFY_LOG_FLUSH_MS",
+        0,
+        "0: each verification's log row is written in its request; N > 0: each worker writes them in one INSERT "
+        "every N ms and on shutdown (a crashed worker loses at most its last N ms of rows)",
+        _whole_number,
+        _between(0, 10_000),
+    )
     verification_log_retention_days: int = env(
         "RUQI_VERIFICATION_LOG_RETENTION_DAYS",
         0,

@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (both servers)")
+    parser.add_argument(
+        "--verify-log-flush-ms", type=int, default=0, help="RUQI_VERIFY_LOG_FLUSH_MS for ruqi (0: a write per verify)"
+    )
     args = parser.parse_args()
     common.exit_cleanly_on_sigterm()
     print("command:", report.command_line())
@@ -79,9 +82,13 @@ def main() -> None:
     machine = report.machine()
 
     with (
-        common.deployment(postgres=True) as dep,
+        common.deployment(postgres=True) as plain,
         tempfile.TemporaryDirectory(prefix="ruqi-bench-logs-") as logs,
-        common.ruqi_server(dep, args.workers, Path(logs)) as app,
+        common.ruqi_server(
+            dep := common.with_env(plain, RUQI_VERIFY_LOG_FLUSH_MS=str(args.verify_log_flush_ms)),
+            args.workers,
+            Path(logs),
+        ) as app,
         handwritten_server(dep, f"{app.base_url}/.well-known/jwks.json", args.workers, Path(logs)) as hand,
     ):
         fixture = fixtures.approved_visit(app.base_url)

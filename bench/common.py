@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import socket
@@ -135,6 +136,11 @@ def ruqi_env(
         env.update(REDIS_URL=REDIS_URL, RUQI_REDIS_PREFIX=prefix)
     env.update(extra or {})
     return env
+
+
+def with_env(dep: Deployment, **extra: str) -> Deployment:
+    """The same deployment with more settings for the servers started on it."""
+    return dataclasses.replace(dep, env={**dep.env, **extra})
 
 
 def ruqi(env: Mapping[str, str], *args: str, timeout: float = 600) -> str:
