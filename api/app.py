@@ -24,6 +24,7 @@ from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
 from api import __version__
+from api import labels as _labels  # noqa: F401  # registers the Chinese words every vocabulary accepts as input
 from api.accounts.controller import AuthController, UserController
 from api.audit.controller import AuditController
 from api.auth import build_jwt_auth
@@ -43,6 +44,7 @@ from api.feedback.controller import ComplaintController, PublicFeedbackControlle
 from api.health.controller import HealthController
 from api.home.controller import HomeController
 from api.keystore import AUDIT, DIRECTORIES, ENTERPRISE, VISIT, DatabaseKeys
+from api.language import reader_language_middleware
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
@@ -169,7 +171,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
-        middleware=[ContentTypeMiddleware()],
+        middleware=[reader_language_middleware, ContentTypeMiddleware()],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
