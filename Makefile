@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export RUQI_DATA_DIR ?= var
 
-.PHONY: run test lint install install-test chromium faketime messages openapi
+.PHONY: run test lint install install-test chromium faketime messages openapi bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -56,3 +56,11 @@ messages: install-test
 ## Rewrite docs/openapi.json from the app after an intended change of the HTTP interface (a test compares them).
 openapi: install-test
 	$(BIN)/python -m tests.support.openapi_document docs/openapi.json
+
+## Issue 17's benchmarks in one run (needs wrk, PostgreSQL and Redis on loopback): ruqi's verify and scan-in as
+## ratios to the same work written by hand, then the embedded default (SQLite). BENCH_ARGS="--rounds 1 --duration 5"
+## for a quick look. Results: bench/results/handwritten.json, sqlite.json; docs/benchmarks.md.
+BENCH_ARGS ?=
+bench: install-test
+	$(BIN)/python bench/bench_handwritten.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_sqlite.py $(BENCH_ARGS)

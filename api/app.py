@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -45,6 +46,7 @@ from api.feedback.controller import ComplaintController, PublicFeedbackControlle
 from api.health.controller import HealthController
 from api.home.controller import HomeController
 from api.input_boundary import InputBoundaryMiddleware
+from api.keystore import AUDIT, DIRECTORIES, ENTERPRISE, VISIT, DatabaseKeys
 from api.language import reader_language_middleware
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
@@ -58,11 +60,13 @@ from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, Resili
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
 from api.verification.controller import public_route_handlers
+from api.verification.log_batch import VerificationLogBatch
 from api.visits.controller import VisitController
 from api.visits.evidence_controller import visit_evidence_router
 from api.visits.scans_controller import EnterpriseCodeController, ScanController
 from api.visits.voiding import void_codes_of_inspector
 from models.db import bind_engine, engine_from_url
+from models.sqlite_pool import PooledSQLiteEngine
 from qr import KeyRing
 
 logger = logging.getLogger("ruqi")
@@ -93,9 +97,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     engine = engine_from_url(settings.database_url)
     bind_engine(engine)
     redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    log_batch = VerificationLogBatch(settings.verify_log_flush_ms / 1000) if settings.verify_log_flush_ms else None
     jwt_auth = build_jwt_auth(settings.resolved_jwt_secret(), settings.jwt_ttl_minutes)
-    keyring = KeyRing.load_or_create(settings.data_dir / "keys", clock.now())
-    enterprise_keyring = KeyRing.load_or_create(settings.data_dir / "enterprise_keys", clock.now())
+    # With a key-encryption key the rings live in the database (shared by every app machine), loaded at startup.
+    shared_keys = DatabaseKeys(settings.kek, settings.data_dir) if settings.kek is not None else None
+    if shared_keys is not None:
+        keyring, enterprise_keyring = shared_keys.rings[VISIT], shared_keys.rings[ENTERPRISE]
+    else:
+        keyring = KeyRing.load_or_create(settings.data_dir / DIRECTORIES[VISIT], clock.now())
+        enterprise_keyring = KeyRing.load_or_create(settings.data_dir / DIRECTORIES[ENTERPRISE], clock.now())
     secure_data_dir(settings.data_dir, settings.database_url)
     offload.configure("heavy", settings.heavy_work_concurrency)
 
@@ -105,12 +115,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         bind_engine(engine)
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        elif isinstance(engine, PooledSQLiteEngine):  # the embedded default: WAL, one writer, parallel readers
+            await engine.start_pool()
         secure_data_dir(settings.data_dir, settings.database_url)  # the SQLite file may be new since
         try:
-            yield
+            async with contextlib.AsyncExitStack() as running:
+                if shared_keys is not None:
+                    await shared_keys.start(clock.now())
+                    await running.enter_async_context(shared_keys.refreshing(settings.key_refresh_seconds))
+                if log_batch is not None:  # flushed on the way out, before the pools close
+                    await running.enter_async_context(log_batch.running())
+                yield
         finally:
             if isinstance(engine, PostgresEngine):
                 await engine.close_connection_pool()
+            elif isinstance(engine, PooledSQLiteEngine):
+                await engine.close_pool()
             if redis_client is not None:
                 await redis_client.aclose()
 
@@ -184,6 +204,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.engine = engine
     app.state.keyring = keyring
+    app.state.audit_keyring = shared_keys.rings[AUDIT] if shared_keys is not None else None
+    app.state.shared_keys = shared_keys
+    app.state.verification_log_batch = log_batch
     app.state.phone_assets = phone_assets.load()
     app.state.context = ServiceContext(
         keyring=keyring,
@@ -197,6 +220,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
         inspector_changed=void_codes_of_inspector,
+        verification_log_sink=log_batch.add if log_batch is not None else None,
     )
     return app
 

@@ -68,11 +68,22 @@ class RuqiCLIPlugin(CLIPluginProtocol):
         def rotate_keys(app: Litestar, keep_days: int) -> None:
             import datetime as dt
 
+            from api.keystore import VISIT, DatabaseKeys
             from qr import KeyRing
 
-            keyring = KeyRing.load_or_create(_settings(app).data_dir / "keys", app.state.clock.now())
-            old = keyring.signing_kid
-            new = keyring.rotate(app.state.clock.now(), dt.timedelta(days=keep_days))
+            settings, now = _settings(app), app.state.clock.now()
+            if settings.kek is not None:  # in the database: every app machine picks it up within seconds
+
+                async def rotate() -> tuple[str, str]:
+                    keys = DatabaseKeys(settings.kek, settings.data_dir)
+                    await keys.start(now)
+                    return await keys.rotate(VISIT, now, dt.timedelta(days=keep_days))
+
+                old, new = asyncio.run(rotate())
+            else:
+                keyring = KeyRing.load_or_create(settings.data_dir / "keys", now)
+                old = keyring.signing_kid
+                new = keyring.rotate(now, dt.timedelta(days=keep_days))
             click.echo(f"signing key {old} → {new}; {old} keeps verifying for {keep_days} days")
 
         @cli.command(name="run", help="Serve the app with uvicorn; SIGTERM or SIGINT stops every worker.")
@@ -92,6 +103,13 @@ class RuqiCLIPlugin(CLIPluginProtocol):
         @click.option("--reload", "-r", is_flag=True, help="Restart on code changes (development).")
         def run(host: str, port: int, workers: int, reload: bool) -> None:
             serve(host=host, port=port, workers=workers, reload=reload)
+
+        @cli.command(name="new-kek", help="Print a fresh random RUQI_KEY_ENCRYPTION_KEY (32 bytes, URL-safe Base64).")
+        def new_kek(app: Litestar) -> None:
+            import base64
+            import secrets
+
+            click.echo(base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii"))
 
         @cli.command(name="migrate", help="Apply the database migrations (SQLite or PostgreSQL from DATABASE_URL).")
         def migrate(app: Litestar) -> None:

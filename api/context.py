@@ -41,5 +41,8 @@ class ServiceContext:
     publish: Publish = _no_publish
     # Wired by the app to api.visits.voiding: the registry (below visits) must not import visits.
     inspector_changed: InspectorChanged = _nothing_voided
+    # RUQI_VERIFY_LOG_FLUSH_MS > 0: verification-log rows go to this batch (api.verification.log_batch) instead of
+    # one INSERT per verification.
+    verification_log_sink: Callable[[dt.datetime, int | None, str, str, str], None] | None = None
     # Per-app cache of what never changes after filing (units, inspectors, items), for the verify path.
     filed_parts: dict[int, Any] = field(default_factory=dict)

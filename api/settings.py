@@ -10,6 +10,7 @@ The README's configuration table lists the same variables and defaults (``tests/
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import os
@@ -25,6 +26,7 @@ from api.policies import FilingPolicy, PlanPolicy
 from models.enums import ItemCategory
 
 DEFAULT_DATA_DIR = Path("var")
+KEK_BYTES = 32  # AES-256-GCM
 
 
 class SettingsError(ValueError):
@@ -40,6 +42,10 @@ class SettingsError(ValueError):
 
 def _text(raw: str) -> str:
     return raw
+
+
+def _lowered(raw: str) -> str:
+    return raw.strip().lower()
 
 
 def _optional_text(raw: str) -> str | None:
@@ -121,6 +127,24 @@ def _http_url(value: Any) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise ValueError("use an http:// or https:// URL with a host")
+
+
+def _environment(value: Any) -> None:
+    if value not in {"", "development", "production"}:
+        raise ValueError("use production or development (unset: production on PostgreSQL, else development)")
+
+
+def _key_encryption_key(value: Any) -> None:
+    if value and len(decode_kek(value)) != KEK_BYTES:
+        raise ValueError(f"must be {KEK_BYTES} random bytes in URL-safe Base64 (e.g. `ruqi new-kek`)")
+
+
+def decode_kek(value: str) -> bytes:
+    """The raw bytes of a RUQI_KEY_ENCRYPTION_KEY value (URL-safe Base64, padding optional)."""
+    try:
+        return base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
+    except ValueError:
+        raise ValueError("not URL-safe Base64") from None
 
 
 def _not_empty(value: Any) -> None:
@@ -386,6 +410,49 @@ class Settings:
         _flag,
         shown_default="1",
     )
+    # Many app machines on one PostgreSQL + Redis (README "Deployment").
+    environment: str = env(
+        "RUQI_ENV",
+        "",
+        "`production` or `development`; unset: production when DATABASE_URL is PostgreSQL, else development. "
+        "A production start refuses to run without RUQI_JWT_SECRET and RUQI_KEY_ENCRYPTION_KEY",
+        _lowered,
+        _environment,
+        shown_default="unset",
+    )
+    key_encryption_key: str = env(
+        "RUQI_KEY_ENCRYPTION_KEY",
+        "",
+        "32 random bytes, URL-safe Base64 (`ruqi new-kek`): when set, the signing keys live in the database with "
+        "their private parts sealed under it (AES-256-GCM), shared by every app machine; unset: in $RUQI_DATA_DIR",
+        _text,
+        _key_encryption_key,
+        shown_default="unset",
+    )
+    key_refresh_seconds: int = env(
+        "RUQI_KEY_REFRESH_SECONDS",
+        5,
+        "with keys in the database, how often each worker re-reads them: a rotation on one machine reaches "
+        "the others within this time",
+        _whole_number,
+        _at_least(1),
+    )
+    verify_log_flush_ms: int = env(
+        "RUQI_VERIFY_LOG_FLUSH_MS",
+        0,
+        "0: each verification's log row is written in its request; N > 0: each worker writes them in one INSERT "
+        "every N ms and on shutdown (a crashed worker loses at most its last N ms of rows)",
+        _whole_number,
+        _between(0, 10_000),
+    )
+    verification_log_retention_days: int = env(
+        "RUQI_VERIFICATION_LOG_RETENTION_DAYS",
+        0,
+        "`ruqi prune-verification-log` deletes verification log rows older than this many days (their digests stay "
+        "in the audit chain); 0: keep them all",
+        _whole_number,
+        _at_least(0),
+    )
     filing_policy: FilingPolicy = field(init=False, repr=False, compare=False)
     plan_policy: PlanPolicy = field(init=False, repr=False, compare=False)
 
@@ -440,7 +507,36 @@ class Settings:
                 raise SettingsError(variable.name, raw, str(exc)) from None
         if "database_url" not in values:
             values["database_url"] = f"sqlite:///{values.get('data_dir', DEFAULT_DATA_DIR)}/ruqi.sqlite3"
-        return cls(**values)
+        settings = cls(**values)
+        settings.check_production()
+        return settings
+
+    @property
+    def shared_database(self) -> bool:
+        """PostgreSQL: the database other app machines may share (evidence is kept in it too)."""
+        return urlparse(self.database_url).scheme in {"postgres", "postgresql"}
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production" or (self.environment == "" and self.shared_database)
+
+    def check_production(self) -> None:
+        """A production start needs the secrets every machine must share: none may be generated locally."""
+        if not self.is_production:
+            return
+        for name, value in (("RUQI_JWT_SECRET", self.jwt_secret), ("RUQI_KEY_ENCRYPTION_KEY", self.key_encryption_key)):
+            if not value:
+                raise SettingsError(
+                    name,
+                    value,
+                    "must be set in production (RUQI_ENV=production, or a PostgreSQL DATABASE_URL): every app "
+                    "machine needs the same value; set RUQI_ENV=development to run without it",
+                )
+
+    @property
+    def kek(self) -> bytes | None:
+        """The key-encryption key's bytes, or None when keys stay in the data directory."""
+        return decode_kek(self.key_encryption_key) if self.key_encryption_key else None
 
     def variables(self) -> list[tuple[Variable, Any]]:
         """Each declared variable with this instance's value."""

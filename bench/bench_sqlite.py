@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", default="8,64", help="comma-separated connection counts, one set each")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--verify-log-flush-ms", type=int, default=0, help="RUQI_VERIFY_LOG_FLUSH_MS for ruqi (0: a write per verify)"
+    )
     args = parser.parse_args()
     common.exit_cleanly_on_sigterm()
     print("command:", report.command_line())
@@ -52,9 +55,11 @@ def main() -> None:
     machine = report.machine()
 
     with (
-        common.deployment(postgres=False) as dep,
+        common.deployment(postgres=False) as plain,
         tempfile.TemporaryDirectory(prefix="ruqi-bench-logs-") as logs,
-        common.ruqi_server(dep, WORKERS, Path(logs)) as app,
+        common.ruqi_server(
+            dep := common.with_env(plain, RUQI_VERIFY_LOG_FLUSH_MS=str(args.verify_log_flush_ms)), WORKERS, Path(logs)
+        ) as app,
     ):
         fixture = fixtures.approved_visit(app.base_url)
         body = fixtures.scan_body(fixture)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import socket
@@ -32,6 +33,7 @@ from redis import Redis
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
+BENCH_KEK = "YmVuY2gta2V5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU"  # 32 bytes, bench only
 PG_ADMIN_DSN = os.environ.get("RUQI_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("RUQI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 PUBLIC_BASE_URL = "https://ruqi.example.gov.cn"  # 27 characters, the longest base that keeps QR version 11
@@ -128,10 +130,17 @@ def ruqi_env(
         RUQI_VERIFY_RATE_PER_MINUTE=UNLIMITED_VERIFY_RATE,
         PYTHONPATH=str(ROOT),
     )
+    if database_url.startswith("postgres"):  # production: the secrets every app machine shares
+        env.update(RUQI_JWT_SECRET="bench-jwt-secret-" + "x" * 40, RUQI_KEY_ENCRYPTION_KEY=BENCH_KEK)
     if prefix is not None:
         env.update(REDIS_URL=REDIS_URL, RUQI_REDIS_PREFIX=prefix)
     env.update(extra or {})
     return env
+
+
+def with_env(dep: Deployment, **extra: str) -> Deployment:
+    """The same deployment with more settings for the servers started on it."""
+    return dataclasses.replace(dep, env={**dep.env, **extra})
 
 
 def ruqi(env: Mapping[str, str], *args: str, timeout: float = 600) -> str:

@@ -16,6 +16,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from models.audit_trigger import install_audit_trigger
 from models.schema import ALL_TABLES
+from models.sqlite_pool import PooledSQLiteEngine
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -25,7 +26,7 @@ def engine_from_url(url: str) -> Engine[Any]:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else url.split("sqlite://", 1)[1]
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+        return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
     if scheme in {"postgres", "postgresql"}:
         return PostgresEngine(config={"dsn": url})
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")

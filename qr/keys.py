@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -173,6 +173,26 @@ class KeyRing:
         return cls([*verify_only, keys[-1]])
 
     @classmethod
+    def pending(cls) -> KeyRing:
+        """A ring whose keys are loaded later (from the database, when the app starts): unusable until then."""
+        ring = cls.__new__(cls)
+        ring._keys_loaded, ring._directory, ring._stamp, ring._checked = [], None, None, time.monotonic()
+        return ring
+
+    @classmethod
+    def from_entries(cls, entries: Sequence[tuple[KeyInfo, Ed25519PrivateKey]]) -> KeyRing:
+        """A ring of keys kept elsewhere (the database); the one without ``not_signing_after`` signs."""
+        return cls(_ordered(entries))
+
+    def replace_entries(self, entries: Sequence[tuple[KeyInfo, Ed25519PrivateKey]]) -> None:
+        """Swap in the keys as they are now kept elsewhere (another machine rotated them)."""
+        self._keys_loaded = _ordered(entries)
+
+    def entries(self) -> list[tuple[KeyInfo, Ed25519PrivateKey]]:
+        """Every key with its private part: for moving a ring into another store, never for display."""
+        return [(k.info, k.private) for k in self._keys]
+
+    @classmethod
     def load_or_create(cls, path: Path, now: datetime) -> KeyRing:
         """Load the ring kept in ``path``; on first start create the directory and its first key."""
         now = _aware(now)
@@ -187,6 +207,8 @@ class KeyRing:
     # -- use ------------------------------------------------------------------------------------------
     @property
     def _keys(self) -> list[_Key]:
+        if not self._keys_loaded:
+            raise RuntimeError("the key ring is not loaded yet (it is read from the database when the app starts)")
         if self._directory is not None and time.monotonic() - self._checked >= self.reload_every_s:
             self.reload_if_changed()
         return self._keys_loaded
@@ -279,6 +301,15 @@ class KeyRing:
         tmp.write_text(json.dumps(index, indent=2) + "\n")
         os.replace(tmp, self._directory / INDEX_FILE)
         self._stamp = _index_stamp(self._directory)
+
+
+def _ordered(entries: Sequence[tuple[KeyInfo, Ed25519PrivateKey]]) -> list[_Key]:
+    keys = [_Key(info, private) for info, private in entries]
+    signing = [k for k in keys if k.info.not_signing_after is None]
+    if len(signing) != 1:
+        raise ValueError(f"a key ring needs exactly one signing key, not {len(signing)}")
+    older = sorted((k for k in keys if k.info.not_signing_after is not None), key=lambda k: k.info.created_at)
+    return [*older, *signing]
 
 
 # -- storage helpers ----------------------------------------------------------------------------------

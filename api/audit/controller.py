@@ -18,6 +18,9 @@ from qr import KeyRing
 
 
 def _keyring(request: Request[Any, Any, Any]) -> KeyRing:
+    shared: KeyRing | None = request.app.state.audit_keyring  # kept in the database (RUQI_KEY_ENCRYPTION_KEY)
+    if shared is not None:
+        return shared
     return audit.audit_keyring(request.app.state.settings.data_dir, request.app.state.clock.now())
 
 

@@ -19,6 +19,9 @@ from models.audit_tables import AuditEvent
 from models.visit_tables import VerificationLog
 
 DIGEST_TYPE = "verification.digest"
+# Retention (``api.audit.retention``): rows up to ``through_id`` — always a digest's last row — were deleted on
+# purpose, by an event in the chain; their digests stay as the record of what they were.
+PRUNED_TYPE = "verification.pruned"
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -70,6 +73,7 @@ class DigestMismatch:
 async def digest_mismatches() -> list[DigestMismatch]:
     """Digest events whose verification log rows no longer hash to what the chain recorded, naming the rows."""
     broken = []
+    pruned_through = await pruned_through_id()
     events = (
         await AuditEvent.select(AuditEvent.seq, AuditEvent.payload)
         .where(AuditEvent.type == DIGEST_TYPE)
@@ -77,6 +81,8 @@ async def digest_mismatches() -> list[DigestMismatch]:
     )
     for event in events:
         payload = json.loads(event["payload"]) if isinstance(event["payload"], str) else event["payload"]
+        if int(payload["last_log_id"]) <= pruned_through:
+            continue  # its rows were removed by a recorded retention run
         rows = (
             await VerificationLog.select()
             .where((VerificationLog.id >= payload["first_log_id"]) & (VerificationLog.id <= payload["last_log_id"]))
@@ -95,6 +101,15 @@ async def digest_mismatches() -> list[DigestMismatch]:
             )
         )
     return broken
+
+
+async def pruned_through_id() -> int:
+    """The highest verification_log id removed by retention (0: none)."""
+    events = await AuditEvent.select(AuditEvent.payload).where(AuditEvent.type == PRUNED_TYPE)
+    through = [
+        int((json.loads(e["payload"]) if isinstance(e["payload"], str) else e["payload"])["through_id"]) for e in events
+    ]
+    return max(through, default=0)
 
 
 async def mismatched_digests() -> list[int]:

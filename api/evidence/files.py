@@ -138,6 +138,7 @@ async def receive_file(
         if row is None:
             # Decoding and re-encoding an image: in the bounded ``heavy`` pool, never on the event loop.
             fresh = await run_in_pool("heavy", _ingest, store, staged, sanitize_filename(filename), actor, now)
+            await store.share(fresh.stored_path, fresh.thumbnail_path)  # before any machine can see the row
             row, created = await _insert(fresh)
     finally:
         staged.discard()
@@ -168,11 +169,11 @@ async def known_evidence(sha256: str) -> dict[str, Any] | None:
     return await evidence_row(sha256) if SHA256.fullmatch(sha256) else None
 
 
-def kept(row: dict[str, Any], store: EvidenceStore, *, thumbnail: bool = False) -> KeptFile:
+async def kept(row: dict[str, Any], store: EvidenceStore, *, thumbnail: bool = False) -> KeptFile:
     """Where an evidence row's file (or its JPEG thumbnail) is, with its media type and a download name."""
     if thumbnail:
         if row["thumbnail_path"] is None:
             raise NotFound("This evidence has no thumbnail (it is not an image).", code="thumbnail_not_found")
         stem = row["original_filename"].rsplit(".", 1)[0] or "file"
-        return KeptFile(store.path_of(row["thumbnail_path"]), "image/jpeg", f"{stem}.thumb.jpg")
-    return KeptFile(store.path_of(row["stored_path"]), row["media_type"], row["original_filename"])
+        return KeptFile(await store.local_path(row["thumbnail_path"]), "image/jpeg", f"{stem}.thumb.jpg")
+    return KeptFile(await store.local_path(row["stored_path"]), row["media_type"], row["original_filename"])

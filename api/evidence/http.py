@@ -15,6 +15,7 @@ from litestar.params import PathParameter
 from litestar.response import File
 
 from api.evidence.files import KeptFile
+from api.evidence.shared_store import DatabaseEvidenceStore
 from api.evidence.store import CHUNK, EvidenceStore
 from api.openapi_errors import Problem
 from api.problems import PROBLEM_JSON
@@ -61,4 +62,6 @@ def served_file(kept: KeptFile) -> File:
 
 def provide_store(request: Request[Any, Any, Any]) -> EvidenceStore:
     settings: Settings = request.app.state.settings
+    if settings.shared_database:  # PostgreSQL: other app machines must serve what this one keeps
+        return DatabaseEvidenceStore.under(settings.data_dir)
     return EvidenceStore.under(settings.data_dir)

@@ -1,4 +1,4 @@
-"""The content-addressed evidence store on disk.
+"""The content-addressed evidence store on disk (the embedded default; with PostgreSQL, each machine's cache).
 
 Layout under ``<data_dir>/evidence``::
 
@@ -10,6 +10,9 @@ temporary file to its final name, which fails if the name exists — like ``open
 existing file is never overwritten, and no reader ever sees a half-written one. Where hard links are
 not supported the file is written through ``O_CREAT | O_EXCL`` instead. A name that exists already is
 checked to hold the bytes its name promises.
+
+With several app machines the bytes are shared through the database (``api.evidence.shared_store``, behind
+the same interface: ``share`` after keeping, ``local_path`` before serving).
 """
 
 from __future__ import annotations
@@ -93,6 +96,13 @@ class EvidenceStore:
             path.unlink(missing_ok=True)
             raise
         return Staged(path=path, sha256=digest.hexdigest(), size=size)
+
+    async def share(self, *relatives: str | None) -> None:
+        """Make kept files readable by every app machine: nothing to do when this directory is the only store."""
+
+    async def local_path(self, relative: str) -> Path:
+        """A file on this machine holding the kept bytes named ``relative`` (for serving)."""
+        return self.path_of(relative)
 
     def path_of(self, relative: str) -> Path:
         if not _RELATIVE.fullmatch(relative):

@@ -99,4 +99,4 @@ async def kept_file(actor: Actor, sha256: str, store: EvidenceStore, *, thumbnai
         query = query.where(condition)
     if not await query:
         raise missing
-    return kept(row, store, thumbnail=thumbnail)
+    return await kept(row, store, thumbnail=thumbnail)

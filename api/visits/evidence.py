@@ -97,4 +97,4 @@ async def visit_evidence_file(
     if row is None:
         message = tr("Visit {visit_id} has no evidence {sha256}.", visit_id=visit_id, sha256=sha256)
         raise NotFound(message, code="evidence_not_found")
-    return kept(row, store, thumbnail=thumbnail)
+    return await kept(row, store, thumbnail=thumbnail)

@@ -34,6 +34,7 @@ from tests.support.databases import (
 REPO = Path(__file__).resolve().parents[2]
 RUQI = REPO / ".venv" / "bin" / "ruqi"
 START_TIMEOUT = 60.0
+E2E_KEK = "ZTJlLXRlc3RzLWtleS1lbmNyeXB0aW9uLWtleS0zMmI"  # 32 bytes: the tests' key-encryption key
 T = TypeVar("T")
 RUNNING: list[Server] = []  # for the failure report: every server's log tail
 
@@ -87,6 +88,9 @@ class Deployment:
             RUQI_REDIS_PREFIX=self.redis_prefix,
             RUQI_DATA_DIR=str(self.data_dir),
             RUQI_PUBLIC_BASE_URL=self.public_base_url,
+            # PostgreSQL means production: the secrets every app machine shares must be given.
+            RUQI_JWT_SECRET="e2e-jwt-secret-" + "x" * 40,
+            RUQI_KEY_ENCRYPTION_KEY=E2E_KEK,
             PYTHONUNBUFFERED="1",
         )
         env.update(extra)

@@ -193,7 +193,10 @@ def test_editing_or_deleting_a_row_is_found_at_its_seq(api: Api, kind: str) -> N
 
 
 def test_cli_verify_exits_1_and_names_the_broken_seq(api: Api, settings: Settings, tmp_path: Path) -> None:
-    env = dict(os.environ, DATABASE_URL=settings.database_url, RUQI_DATA_DIR=str(settings.data_dir))
+    # The test app keeps its keys in the data directory (no key-encryption key): a development deployment.
+    env = dict(
+        os.environ, DATABASE_URL=settings.database_url, RUQI_DATA_DIR=str(settings.data_dir), RUQI_ENV="development"
+    )
     env.pop("REDIS_URL", None)
     ruqi = str(Path(sys.executable).with_name("ruqi"))
     ok = subprocess.run([ruqi, "audit-verify"], env=env, capture_output=True, text=True, timeout=120)

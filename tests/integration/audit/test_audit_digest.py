@@ -21,7 +21,10 @@ def _in_app(api: Api, fn: Any) -> Any:
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DATABASE_URL=settings.database_url, RUQI_DATA_DIR=str(settings.data_dir))
+    # The test app keeps its keys in the data directory (no key-encryption key): a development deployment.
+    env = dict(
+        os.environ, DATABASE_URL=settings.database_url, RUQI_DATA_DIR=str(settings.data_dir), RUQI_ENV="development"
+    )
     env.pop("REDIS_URL", None)
     ruqi = str(Path(sys.executable).with_name("ruqi"))
     return subprocess.run([ruqi, *args], env=env, capture_output=True, text=True, timeout=120)

@@ -23,7 +23,8 @@ CLOCK_DEFAULTS = ("current_timestamp", "current_date", "current_time", "now()", 
 
 
 def migrate(database_url: str, data_dir: Path) -> None:
-    env = dict(os.environ, DATABASE_URL=database_url, RUQI_DATA_DIR=str(data_dir))
+    # A schema check, not a deployment: no shared secrets needed on PostgreSQL.
+    env = dict(os.environ, DATABASE_URL=database_url, RUQI_DATA_DIR=str(data_dir), RUQI_ENV="development")
     ruqi = Path(sys.executable).with_name("ruqi")
     # No timeout: with one, subprocess polls with time.sleep, which fails (EINVAL) under make test's faketime run.
     result = subprocess.run([str(ruqi), "migrate"], env=env, capture_output=True, text=True, check=False)

@@ -146,7 +146,8 @@ def test_a_path_traversal_file_name_is_harmless(api: Api) -> None:
     root = data_dir / "evidence"
     assert all(LAYOUT.match(p.relative_to(root).as_posix()) for p in kept_files(data_dir))
     assert not (data_dir / "etc").exists() and not (data_dir.parent / "etc").exists()
-    assert {p.name for p in data_dir.parent.iterdir()} <= {"data", "db.sqlite3"}
+    # (the SQLite file's WAL companions live beside it while the app serves)
+    assert {p.name for p in data_dir.parent.iterdir()} <= {"data", "db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"}
 
 
 def test_evidence_is_served_only_to_roles_that_may_see_its_record(api: Api) -> None:
