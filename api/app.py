@@ -39,6 +39,7 @@ from api.content_type import ContentTypeMiddleware
 from api.context import ServiceContext
 from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
+from api.feedback.tracking_controller import ComplaintTrackingController
 from api.health.controller import HealthController
 from api.home.controller import HomeController
 from api.metrics.controller import MetricsController
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PublicFeedbackController,
             RatingController,
             ComplaintController,
+            ComplaintTrackingController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),

@@ -123,6 +123,15 @@ class ComplaintStatus(StrEnum):
     archived = "archived"  # 归档
 
 
+class ComplaintFinding(StrEnum):
+    """What the 认定 step found (实施办法第二十二条 names the last three)."""
+
+    substantiated = "substantiated"  # 属实
+    untrue = "untrue"  # 经查不属实
+    no_evidence = "no_evidence"  # 查无实据
+    tolerated = "tolerated"  # 经认定予以容错免责
+
+
 class NonsiteKind(StrEnum):
     """The kind of an asset, which is also the mode of a record made with it."""
 

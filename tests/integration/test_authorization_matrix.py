@@ -185,6 +185,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "period": refs.period,
         "file_path": "favicon.png",
         "path": "sw.js",
+        "tracking_code": "AAAA-AAAA-AAAA-AAAA",
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c

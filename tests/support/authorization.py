@@ -142,6 +142,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/complaints"): allow(*ENTERPRISES, *SUPERVISION),
     ("GET", "/api/v1/complaints/{complaint_id}"): allow(*ENTERPRISES, *SUPERVISION, ent_b=H),
     ("POST", "/api/v1/complaints/{complaint_id}/advance"): allow(*SUPERVISION),
+    ("GET", "/public/complaints/{tracking_code}"): allow(*EVERYONE),  # the code is the capability
+    ("GET", "/api/v1/public/complaints/{tracking_code}"): allow(*EVERYONE),
     # metrics and the cookie dashboard
     ("GET", "/api/v1/metrics"): allow(*METRICS_READERS),
     ("GET", "/api/v1/metrics/export"): allow(*METRICS_READERS),
