@@ -20,6 +20,8 @@ class FilingPolicy:
     min_inspectors: int = 2
     max_window: dt.timedelta = dt.timedelta(days=1)
     unit_yearly_cap: int = 2
+    # Chengdu: a unit's visits that keep finding nothing stop; 0 turns the rule off.
+    empty_visit_limit: int = 3
     # Clock skew tolerated for "the window is in the past".
     past_tolerance: dt.timedelta = dt.timedelta(minutes=5)
     # An emergency visit may be filed while (or shortly after) it happens.

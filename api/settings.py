@@ -231,6 +231,14 @@ class Settings:
         _whole_number,
         _at_least(1),
     )
+    empty_visit_limit: int = env(
+        "RUQI_EMPTY_VISIT_LIMIT",
+        3,
+        "after this many consecutive no_issue visits by a unit to an enterprise in a year, its next planned visit "
+        "there is refused (triggered ones pass with a warning); 0 turns the rule off",
+        _whole_number,
+        _at_least(0),
+    )
     emergency_approval_hours: int = env(
         "RUQI_EMERGENCY_APPROVAL_HOURS",
         24,
@@ -330,6 +338,7 @@ class Settings:
                 min_inspectors=self.min_inspectors,
                 max_window=dt.timedelta(hours=self.max_window_hours),
                 unit_yearly_cap=self.unit_yearly_cap,
+                empty_visit_limit=self.empty_visit_limit,
                 emergency_approval_deadline=dt.timedelta(hours=self.emergency_approval_hours),
             ),
         )

@@ -24,6 +24,7 @@ from api.visits.rules import (
     VisitDraft,
     check_filing,
     check_people,
+    empty_run,
 )
 from api.visits.schemas import RescheduleRequest, VisitCreate, VisitRead
 from api.visits.transitions import transition
@@ -89,7 +90,7 @@ async def _library_triggers(codes: list[str]) -> dict[str, frozenset[str]]:
 async def enterprise_history(enterprise_id: int, window_start: dt.datetime, exclude: int | None) -> EnterpriseHistory:
     local = window_start.astimezone(LOCAL_TZ)
     year_start = dt.datetime(local.year, 1, 1, tzinfo=LOCAL_TZ)
-    query = Visit.select(Visit.id, Visit.kind, Visit.window_start).where(
+    query = Visit.select(Visit.id, Visit.kind, Visit.window_start, Visit.status, Visit.result).where(
         (Visit.enterprise == enterprise_id)
         & (Visit.status != VisitStatus.cancelled.value)
         & (Visit.window_start >= year_start)
@@ -99,13 +100,20 @@ async def enterprise_history(enterprise_id: int, window_start: dt.datetime, excl
     enforcement = [r["id"] for r in rows if r["kind"] == VisitKind.enforcement.value]
     item_counts: dict[str, int] = {}
     unit_counts: dict[int, int] = {}
+    unit_visits: dict[int, set[int]] = {}
     if enforcement:
         for r in await VisitItem.select(VisitItem.item._.code.as_alias("code")).where(
             VisitItem.visit.is_in(enforcement)
         ):
             item_counts[r["code"]] = item_counts.get(r["code"], 0) + 1
-        for r in await VisitUnit.select(VisitUnit.unit).where(VisitUnit.visit.is_in(enforcement)):
+        for r in await VisitUnit.select(VisitUnit.visit, VisitUnit.unit).where(VisitUnit.visit.is_in(enforcement)):
             unit_counts[r["unit"]] = unit_counts.get(r["unit"], 0) + 1
+            unit_visits.setdefault(r["unit"], set()).add(r["visit"])
+    done = sorted(
+        (r for r in rows if r["id"] in set(enforcement) and r["status"] == VisitStatus.checked_out.value),
+        key=lambda r: (r["window_start"], r["id"]),
+    )
+    empty_runs = {unit: empty_run([r["result"] for r in done if r["id"] in ids]) for unit, ids in unit_visits.items()}
     day, week = local.date(), local.isocalendar()[:2]
     starts = [r["window_start"].astimezone(LOCAL_TZ) for r in rows]
     return EnterpriseHistory(
@@ -114,6 +122,7 @@ async def enterprise_history(enterprise_id: int, window_start: dt.datetime, excl
         same_day=sum(1 for s in starts if s.date() == day),
         same_week=sum(1 for s in starts if s.isocalendar()[:2] == week),
         same_month=sum(1 for s in starts if s.month == local.month),
+        empty_runs=empty_runs,
     )
 
 
