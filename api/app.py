@@ -53,6 +53,7 @@ from api.problems import exception_handlers
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
+from api.supervision.controller import CaseController
 from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
 from api.visits.evidence_controller import visit_evidence_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             RatingController,
             ComplaintController,
             ComplaintTrackingController,
+            CaseController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),

@@ -151,3 +151,31 @@ class NonsiteResult(StrEnum):
     no_issue = "no_issue"  # 未发现问题
     issue_found = "issue_found"  # 发现问题
     referred = "referred"  # 移送 / 转办
+
+
+class CaseStep(StrEnum):
+    """履职尽责容错纠错 (实施办法第十四条): 立案、核实、认定、反馈、纠错、归档."""
+
+    opened = "opened"  # 立案
+    verifying = "verifying"  # 核实
+    determined = "determined"  # 认定
+    notified = "notified"  # 反馈 (告知相关单位及当事人)
+    correcting = "correcting"  # 纠错
+    archived = "archived"  # 归档
+
+
+class CaseSource(StrEnum):
+    complaint = "complaint"  # 投诉举报
+    referral_12345 = "referral_12345"  # 12345 热线转办
+    unfiled_attempt = "unfiled_attempt"  # 无码入企 (a scan that matched no filed visit)
+    metric_warning = "metric_warning"  # 监测预警 (a dashboard warning)
+    manual = "manual"  # 监督机构自行立案
+    no_scan = "no_scan"  # a checked-out visit without a valid on-site scan (opened automatically)
+    emergency_overdue = "emergency_overdue"  # an emergency visit not approved in time (opened automatically)
+
+
+class CaseDetermination(StrEnum):
+    fulfilled = "fulfilled"  # 履职尽责 (第九条)
+    exempted = "exempted"  # 容错免责 (第十条)
+    mitigated = "mitigated"  # 从轻、减轻 (第十条、第十一条)
+    not_tolerated = "not_tolerated"  # 不予容错 (第十二条)

@@ -5,7 +5,15 @@ from piccolo.table import Table
 from models.audit_tables import AUDIT_TABLES
 from models.nonsite_tables import NONSITE_TABLES
 from models.plan_tables import PLAN_TABLES
+from models.supervision_tables import SUPERVISION_TABLES
 from models.tables import BASE_TABLES
 from models.visit_tables import VISIT_TABLES
 
-ALL_TABLES: list[type[Table]] = [*BASE_TABLES, *VISIT_TABLES, *NONSITE_TABLES, *AUDIT_TABLES, *PLAN_TABLES]
+ALL_TABLES: list[type[Table]] = [
+    *BASE_TABLES,
+    *VISIT_TABLES,
+    *NONSITE_TABLES,
+    *AUDIT_TABLES,
+    *PLAN_TABLES,
+    *SUPERVISION_TABLES,
+]

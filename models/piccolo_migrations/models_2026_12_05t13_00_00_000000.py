@@ -2,13 +2,16 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import ForeignKey, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 ID = "2026-12-05T13:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "complaint tracking codes, findings and feedback; inspectors cleared by untrue complaints (澄清保护)"
+DESCRIPTION = (
+    "complaint tracking codes, findings and feedback; inspectors cleared by untrue complaints (澄清保护); "
+    "容错纠错 cases with the people concerned, investigators and events"
+)
 
 
 class Complaint(Table, tablename="complaint", schema=None):
@@ -16,6 +19,18 @@ class Complaint(Table, tablename="complaint", schema=None):
 
 
 class Inspector(Table, tablename="inspector", schema=None):
+    id = Serial(primary_key=True)
+
+
+class Unit(Table, tablename="unit", schema=None):
+    id = Serial(primary_key=True)
+
+
+class Visit(Table, tablename="visit", schema=None):
+    id = Serial(primary_key=True)
+
+
+class SupervisionCase(Table, tablename="supervision_case", schema=None):
     id = Serial(primary_key=True)
 
 
@@ -59,6 +74,86 @@ NEW_TABLES = [
             ("note", Text, _params(default="")),
             ("cleared_by", Varchar, _params(length=64, default="")),
             ("cleared_at", Timestamptz, _params(default=None)),
+        ],
+    ),
+    (
+        "SupervisionCase",
+        "supervision_case",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("source", Varchar, _params(length=24, default="")),
+            ("source_ref", Varchar, _params(length=64, default="")),
+            ("auto_key", Varchar, _params(length=64, default=None, null=True, unique=True)),
+            ("unit", ForeignKey, _reference(Unit)),
+            ("complaint", ForeignKey, _reference(Complaint)),
+            ("visit", ForeignKey, _reference(Visit)),
+            ("title", Varchar, _params(length=200, default="")),
+            ("summary", Text, _params(default="")),
+            ("error_kind", Varchar, _params(length=32, default="")),
+            ("step", Varchar, _params(length=16, default="", index=True)),
+            ("opened_by", Varchar, _params(length=64, default="")),
+            ("opened_at", Timestamptz, _params(default=None)),
+            ("decision_due_at", Timestamptz, _params(default=None)),
+            ("extension_days", Integer, _params(default=0)),
+            ("extension_reason", Text, _params(default="")),
+            ("extension_approved_by", Varchar, _params(length=64, default="")),
+            ("determination", Varchar, _params(length=16, default="")),
+            ("grounds", JSON, _params(default="[]")),
+            ("determined_at", Timestamptz, _params(default=None, null=True)),
+            ("notified_at", Timestamptz, _params(default=None, null=True)),
+            ("handed_to_unit_at", Timestamptz, _params(default=None, null=True)),
+            ("unit_handled_at", Timestamptz, _params(default=None, null=True)),
+            ("unit_reported_at", Timestamptz, _params(default=None, null=True)),
+            ("unit_result", Text, _params(default="")),
+            ("review_requested_at", Timestamptz, _params(default=None, null=True)),
+            ("review_reason", Text, _params(default="")),
+            ("review_decided_at", Timestamptz, _params(default=None, null=True)),
+            ("review_outcome", Varchar, _params(length=16, default="")),
+            ("correction_requirements", Text, _params(default="")),
+            ("correction_due_at", Timestamptz, _params(default=None, null=True)),
+            ("correction_extension_days", Integer, _params(default=0)),
+            ("correction_extension_requested_days", Integer, _params(default=0)),
+            ("correction_extension_reason", Text, _params(default="")),
+            ("correction_completed_at", Timestamptz, _params(default=None, null=True)),
+            ("correction_report", Text, _params(default="")),
+            ("archived_at", Timestamptz, _params(default=None, null=True)),
+        ],
+    ),
+    (
+        "CasePerson",
+        "case_person",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("case", ForeignKey, _reference(SupervisionCase)),
+            ("inspector", ForeignKey, _reference(Inspector)),
+            ("statement", Text, _params(default="")),
+            ("statement_waived", Varchar, _params(length=8, default="")),
+            ("statement_at", Timestamptz, _params(default=None, null=True)),
+        ],
+    ),
+    (
+        "CaseInvestigator",
+        "case_investigator",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("case", ForeignKey, _reference(SupervisionCase)),
+            ("username", Varchar, _params(length=64, default="")),
+            ("assigned_by", Varchar, _params(length=64, default="")),
+            ("assigned_at", Timestamptz, _params(default=None)),
+        ],
+    ),
+    (
+        "CaseEvent",
+        "case_event",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("case", ForeignKey, _reference(SupervisionCase)),
+            ("action", Varchar, _params(length=32, default="")),
+            ("step", Varchar, _params(length=16, default="")),
+            ("note", Text, _params(default="")),
+            ("attachments", JSON, _params(default="[]")),
+            ("actor", Varchar, _params(length=64, default="")),
+            ("at", Timestamptz, _params(default=None)),
         ],
     ),
 ]

@@ -91,6 +91,7 @@ class Refs:
     asset_code: str
     plan_id: int
     period: str
+    case_id: int = 0  # a 容错纠错 case about unit FIRE: MKT's planner and approver must not see it
 
 
 def _run(api: Api, query: Any) -> Any:
@@ -146,6 +147,8 @@ def build_refs(api: Api) -> Refs:
     assert upload(api, record["id"], image, name="p.png").status_code == 201
     asset = {"code": "DRONE-MX", "kind": "drone", "name": "矩阵测试无人机", "unit_code": "MKT"}
     _ok(api.post("/api/v1/nonsite/assets", as_="admin", json=asset))
+    case = {"source": "manual", "title": "矩阵案件", "unit_code": "FIRE"}
+    case_id = _ok(api.post("/api/v1/supervision/cases", as_="supervisor", json=case))["id"]
     year = dt.datetime.now(LOCAL_TZ).year + 1
     plan = _ok(api.post("/api/v1/annual-plans", as_="planner-mkt", json={"year": year, "entries": []}))
     return Refs(
@@ -161,6 +164,7 @@ def build_refs(api: Api) -> Refs:
         asset_code=asset["code"],
         plan_id=plan["id"],
         period=f"{year}-01",
+        case_id=case_id,
     )
 
 
@@ -186,6 +190,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "file_path": "favicon.png",
         "path": "sw.js",
         "tracking_code": "AAAA-AAAA-AAAA-AAAA",
+        "case_id": refs.case_id,
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c
@@ -271,6 +276,11 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/complaints"): {"json": {"kind": "other", "description": "矩阵", "client_event_id": "mx"}},
         ("POST", "/api/v1/complaints/{complaint_id}/advance"): {"json": {"to": "verifying", "note": "矩阵"}},
         ("POST", "/dashboard/login"): {"data": {"username": "supervisor", "password": PASSWORD}},
+        ("POST", "/api/v1/supervision/cases"): {"json": {"source": "manual", "title": "矩阵", "unit_code": "MKT"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/unit-report"): {"json": {"result": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/review"): {"json": {"reason": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension"): {"json": {"days": 5, "reason": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): {"json": {"report": "矩阵"}},
         ("POST", "/api/v1/nonsite/assets"): {
             "json": {"code": "BOAT-MX", "kind": "boat", "name": "矩阵无人船", "unit_code": "MKT"}
         },

@@ -143,6 +143,24 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/complaints/{complaint_id}"): allow(*ENTERPRISES, *SUPERVISION, ent_b=H),
     ("POST", "/api/v1/complaints/{complaint_id}/advance"): allow(*SUPERVISION),
     ("GET", "/public/complaints/{tracking_code}"): allow(*EVERYONE),  # the code is the capability
+    # 容错纠错 cases: the supervision body runs them; the unit concerned (MKT's planner/approver here) reads and
+    # answers only its own — the matrix's case is about FIRE, so they get 404.
+    ("POST", "/api/v1/supervision/cases"): allow(*SUPERVISION),
+    ("GET", "/api/v1/supervision/cases"): allow(*METRICS_READERS),
+    ("GET", "/api/v1/supervision/cases/{case_id}"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/investigators"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/statements"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/extension"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/advance"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/hand-over"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/review-decision"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension-decision"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/unit-report"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/review"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension"): allow(
+        *METRICS_READERS, planner=H, approver=H
+    ),
+    ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): allow(*METRICS_READERS, planner=H, approver=H),
     ("GET", "/api/v1/public/complaints/{tracking_code}"): allow(*EVERYONE),
     # metrics and the cookie dashboard
     ("GET", "/api/v1/metrics"): allow(*METRICS_READERS),
