@@ -53,6 +53,7 @@ from api.problems import exception_handlers
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
+from api.supervision import escalation
 from api.supervision.controller import CaseController
 from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         backfill_window=dt.timedelta(days=settings.backfill_days),
         publish=_publisher(channels),
         inspector_changed=void_codes_of_inspector,
+        visit_checked_out=escalation.visit_checked_out,
     )
     return app
 

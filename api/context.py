@@ -16,9 +16,15 @@ from qr import KeyRing
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 # Called inside the transaction that changed an inspector's 执法证: the visit ids whose codes it voided.
 InspectorChanged = Callable[[int, dt.datetime], Awaitable[list[int]]]
+# Called inside the check-out's transaction: the supervision domain may open a case (no valid on-site scan).
+VisitCheckedOut = Callable[[int, dt.datetime], Awaitable[int | None]]
 
 
 async def _no_publish(channel: str, message: dict[str, Any]) -> None:
+    return None
+
+
+async def _nothing_escalated(visit_id: int, now: dt.datetime) -> int | None:
     return None
 
 
@@ -41,5 +47,7 @@ class ServiceContext:
     publish: Publish = _no_publish
     # Wired by the app to api.visits.voiding: the registry (below visits) must not import visits.
     inspector_changed: InspectorChanged = _nothing_voided
+    # Wired by the app to api.supervision.escalation: visits (below supervision) must not import it.
+    visit_checked_out: VisitCheckedOut = _nothing_escalated
     # Per-app cache of what never changes after filing (units, inspectors, items), for the verify path.
     filed_parts: dict[int, Any] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.auth import require
 from api.deps import DEPENDENCIES, CurrentActor, Limit, Now, Offset
 from api.pagination import Page
-from api.supervision import cases
+from api.supervision import cases, escalation
 from api.supervision.schemas import (
     CaseAdvance,
     CaseCreate,
@@ -54,6 +54,8 @@ class CaseController(Controller):
         overdue: FromQuery[bool] = False,
         open_only: FromQuery[bool] = False,
     ) -> Page[CaseRead]:
+        if actor.sees_everything:  # what no request happens for (an approval deadline passing) is opened now
+            await escalation.sweep(now)
         rows, total = await cases.list_cases(
             actor, now, step=step, overdue=overdue, open_only=open_only, limit=limit, offset=offset
         )

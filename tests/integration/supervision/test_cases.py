@@ -95,7 +95,10 @@ def test_the_decision_is_due_in_30_days_extended_once_by_at_most_30(
     api: Api, pinned_clock: time_machine.Traveller
 ) -> None:
     case = open_case(api, inspector_ids=mkt_people(api))
-    overdue = lambda: [c["id"] for c in ok(api.get(f"{CASES}?overdue=true", as_="supervisor"))["items"]]  # noqa: E731
+
+    def overdue() -> list[int]:
+        return [c["id"] for c in ok(api.get(f"{CASES}?overdue=true", as_="supervisor"))["items"]]
+
     pinned_clock.shift(29 * DAY)
     assert overdue() == []
     problem(
