@@ -171,6 +171,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/visits/{visit_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/unfiled-attempts"): allow(*SUPERVISION),
     ("GET", "/dashboard/complaints"): allow(*SUPERVISION),
+    ("GET", "/dashboard/cases"): allow(*SUPERVISION),
+    ("GET", "/dashboard/cases/{case_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/login"): allow(*EVERYONE),
     ("POST", "/dashboard/login"): allow(*EVERYONE),
     ("POST", "/dashboard/logout"): allow(*EVERYONE),
