@@ -54,7 +54,7 @@ from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, Resili
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
 from api.supervision import escalation
-from api.supervision.controller import CaseController
+from api.supervision.controller import CaseController, DocumentController
 from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
 from api.visits.evidence_controller import visit_evidence_router
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ComplaintController,
             ComplaintTrackingController,
             CaseController,
+            DocumentController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),

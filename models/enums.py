@@ -179,3 +179,14 @@ class CaseDetermination(StrEnum):
     exempted = "exempted"  # 容错免责 (第十条)
     mitigated = "mitigated"  # 从轻、减轻 (第十条、第十一条)
     not_tolerated = "not_tolerated"  # 不予容错 (第十二条)
+
+
+class DocumentKind(StrEnum):
+    """执法监督 documents and actions (Jinan opinions: 意见书和决定书, 核查督办, 暗访约谈, 通报, 移送纪检监察)."""
+
+    opinion = "opinion"  # 行政执法监督意见书
+    decision = "decision"  # 行政执法监督决定书
+    interview = "interview"  # 约谈
+    circular = "circular"  # 通报
+    urging = "urging"  # 督办
+    discipline_referral = "discipline_referral"  # 移送纪检监察

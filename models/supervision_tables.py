@@ -82,4 +82,31 @@ class CaseEvent(Table, tablename="case_event"):
     at = Timestamptz(default=None)
 
 
-SUPERVISION_TABLES: list[type[Table]] = [SupervisionCase, CasePerson, CaseInvestigator, CaseEvent]
+class SupervisionDocument(Table, tablename="supervision_document"):
+    """意见书, 决定书, 约谈, 通报, 督办 or a hand-over to 纪检监察, issued to a unit; the unit's response."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=24, index=True)
+    unit = ForeignKey(Unit, index=True)
+    case = ForeignKey(SupervisionCase, null=True, default=None, index=True)
+    title = Varchar(length=200)
+    findings = Text(default="")
+    requirements = Text(default="")
+    recipient = Varchar(length=100, default="")  # 约谈对象, 通报范围 or the 纪检监察 body handed to
+    held_at = Timestamptz(null=True, default=None)  # when a 约谈 took place
+    response_due_at = Timestamptz(null=True, default=None)
+    issued_by = Varchar(length=64)
+    issued_at = Timestamptz(default=None)
+    response = Text(default="")
+    response_attachments = JSON(default=[])
+    responded_by = Varchar(length=64, default="")
+    responded_at = Timestamptz(null=True, default=None)
+
+
+SUPERVISION_TABLES: list[type[Table]] = [
+    SupervisionCase,
+    CasePerson,
+    CaseInvestigator,
+    CaseEvent,
+    SupervisionDocument,
+]

@@ -235,6 +235,25 @@ class DashboardController(Controller):
         context = await supervision_view.case_page(actor, case_id, now)
         return _page("dashboard_case.html", _with_helpers(actor, {**context, **supervision_view.case_helpers()}))
 
+    @get("/documents", media_type=MediaType.HTML)
+    async def documents(
+        self, request: Request[Any, Any, Any], now: Now, overdue: FromQuery[bool] = False, page: Page = 1
+    ) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await supervision_view.documents_page(actor, now, overdue=overdue, page=page)
+        return _page("dashboard_documents.html", _with_helpers(actor, context))
+
+    @get("/documents/{document_id:int}", media_type=MediaType.HTML)
+    async def document(
+        self, request: Request[Any, Any, Any], now: Now, document_id: FromPath[int]
+    ) -> Template | Redirect:
+        actor = cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        return _page("supervision_document.html", await supervision_view.document_page(actor, document_id, now))
+
     @get("/export", media_type="application/octet-stream")
     async def export(
         self,

@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from api.actor import Actor
+from api.clock import LOCAL_TZ
 from api.labels import label
-from api.supervision import cases, escalation
-from models.enums import CaseDetermination, CaseSource, CaseStep
+from api.supervision import cases, documents, escalation
+from models.enums import CaseDetermination, CaseSource, CaseStep, DocumentKind
 
 PAGE_SIZE = 50
 FIRST_OVERDUE = 10
@@ -20,7 +21,35 @@ async def cases_box(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     open_cases, open_total = await cases.list_cases(actor, now, open_only=True, limit=10_000)
     overdue = [c for c in open_cases if c.overdue]
     overdue.sort(key=lambda c: c.decision_due_at)
-    return {"open_total": open_total, "overdue_total": len(overdue), "overdue": overdue[:FIRST_OVERDUE]}
+    late_documents, late_total = await documents.list_documents(actor, now, overdue=True, limit=FIRST_OVERDUE)
+    return {
+        "open_total": open_total,
+        "overdue_total": len(overdue),
+        "overdue": overdue[:FIRST_OVERDUE],
+        "documents_overdue_total": late_total,
+        "documents_overdue": late_documents,
+    }
+
+
+async def documents_page(actor: Actor, now: dt.datetime, *, overdue: bool, page: int) -> dict[str, Any]:
+    page = max(page, 1)
+    rows, total = await documents.list_documents(
+        actor, now, overdue=overdue, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    query = {"overdue": "true"} if overdue else {}
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return {
+        "documents": rows,
+        "query": query,
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "kinds": list(DocumentKind),
+    }
+
+
+async def document_page(actor: Actor, document_id: int, now: dt.datetime) -> dict[str, Any]:
+    return {"d": await documents.read(actor, document_id, now), "tz": LOCAL_TZ, "nonce": ""}
 
 
 async def cases_page(

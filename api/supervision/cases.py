@@ -110,7 +110,7 @@ def _ensure_unit_of(actor: Actor, row: dict[str, Any]) -> None:
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
-async def _checked_attachments(attachments: list[str]) -> list[str]:
+async def checked_attachments(attachments: list[str]) -> list[str]:
     hashes = [a.lower() for a in attachments]
     for sha256 in hashes:
         if await known_evidence(sha256) is None:
@@ -132,7 +132,7 @@ async def _event(
     attachments: list[str] | None = None,
     **details: Any,
 ) -> None:
-    files = await _checked_attachments(attachments or [])
+    files = await checked_attachments(attachments or [])
     await CaseEvent.insert(
         CaseEvent(
             case=case_id, action=action, step=step.value, note=note, attachments=json.dumps(files), actor=actor, at=now
@@ -801,3 +801,11 @@ async def read_case(actor: Actor, case_id: int, now: dt.datetime) -> CaseDetail:
         ],
         cleared_inspectors=cleared,
     )
+
+
+async def note_on_case(case_id: int, action: str, username: str, now: dt.datetime, note: str, **details: Any) -> None:
+    """Record on a case (inside the caller's transaction) what another part of supervision did about it."""
+    row = await SupervisionCase.select(SupervisionCase.step).where(SupervisionCase.id == case_id).first()
+    if row is None:
+        raise NotFound(tr("Case {reference} does not exist.", reference=reference(case_id)), code="case_not_found")
+    await _event(case_id, action, CaseStep(row["step"]), username, now, note, **details)

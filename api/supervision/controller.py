@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Template
 
 from api.auth import require
 from api.deps import DEPENDENCIES, CurrentActor, Limit, Now, Offset
+from api.pages import page, wants_html
 from api.pagination import Page
-from api.supervision import cases, escalation
+from api.supervision import cases, documents, escalation
 from api.supervision.schemas import (
     CaseAdvance,
     CaseCreate,
@@ -17,6 +21,9 @@ from api.supervision.schemas import (
     CorrectionExtensionDecision,
     CorrectionExtensionRequest,
     CorrectionReport,
+    DocumentCreate,
+    DocumentRead,
+    DocumentResponse,
     ExtensionCreate,
     HandOver,
     InvestigatorsAssign,
@@ -25,7 +32,7 @@ from api.supervision.schemas import (
     StatementCreate,
     UnitReport,
 )
-from models.enums import CaseStep, Role
+from models.enums import CaseStep, DocumentKind, Role
 
 SUPERVISOR = require(Role.supervisor)
 SUPERVISOR_OR_UNIT = require(Role.supervisor, Role.planner, Role.approver)
@@ -169,3 +176,56 @@ class CaseController(Controller):
         self, now: Now, actor: CurrentActor, case_id: CaseId, data: JSONBody[CorrectionReport]
     ) -> CaseDetail:
         return await cases.report_correction(actor, case_id, data, now)
+
+
+class DocumentController(Controller):
+    """执法监督 documents: the supervisor issues them, the unit concerned reads and answers its own.
+
+    ``GET /documents/{id}`` answers a browser (``Accept: text/html``) with the printable page, an API client with
+    JSON.
+    """
+
+    path = "/api/v1/supervision/documents"
+    tags = ["supervision"]
+    dependencies = DEPENDENCIES
+
+    @post("/", guards=[SUPERVISOR], summary="Issue a 意见书, 决定书, 约谈, 通报, 督办 or a hand-over to 纪检监察")
+    async def issue(self, now: Now, actor: CurrentActor, data: JSONBody[DocumentCreate]) -> DocumentRead:
+        return await documents.issue(actor, data, now)
+
+    @get("/", guards=[SUPERVISOR_OR_UNIT], summary="Documents: all for the supervisor, its own for a unit")
+    async def list_documents(
+        self,
+        now: Now,
+        actor: CurrentActor,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        kind: FromQuery[DocumentKind | None] = None,
+        overdue: FromQuery[bool] = False,
+    ) -> Page[DocumentRead]:
+        rows, total = await documents.list_documents(actor, now, kind=kind, overdue=overdue, limit=limit, offset=offset)
+        return Page(items=rows, total=total, limit=limit, offset=offset)
+
+    @get(
+        "/{document_id:int}",
+        guards=[SUPERVISOR_OR_UNIT],
+        summary="A document (JSON, or the printable page for a browser)",
+    )
+    async def read(
+        self, request: Request[Any, Any, Any], now: Now, actor: CurrentActor, document_id: FromPath[int]
+    ) -> DocumentRead | Template:
+        document = await documents.read(actor, document_id, now)
+        if wants_html(request):
+            return page("supervision_document.html", {"d": document}, cache="no-store")
+        return document
+
+    @post(
+        "/{document_id:int}/response",
+        guards=[SUPERVISOR_OR_UNIT],
+        status_code=200,
+        summary="The unit answers an 意见书, 决定书 or 督办 (by its deadline)",
+    )
+    async def respond(
+        self, now: Now, actor: CurrentActor, document_id: FromPath[int], data: JSONBody[DocumentResponse]
+    ) -> DocumentRead:
+        return await documents.respond(actor, document_id, data, now)

@@ -22,9 +22,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from api.clock import LOCAL_TZ
 from api.errors import RuleViolation
 from api.i18n import Text, tr
-from models.enums import CaseDetermination, CaseStep
+from models.enums import CaseDetermination, CaseStep, DocumentKind
 
 DAY = dt.timedelta(days=1)
 DECISION_DAYS = 30
@@ -232,3 +233,62 @@ OVERDUE_WORDS: dict[str, Text] = {
     "review_decision": tr("Review decision overdue (30 days from the request, 第十九条)"),
     "correction": tr("Correction overdue (第二十条)"),
 }
+
+
+# -- 执法监督 documents ---------------------------------------------------------------------------------------------
+RESPONSE_KINDS = frozenset({DocumentKind.opinion, DocumentKind.decision, DocumentKind.urging})
+"""Documents the unit must answer by their ``response_due_at`` (意见书, 决定书, 督办)."""
+
+DOCUMENT_PREFIX = {
+    DocumentKind.opinion: "监意",
+    DocumentKind.decision: "监决",
+    DocumentKind.interview: "监谈",
+    DocumentKind.circular: "监通",
+    DocumentKind.urging: "监督",
+    DocumentKind.discipline_referral: "监移",
+}
+DOCUMENT_TITLES = {
+    DocumentKind.opinion: "行政执法监督意见书",
+    DocumentKind.decision: "行政执法监督决定书",
+    DocumentKind.interview: "约谈记录",
+    DocumentKind.circular: "行政执法监督通报",
+    DocumentKind.urging: "行政执法监督督办通知",
+    DocumentKind.discipline_referral: "问题线索移送函（纪检监察）",
+}
+
+
+def document_number(kind: DocumentKind, issued_at: dt.datetime, document_id: int) -> str:
+    """文号, e.g. 监意〔2026〕12号 (the year in Beijing time; the number is the document's id, never reused)."""
+    return f"{DOCUMENT_PREFIX[kind]}〔{issued_at.astimezone(LOCAL_TZ).year}〕{document_id}号"
+
+
+def document_overdue(
+    kind: DocumentKind, due: dt.datetime | None, responded_at: dt.datetime | None, now: dt.datetime
+) -> bool:
+    return kind in RESPONSE_KINDS and due is not None and responded_at is None and now > due
+
+
+def check_document(
+    kind: DocumentKind,
+    response_due_at: dt.datetime | None,
+    held_at: dt.datetime | None,
+    case_id: int | None,
+    now: dt.datetime,
+) -> None:
+    if kind in RESPONSE_KINDS:
+        if response_due_at is None:
+            raise RuleViolation(
+                tr("意见书, 决定书 and 督办 set a response deadline."),
+                code="response_due_required",
+                field="response_due_at",
+            )
+        if response_due_at <= now:
+            raise RuleViolation(
+                tr("The response deadline lies in the future."), code="response_due_past", field="response_due_at"
+            )
+    if kind == DocumentKind.interview and held_at is None:
+        raise RuleViolation(tr("A 约谈 record says when it was held."), code="held_at_required", field="held_at")
+    if kind == DocumentKind.discipline_referral and case_id is None:
+        raise RuleViolation(
+            tr("A hand-over to 纪检监察 names the case it comes from."), code="case_required", field="case_id"
+        )

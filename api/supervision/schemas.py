@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from models.enums import CaseDetermination, CaseSource, CaseStep
+from models.enums import CaseDetermination, CaseSource, CaseStep, DocumentKind
 
 Note = Annotated[str, msgspec.Meta(max_length=4000)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -181,3 +181,45 @@ class CaseDetail(CaseRead):
     investigators: list[str]
     events: list[EventRead]
     cleared_inspectors: list[ClearedInspector]
+
+
+class DocumentCreate(msgspec.Struct):
+    """An 意见书/决定书/督办 (findings, requirements, a response deadline), a 约谈, a 通报 or a 纪检监察 hand-over."""
+
+    kind: DocumentKind
+    unit_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    title: Title
+    findings: Note = ""
+    requirements: Note = ""
+    response_due_at: dt.datetime | None = None
+    case_id: int | None = None
+    recipient: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    held_at: dt.datetime | None = None
+
+
+class DocumentResponse(msgspec.Struct):
+    response: Required
+    attachments: Attachments = []
+
+
+class DocumentRead(msgspec.Struct):
+    id: int
+    number: str
+    kind: DocumentKind
+    kind_text: str
+    unit_code: str
+    unit_name: str
+    case_id: int | None
+    title: str
+    findings: str
+    requirements: str
+    recipient: str
+    held_at: dt.datetime | None
+    response_due_at: dt.datetime | None
+    issued_by: str
+    issued_at: dt.datetime
+    response: str
+    response_attachments: list[str]
+    responded_by: str
+    responded_at: dt.datetime | None
+    overdue: bool

@@ -10,7 +10,7 @@ ID = "2026-12-05T13:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "complaint tracking codes, findings and feedback; inspectors cleared by untrue complaints (澄清保护); "
-    "容错纠错 cases with the people concerned, investigators and events"
+    "容错纠错 cases with the people concerned, investigators and events; 执法监督 documents and the units' responses"
 )
 
 
@@ -154,6 +154,28 @@ NEW_TABLES = [
             ("attachments", JSON, _params(default="[]")),
             ("actor", Varchar, _params(length=64, default="")),
             ("at", Timestamptz, _params(default=None)),
+        ],
+    ),
+    (
+        "SupervisionDocument",
+        "supervision_document",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("kind", Varchar, _params(length=24, default="", index=True)),
+            ("unit", ForeignKey, _reference(Unit)),
+            ("case", ForeignKey, _reference(SupervisionCase)),
+            ("title", Varchar, _params(length=200, default="")),
+            ("findings", Text, _params(default="")),
+            ("requirements", Text, _params(default="")),
+            ("recipient", Varchar, _params(length=100, default="")),
+            ("held_at", Timestamptz, _params(default=None, null=True)),
+            ("response_due_at", Timestamptz, _params(default=None, null=True)),
+            ("issued_by", Varchar, _params(length=64, default="")),
+            ("issued_at", Timestamptz, _params(default=None)),
+            ("response", Text, _params(default="")),
+            ("response_attachments", JSON, _params(default="[]")),
+            ("responded_by", Varchar, _params(length=64, default="")),
+            ("responded_at", Timestamptz, _params(default=None, null=True)),
         ],
     ),
 ]

@@ -92,6 +92,7 @@ class Refs:
     plan_id: int
     period: str
     case_id: int = 0  # a 容错纠错 case about unit FIRE: MKT's planner and approver must not see it
+    document_id: int = 0  # a 督办 to FIRE
 
 
 def _run(api: Api, query: Any) -> Any:
@@ -149,6 +150,9 @@ def build_refs(api: Api) -> Refs:
     _ok(api.post("/api/v1/nonsite/assets", as_="admin", json=asset))
     case = {"source": "manual", "title": "矩阵案件", "unit_code": "FIRE"}
     case_id = _ok(api.post("/api/v1/supervision/cases", as_="supervisor", json=case))["id"]
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()
+    document = {"kind": "urging", "unit_code": "FIRE", "title": "矩阵督办", "response_due_at": due}
+    document_id = _ok(api.post("/api/v1/supervision/documents", as_="supervisor", json=document))["id"]
     year = dt.datetime.now(LOCAL_TZ).year + 1
     plan = _ok(api.post("/api/v1/annual-plans", as_="planner-mkt", json={"year": year, "entries": []}))
     return Refs(
@@ -165,6 +169,7 @@ def build_refs(api: Api) -> Refs:
         plan_id=plan["id"],
         period=f"{year}-01",
         case_id=case_id,
+        document_id=document_id,
     )
 
 
@@ -191,6 +196,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "path": "sw.js",
         "tracking_code": "AAAA-AAAA-AAAA-AAAA",
         "case_id": refs.case_id,
+        "document_id": refs.document_id,
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c
@@ -281,6 +287,8 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/supervision/cases/{case_id}/review"): {"json": {"reason": "矩阵"}},
         ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension"): {"json": {"days": 5, "reason": "矩阵"}},
         ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): {"json": {"report": "矩阵"}},
+        ("POST", "/api/v1/supervision/documents"): {"json": {"kind": "circular", "unit_code": "MKT", "title": "矩阵"}},
+        ("POST", "/api/v1/supervision/documents/{document_id}/response"): {"json": {"response": "矩阵"}},
         ("POST", "/api/v1/nonsite/assets"): {
             "json": {"code": "BOAT-MX", "kind": "boat", "name": "矩阵无人船", "unit_code": "MKT"}
         },

@@ -161,6 +161,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
         *METRICS_READERS, planner=H, approver=H
     ),
     ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): allow(*METRICS_READERS, planner=H, approver=H),
+    # 执法监督 documents: the matrix's document is addressed to FIRE.
+    ("POST", "/api/v1/supervision/documents"): allow(*SUPERVISION),
+    ("GET", "/api/v1/supervision/documents"): allow(*METRICS_READERS),
+    ("GET", "/api/v1/supervision/documents/{document_id}"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/documents/{document_id}/response"): allow(*METRICS_READERS, planner=H, approver=H),
     ("GET", "/api/v1/public/complaints/{tracking_code}"): allow(*EVERYONE),
     # metrics and the cookie dashboard
     ("GET", "/api/v1/metrics"): allow(*METRICS_READERS),
@@ -173,6 +178,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/complaints"): allow(*SUPERVISION),
     ("GET", "/dashboard/cases"): allow(*SUPERVISION),
     ("GET", "/dashboard/cases/{case_id}"): allow(*SUPERVISION),
+    ("GET", "/dashboard/documents"): allow(*SUPERVISION),
+    ("GET", "/dashboard/documents/{document_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/login"): allow(*EVERYONE),
     ("POST", "/dashboard/login"): allow(*EVERYONE),
     ("POST", "/dashboard/logout"): allow(*EVERYONE),

@@ -47,3 +47,21 @@ def test_unit_staff_do_not_get_the_supervisors_pages(api: Api) -> None:
     for path in ("/dashboard/cases", f"/dashboard/cases/{case['id']}"):
         response = api.client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/dashboard/login")
+
+
+def test_unanswered_documents_past_their_deadline_are_flagged(api: Api, pinned_clock: time_machine.Traveller) -> None:
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).isoformat()
+    body = {"kind": "urging", "unit_code": "MKT", "title": "督办：整改频繁检查", "response_due_at": due}
+    urging = api.post("/api/v1/supervision/documents", as_="supervisor", json=body).json()
+    login(api, "supervisor")
+    assert 'id="documents-overdue" data-value="0"' in api.client.get("/dashboard").text
+    pinned_clock.shift(dt.timedelta(days=6))
+    login(api, "supervisor")
+    page = api.client.get("/dashboard").text
+    assert 'id="documents-overdue" data-value="1"' in page and urging["number"] in page
+    listing = api.client.get("/dashboard/documents?overdue=true")
+    assert listing.status_code == 200 and urging["number"] in listing.text
+    printable = api.client.get(f"/dashboard/documents/{urging['id']}")
+    assert (
+        printable.status_code == 200 and "行政执法监督督办通知" in printable.text and "已逾期未答复" in printable.text
+    )
