@@ -54,6 +54,7 @@ from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, Resili
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
 from api.supervision import escalation
+from api.supervision.attachment_controller import case_attachment_router
 from api.supervision.controller import CaseController, DocumentController
 from api.verification.controller import public_route_handlers
 from api.visits.controller import VisitController
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *public_route_handlers(settings),
             *plan_route_handlers,
             visit_evidence_router(settings),
+            case_attachment_router(settings),
             PhoneAppController,
             create_static_files_router(
                 path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False, name="static"

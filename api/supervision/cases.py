@@ -86,7 +86,7 @@ def _unit_condition(actor: Actor) -> Any:
     raise Forbidden(tr("Only the supervision body and the unit concerned read a case."))
 
 
-async def _case_row(actor: Actor, case_id: int) -> dict[str, Any]:
+async def case_row(actor: Actor, case_id: int) -> dict[str, Any]:
     condition = _unit_condition(actor)
     query = SupervisionCase.select(
         *SupervisionCase.all_columns(),
@@ -101,7 +101,7 @@ async def _case_row(actor: Actor, case_id: int) -> dict[str, Any]:
     return row
 
 
-def _ensure_unit_of(actor: Actor, row: dict[str, Any]) -> None:
+def ensure_unit_of(actor: Actor, row: dict[str, Any]) -> None:
     """The unit answers for itself; the supervisor may record an answer it received on paper."""
     if actor.role in SUPERVISING:
         return
@@ -165,7 +165,7 @@ Mutation = Callable[[dict[str, Any]], Awaitable[None]]
 
 async def _write(actor: Actor, case_id: int, mutation: Mutation, now: dt.datetime) -> CaseDetail:
     async with write_transaction():
-        row = await _case_row(actor, case_id)
+        row = await case_row(actor, case_id)
         await mutation(row)
     return await read_case(actor, case_id, now)
 
@@ -389,7 +389,7 @@ async def hand_over(actor: Actor, case_id: int, data: HandOver, now: dt.datetime
 
 async def unit_report(actor: Actor, case_id: int, data: UnitReport, now: dt.datetime) -> CaseDetail:
     async def mutate(row: dict[str, Any]) -> None:
-        _ensure_unit_of(actor, row)
+        ensure_unit_of(actor, row)
         if row["handed_to_unit_at"] is None:
             raise RuleViolation(tr("This case was not handed over to the unit."), code="not_handed_over")
         if row["unit_reported_at"] is not None:
@@ -547,7 +547,7 @@ def _check_archivable(row: dict[str, Any], current: CaseStep, note: str) -> None
 # -- 复核 (第十九条) ------------------------------------------------------------------------------------------------
 async def request_review(actor: Actor, case_id: int, data: ReviewRequest, now: dt.datetime) -> CaseDetail:
     async def mutate(row: dict[str, Any]) -> None:
-        _ensure_unit_of(actor, row)
+        ensure_unit_of(actor, row)
         rules.check_review_request(_facts(row), now)
         step = CaseStep(row["step"])
         await _update(
@@ -593,7 +593,7 @@ async def request_correction_extension(
     actor: Actor, case_id: int, data: CorrectionExtensionRequest, now: dt.datetime
 ) -> CaseDetail:
     async def mutate(row: dict[str, Any]) -> None:
-        _ensure_unit_of(actor, row)
+        ensure_unit_of(actor, row)
         _ensure_correcting(row)
         if row["correction_completed_at"] is not None or row["correction_extension_requested_days"]:
             raise RuleViolation(
@@ -655,7 +655,7 @@ async def decide_correction_extension(
 
 async def report_correction(actor: Actor, case_id: int, data: CorrectionReport, now: dt.datetime) -> CaseDetail:
     async def mutate(row: dict[str, Any]) -> None:
-        _ensure_unit_of(actor, row)
+        ensure_unit_of(actor, row)
         _ensure_correcting(row)
         if row["correction_completed_at"] is not None:
             raise RuleViolation(tr("The correction was reported done already."), code="already_reported")
@@ -722,7 +722,7 @@ async def list_cases(
 
 
 async def read_case(actor: Actor, case_id: int, now: dt.datetime) -> CaseDetail:
-    row = await _case_row(actor, case_id)
+    row = await case_row(actor, case_id)
     base = _read(row, now)
     persons = (
         await CasePerson.select(
@@ -803,9 +803,17 @@ async def read_case(actor: Actor, case_id: int, now: dt.datetime) -> CaseDetail:
     )
 
 
-async def note_on_case(case_id: int, action: str, username: str, now: dt.datetime, note: str, **details: Any) -> None:
+async def note_on_case(
+    case_id: int,
+    action: str,
+    username: str,
+    now: dt.datetime,
+    note: str,
+    attachments: list[str] | None = None,
+    **details: Any,
+) -> None:
     """Record on a case (inside the caller's transaction) what another part of supervision did about it."""
     row = await SupervisionCase.select(SupervisionCase.step).where(SupervisionCase.id == case_id).first()
     if row is None:
         raise NotFound(tr("Case {reference} does not exist.", reference=reference(case_id)), code="case_not_found")
-    await _event(case_id, action, CaseStep(row["step"]), username, now, note, **details)
+    await _event(case_id, action, CaseStep(row["step"]), username, now, note, attachments, **details)

@@ -287,6 +287,10 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/supervision/cases/{case_id}/review"): {"json": {"reason": "矩阵"}},
         ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension"): {"json": {"days": 5, "reason": "矩阵"}},
         ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): {"json": {"report": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/attachments"): {
+            "files": {"file": ("p.png", png_bytes(), "image/png")},
+            "data": {"sha256": refs.evidence},
+        },
         ("POST", "/api/v1/supervision/documents"): {"json": {"kind": "circular", "unit_code": "MKT", "title": "矩阵"}},
         ("POST", "/api/v1/supervision/documents/{document_id}/response"): {"json": {"response": "矩阵"}},
         ("POST", "/api/v1/nonsite/assets"): {

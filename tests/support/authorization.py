@@ -161,6 +161,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
         *METRICS_READERS, planner=H, approver=H
     ),
     ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/attachments"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("GET", "/api/v1/supervision/cases/{case_id}/attachments/{sha256}"): allow(*METRICS_READERS, planner=H, approver=H),
     # 执法监督 documents: the matrix's document is addressed to FIRE.
     ("POST", "/api/v1/supervision/documents"): allow(*SUPERVISION),
     ("GET", "/api/v1/supervision/documents"): allow(*METRICS_READERS),
