@@ -26,7 +26,11 @@ def test_a_file_is_kept_recorded_on_the_case_and_named_by_a_step(api: Api) -> No
     assert stored.status_code == 201, stored.text
     detail = ok(api.get(f"{CASES}/{case['id']}", as_="planner-mkt"))
     assert detail["events"][-1]["action"] == "attachment" and detail["events"][-1]["attachments"] == [sha]
-    statement: dict[str, Any] = {"inspector_id": api.world.inspector_ids["MKT-C1"], "statement": "见笔录", "attachments": [sha]}
+    statement: dict[str, Any] = {
+        "inspector_id": api.world.inspector_ids["MKT-C1"],
+        "statement": "见笔录",
+        "attachments": [sha],
+    }
     heard = ok(act(api, case["id"], "statements", **statement))
     assert heard["events"][-1]["attachments"] == [sha]
     fetched = api.get(f"{CASES}/{case['id']}/attachments/{sha}", as_="approver-mkt")
