@@ -5,7 +5,7 @@
   check-out (``visit_checked_out``, wired into the visits domain through ``ServiceContext``).
 - An emergency visit not approved by its ``approval_due_at`` opens an ``emergency_overdue`` case when the
   supervisor next looks (``sweep``: the case list and the dashboard run it), since no request happens at the
-  deadline itself.
+  deadline itself. The sweep also catches unscanned check-outs the hook missed; it looks back ``LOOKBACK``.
 
 One case per visit and reason (``supervision_case.auto_key`` is unique): running either again opens nothing new.
 The cases name the visit's lead unit and inspectors and are opened by ``(system)``.
@@ -25,6 +25,9 @@ from models.supervision_tables import SupervisionCase
 from models.visit_tables import Scan, Visit
 
 SYSTEM = "(system)"
+# The sweep looks this far back: older visits (e.g. a data set loaded with years of history) were the business
+# of the supervision of their time, and would bury today's cases under hundreds of automatic ones.
+LOOKBACK = dt.timedelta(days=30)
 log = logging.getLogger(__name__)
 
 
@@ -72,10 +75,12 @@ async def sweep(now: dt.datetime) -> list[int]:
         & Visit.approved_at.is_null()
         & (Visit.status != VisitStatus.cancelled.value)
         & (Visit.approval_due_at < now)
+        & (Visit.approval_due_at >= now - LOOKBACK)
     )
     unscanned = await Visit.select(Visit.id).where(
         (Visit.status == VisitStatus.checked_out.value)
         & (Visit.kind == VisitKind.enforcement.value)
+        & (Visit.checked_out_at >= now - LOOKBACK)
         & Visit.id.not_in(_valid_scans())  # type: ignore[arg-type]
     )
     wanted = [(CaseSource.emergency_overdue, r["id"]) for r in emergency]

@@ -8,9 +8,11 @@ from typing import Any
 
 import time_machine
 
+from models.supervision_tables import SupervisionCase
 from tests.support.api import Api
 from tests.support.cases import CASES, ok
 from tests.support.scans import enterprise_code, live_visit, scan
+from tests.support.supervision import run_in_app
 from tests.support.visits import file_visit
 
 
@@ -68,3 +70,13 @@ def test_an_emergency_visit_not_approved_in_time_opens_a_case(api: Api, pinned_c
     assert case["source"] == "emergency_overdue" and case["source_ref"] == f"visit:{visit['id']}"
     assert "未在规定时限内补批" in case["title"]
     assert len(auto_cases(api)) == 1
+
+
+def test_the_sweep_leaves_visits_older_than_30_days_alone(api: Api, pinned_clock: time_machine.Traveller) -> None:
+    visit = live_visit(api)
+    scan(api, enterprise_code(api), "in-3", latitude=None, longitude=None, accuracy_m=None)
+    check_out(api, visit["id"], "out-3")
+    [case] = auto_cases(api)
+    run_in_app(api, SupervisionCase.delete().where(SupervisionCase.id == case["id"]))  # as if before the rule
+    pinned_clock.shift(dt.timedelta(days=31))
+    assert auto_cases(api) == []
