@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 
 from api import __version__
 from api.accounts.controller import AuthController, UserController
+from api.appointments.controller import ServiceRequestController
 from api.audit.controller import AuditController
 from api.auth import build_jwt_auth
 from api.catalogue.controller import (
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ComplaintTrackingController,
             CaseController,
             DocumentController,
+            ServiceRequestController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),

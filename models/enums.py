@@ -190,3 +190,12 @@ class DocumentKind(StrEnum):
     circular = "circular"  # 通报
     urging = "urging"  # 督办
     discipline_referral = "discipline_referral"  # 移送纪检监察
+
+
+class AppointmentStatus(StrEnum):
+    """预约式服务: an enterprise's request for a service visit."""
+
+    requested = "requested"  # 已申请
+    accepted = "accepted"  # 已受理 (a service visit is filed in the chosen slot)
+    declined = "declined"  # 未受理
+    withdrawn = "withdrawn"  # 企业撤回

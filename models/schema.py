@@ -2,6 +2,7 @@
 
 from piccolo.table import Table
 
+from models.appointment_tables import APPOINTMENT_TABLES
 from models.audit_tables import AUDIT_TABLES
 from models.nonsite_tables import NONSITE_TABLES
 from models.plan_tables import PLAN_TABLES
@@ -16,4 +17,5 @@ ALL_TABLES: list[type[Table]] = [
     *AUDIT_TABLES,
     *PLAN_TABLES,
     *SUPERVISION_TABLES,
+    *APPOINTMENT_TABLES,
 ]

@@ -10,7 +10,8 @@ ID = "2026-12-05T13:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "complaint tracking codes, findings and feedback; inspectors cleared by untrue complaints (澄清保护); "
-    "容错纠错 cases with the people concerned, investigators and events; 执法监督 documents and the units' responses"
+    "容错纠错 cases with the people concerned, investigators and events; 执法监督 documents and the units' responses; "
+    "预约式 service requests"
 )
 
 
@@ -31,6 +32,10 @@ class Visit(Table, tablename="visit", schema=None):
 
 
 class SupervisionCase(Table, tablename="supervision_case", schema=None):
+    id = Serial(primary_key=True)
+
+
+class Enterprise(Table, tablename="enterprise", schema=None):
     id = Serial(primary_key=True)
 
 
@@ -176,6 +181,26 @@ NEW_TABLES = [
             ("response_attachments", JSON, _params(default="[]")),
             ("responded_by", Varchar, _params(length=64, default="")),
             ("responded_at", Timestamptz, _params(default=None, null=True)),
+        ],
+    ),
+    (
+        "ServiceRequest",
+        "service_request",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("enterprise", ForeignKey, _reference(Enterprise)),
+            ("unit", ForeignKey, _reference(Unit)),
+            ("service_type", Varchar, _params(length=16, default="")),
+            ("topic", Text, _params(default="")),
+            ("slots", JSON, _params(default="[]")),
+            ("status", Varchar, _params(length=16, default="", index=True)),
+            ("requested_by", Varchar, _params(length=64, default="")),
+            ("requested_at", Timestamptz, _params(default=None)),
+            ("decided_by", Varchar, _params(length=64, default="")),
+            ("decided_at", Timestamptz, _params(default=None, null=True)),
+            ("decline_reason", Text, _params(default="")),
+            ("chosen_slot", Integer, _params(default=0)),
+            ("visit", ForeignKey, _reference(Visit)),
         ],
     ),
 ]

@@ -93,6 +93,7 @@ class Refs:
     period: str
     case_id: int = 0  # a 容错纠错 case about unit FIRE: MKT's planner and approver must not see it
     document_id: int = 0  # a 督办 to FIRE
+    request_id: int = 0  # enterprise A's service request to MKT
 
 
 def _run(api: Api, query: Any) -> Any:
@@ -153,6 +154,9 @@ def build_refs(api: Api) -> Refs:
     due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()
     document = {"kind": "urging", "unit_code": "FIRE", "title": "矩阵督办", "response_due_at": due}
     document_id = _ok(api.post("/api/v1/supervision/documents", as_="supervisor", json=document))["id"]
+    slot = {"start": _future(3, 9), "end": _future(3, 11)}
+    ask = {"unit_code": "MKT", "service_type": "service", "topic": "矩阵预约", "slots": [slot]}
+    request_id = _ok(api.post("/api/v1/service-requests", as_="enterprise-a", json=ask))["id"]
     year = dt.datetime.now(LOCAL_TZ).year + 1
     plan = _ok(api.post("/api/v1/annual-plans", as_="planner-mkt", json={"year": year, "entries": []}))
     return Refs(
@@ -170,6 +174,7 @@ def build_refs(api: Api) -> Refs:
         period=f"{year}-01",
         case_id=case_id,
         document_id=document_id,
+        request_id=request_id,
     )
 
 
@@ -197,6 +202,7 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "tracking_code": "AAAA-AAAA-AAAA-AAAA",
         "case_id": refs.case_id,
         "document_id": refs.document_id,
+        "request_id": refs.request_id,
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c
@@ -291,6 +297,18 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
             "files": {"file": ("p.png", png_bytes(), "image/png")},
             "data": {"sha256": refs.evidence},
         },
+        ("POST", "/api/v1/service-requests"): {
+            "json": {
+                "unit_code": "MKT",
+                "service_type": "service",
+                "topic": "矩阵",
+                "slots": [{"start": _future(4, 9), "end": _future(4, 10)}],
+            }
+        },
+        ("POST", "/api/v1/service-requests/{request_id}/accept"): {
+            "json": {"slot": 1, "inspector_ids": [ids["MKT-C1"], ids["MKT-C2"]]}
+        },
+        ("POST", "/api/v1/service-requests/{request_id}/decline"): {"json": {"reason": "矩阵"}},
         ("POST", "/api/v1/supervision/documents"): {"json": {"kind": "circular", "unit_code": "MKT", "title": "矩阵"}},
         ("POST", "/api/v1/supervision/documents/{document_id}/response"): {"json": {"response": "矩阵"}},
         ("POST", "/api/v1/nonsite/assets"): {

@@ -163,6 +163,13 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): allow(*METRICS_READERS, planner=H, approver=H),
     ("POST", "/api/v1/supervision/cases/{case_id}/attachments"): allow(*METRICS_READERS, planner=H, approver=H),
     ("GET", "/api/v1/supervision/cases/{case_id}/attachments/{sha256}"): allow(*METRICS_READERS, planner=H, approver=H),
+    # 预约式服务: the matrix's request is enterprise A's to MKT (ent_b cannot see it).
+    ("POST", "/api/v1/service-requests"): allow(*ENTERPRISES, "admin", admin=F),
+    ("GET", "/api/v1/service-requests"): allow(*ENTERPRISES, *STAFF),
+    ("GET", "/api/v1/service-requests/{request_id}"): allow(*ENTERPRISES, *STAFF, ent_b=H, insp_y=H),
+    ("POST", "/api/v1/service-requests/{request_id}/accept"): allow(*PLANNERS),
+    ("POST", "/api/v1/service-requests/{request_id}/decline"): allow(*PLANNERS),
+    ("POST", "/api/v1/service-requests/{request_id}/withdraw"): allow(*ENTERPRISES, "admin", ent_b=H, admin=F),
     # 执法监督 documents: the matrix's document is addressed to FIRE.
     ("POST", "/api/v1/supervision/documents"): allow(*SUPERVISION),
     ("GET", "/api/v1/supervision/documents"): allow(*METRICS_READERS),

@@ -1,0 +1,27 @@
+"""预约式服务: an enterprise asks a unit for a service visit (服务、宣传、指导) and proposes time slots."""
+
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from models.tables import Enterprise, Unit
+from models.visit_tables import Visit
+
+
+class ServiceRequest(Table, tablename="service_request"):
+    id = Serial(primary_key=True)
+    enterprise = ForeignKey(Enterprise, index=True)
+    unit = ForeignKey(Unit, index=True)
+    service_type = Varchar(length=16)
+    topic = Text(default="")
+    slots = JSON(default=[])  # [{"start": ISO 8601, "end": ISO 8601}, …] as the enterprise proposed them
+    status = Varchar(length=16, index=True)
+    requested_by = Varchar(length=64)
+    requested_at = Timestamptz(default=None)
+    decided_by = Varchar(length=64, default="")
+    decided_at = Timestamptz(null=True, default=None)
+    decline_reason = Text(default="")
+    chosen_slot = Integer(default=0)  # 1-based; 0 until a slot is chosen
+    visit = ForeignKey(Visit, null=True, default=None, index=True)
+
+
+APPOINTMENT_TABLES: list[type[Table]] = [ServiceRequest]
