@@ -51,6 +51,7 @@ from api.phone import assets as phone_assets
 from api.phone.controller import PhoneAppController
 from api.plans.controller import plan_route_handlers
 from api.problems import exception_handlers
+from api.recognition.controller import RecognitionController
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CaseController,
             DocumentController,
             ServiceRequestController,
+            RecognitionController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),

@@ -260,6 +260,13 @@ class Settings:
         _whole_number,
         _at_least(1),
     )
+    recognition_days: int = env(
+        "RUQI_RECOGNITION_DAYS",
+        180,
+        "检查结果互认: another unit's result is shown and may be accepted instead of inspecting for this many days",
+        _whole_number,
+        _at_least(1),
+    )
     backfill_days: int = env(
         "RUQI_BACKFILL_DAYS", 10, "a back-filled scan is accepted this many days late", _whole_number, _at_least(0)
     )

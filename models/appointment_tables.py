@@ -1,9 +1,9 @@
-"""预约式服务: an enterprise asks a unit for a service visit (服务、宣传、指导) and proposes time slots."""
+"""预约式服务 (an enterprise asks a unit for a service visit and proposes slots) and 检查结果互认."""
 
 from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from models.tables import Enterprise, Unit
+from models.tables import Enterprise, Item, Unit
 from models.visit_tables import Visit
 
 
@@ -24,4 +24,18 @@ class ServiceRequest(Table, tablename="service_request"):
     visit = ForeignKey(Visit, null=True, default=None, index=True)
 
 
-APPOINTMENT_TABLES: list[type[Table]] = [ServiceRequest]
+class ResultAcceptance(Table, tablename="result_acceptance"):
+    """检查结果互认: a unit accepts another unit's recent result for an item instead of inspecting again."""
+
+    id = Serial(primary_key=True)
+    link_key = Varchar(length=64, unique=True)  # unit:item:visit — one acceptance per unit, item and visit
+    unit = ForeignKey(Unit, index=True)
+    enterprise = ForeignKey(Enterprise, index=True)
+    item = ForeignKey(Item, index=True)
+    visit = ForeignKey(Visit, index=True)
+    note = Text(default="")
+    accepted_by = Varchar(length=64)
+    accepted_at = Timestamptz(default=None, index=True)
+
+
+APPOINTMENT_TABLES: list[type[Table]] = [ServiceRequest, ResultAcceptance]

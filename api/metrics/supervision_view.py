@@ -8,6 +8,7 @@ from typing import Any
 from api.actor import Actor
 from api.clock import LOCAL_TZ
 from api.labels import label
+from api.recognition.service import list_acceptances
 from api.supervision import cases, documents, escalation
 from models.enums import CaseDetermination, CaseSource, CaseStep, DocumentKind
 
@@ -22,7 +23,10 @@ async def cases_box(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     overdue = [c for c in open_cases if c.overdue]
     overdue.sort(key=lambda c: c.decision_due_at)
     late_documents, late_total = await documents.list_documents(actor, now, overdue=True, limit=FIRST_OVERDUE)
+    year_start = dt.datetime(now.astimezone(LOCAL_TZ).year, 1, 1, tzinfo=LOCAL_TZ)
+    _, accepted_total = await list_acceptances(actor, start=year_start, limit=1)
     return {
+        "accepted_results_total": accepted_total,
         "open_total": open_total,
         "overdue_total": len(overdue),
         "overdue": overdue[:FIRST_OVERDUE],

@@ -11,7 +11,7 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "complaint tracking codes, findings and feedback; inspectors cleared by untrue complaints (澄清保护); "
     "容错纠错 cases with the people concerned, investigators and events; 执法监督 documents and the units' responses; "
-    "预约式 service requests"
+    "预约式 service requests; accepted results of other units (检查结果互认)"
 )
 
 
@@ -36,6 +36,10 @@ class SupervisionCase(Table, tablename="supervision_case", schema=None):
 
 
 class Enterprise(Table, tablename="enterprise", schema=None):
+    id = Serial(primary_key=True)
+
+
+class Item(Table, tablename="item", schema=None):
     id = Serial(primary_key=True)
 
 
@@ -201,6 +205,21 @@ NEW_TABLES = [
             ("decline_reason", Text, _params(default="")),
             ("chosen_slot", Integer, _params(default=0)),
             ("visit", ForeignKey, _reference(Visit)),
+        ],
+    ),
+    (
+        "ResultAcceptance",
+        "result_acceptance",
+        [
+            ("id", Serial, _params(primary_key=True)),
+            ("link_key", Varchar, _params(length=64, default="", unique=True)),
+            ("unit", ForeignKey, _reference(Unit)),
+            ("enterprise", ForeignKey, _reference(Enterprise)),
+            ("item", ForeignKey, _reference(Item)),
+            ("visit", ForeignKey, _reference(Visit)),
+            ("note", Text, _params(default="")),
+            ("accepted_by", Varchar, _params(length=64, default="")),
+            ("accepted_at", Timestamptz, _params(default=None, index=True)),
         ],
     ),
 ]

@@ -297,6 +297,8 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
             "files": {"file": ("p.png", png_bytes(), "image/png")},
             "data": {"sha256": refs.evidence},
         },
+        ("GET", "/api/v1/recognition/results"): {"params": {"uscc": USCC_A, "item_codes": "FIRE-001"}},
+        ("POST", "/api/v1/recognition/acceptances"): {"json": {"visit_id": refs.visit_a, "item_code": "MKT-001"}},
         ("POST", "/api/v1/service-requests"): {
             "json": {
                 "unit_code": "MKT",

@@ -170,6 +170,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/service-requests/{request_id}/accept"): allow(*PLANNERS),
     ("POST", "/api/v1/service-requests/{request_id}/decline"): allow(*PLANNERS),
     ("POST", "/api/v1/service-requests/{request_id}/withdraw"): allow(*ENTERPRISES, "admin", ent_b=H, admin=F),
+    # 检查结果互认
+    ("GET", "/api/v1/recognition/results"): allow(*STAFF),
+    ("POST", "/api/v1/recognition/acceptances"): allow(*PLANNERS, admin=F),  # a unit accepts, not the admin
+    ("GET", "/api/v1/recognition/acceptances"): allow(*STAFF),
     # 执法监督 documents: the matrix's document is addressed to FIRE.
     ("POST", "/api/v1/supervision/documents"): allow(*SUPERVISION),
     ("GET", "/api/v1/supervision/documents"): allow(*METRICS_READERS),
