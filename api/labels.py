@@ -11,6 +11,7 @@ from models.enums import (
     CaseDetermination,
     CaseSource,
     CaseStep,
+    ComplaintFinding,
     ComplaintStatus,
     InspectorStatus,
     ItemCategory,
@@ -84,6 +85,12 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "feedback": "反馈",
         "rectified": "纠错",
         "archived": "归档",
+    },
+    ComplaintFinding: {
+        "substantiated": "属实",
+        "untrue": "不属实",
+        "no_evidence": "查无实据",
+        "tolerated": "容错免责",
     },
     CaseStep: {
         "opened": "立案",

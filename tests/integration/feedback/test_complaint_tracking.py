@@ -12,6 +12,7 @@ from models.visit_tables import Complaint
 from tests.support.api import Api
 from tests.support.supervision import advance, complain, problem, run_in_app
 from tests.support.visits import approved_visit
+from tests.support.world import PASSWORD
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 
@@ -110,3 +111,15 @@ def test_the_tracking_page_shows_overdue_as_the_due_date_passes(api: Api, pinned
     assert api.get("/api/v1/complaints?overdue=true", as_="supervisor").json()["total"] == 0
     pinned_clock.shift(dt.timedelta(days=30, minutes=1))
     assert api.get("/api/v1/complaints?overdue=true", as_="supervisor").json()["total"] == 1
+
+
+@pytest.mark.at("2026-06-10T10:00:00+08:00")
+def test_the_supervisors_complaint_list_shows_the_finding_and_the_feedback(api: Api) -> None:
+    complaint_id = complain(api, contact="138****0000").json()["id"]
+    advance(api, complaint_id, "verifying")
+    advance(api, complaint_id, "determined", finding="no_evidence")
+    advance(api, complaint_id, "feedback")
+    login = {"username": "supervisor", "password": PASSWORD}
+    assert api.client.post("/dashboard/login", data=login, follow_redirects=False).status_code == 303
+    page = api.client.get("/dashboard/complaints").text
+    assert "查无实据" in page and "已向投诉人反馈" in page
