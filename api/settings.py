@@ -346,6 +346,7 @@ class Settings:
                 max_window=dt.timedelta(hours=self.max_window_hours),
                 unit_yearly_cap=self.unit_yearly_cap,
                 empty_visit_limit=self.empty_visit_limit,
+                recognition_days=self.recognition_days,
                 emergency_approval_deadline=dt.timedelta(hours=self.emergency_approval_hours),
             ),
         )

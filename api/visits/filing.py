@@ -15,6 +15,7 @@ from api.registry.uscc import normalize_uscc
 from api.visits.codes import check_code_fits, issue_code, revoke_codes
 from api.visits.plan_link import check_plan_link
 from api.visits.reads import assemble, visit_inspector_ids, visit_row, visit_unit_ids
+from api.visits.recognizable import recognizable_warning
 from api.visits.rules import (
     LOCAL_TZ,
     EnterpriseHistory,
@@ -215,6 +216,10 @@ async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: 
         )
         history = await enterprise_history(enterprise["id"], data.window_start, exclude=None)
         warnings = check_filing(draft, history, env.policy, now)
+        if data.kind == VisitKind.enforcement:
+            warnings += await recognizable_warning(
+                enterprise["id"], list(units.values()), list(item_ids), env.policy.recognition_days, now
+            )
         # What cannot be encoded is refused now, not at approval.
         await check_code_fits(
             env,

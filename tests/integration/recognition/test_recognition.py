@@ -12,7 +12,7 @@ import time_machine
 from tests.support.api import Api
 from tests.support.cases import ok
 from tests.support.supervision import problem, set_checked_out
-from tests.support.visits import file_visit
+from tests.support.visits import file_visit, visit_body, window
 from tests.support.world import USCC_A
 
 RESULTS = "/api/v1/recognition/results"
@@ -62,3 +62,27 @@ def test_another_units_result_for_an_equivalent_item_is_shown_and_accepted(
     pinned_clock.shift(dt.timedelta(days=181))
     assert results(api, "planner-fire", "FIRE-001") == []
     problem(api.post(ACCEPT, as_="planner-fire", json={**body, "note": "再次"}), 422, "result_too_old")
+
+
+@pytest.mark.at("2026-06-10T10:00:00+08:00")
+def test_filing_points_out_another_units_recent_result(api: Api) -> None:
+    visit_id = mkt_result(api)
+    start, end = window(days_ahead=3)
+    fire = {
+        "unit_codes": ["FIRE"],
+        "lead_unit_code": "FIRE",
+        "inspector_ids": [api.world.inspector_ids["FIRE-C1"], api.world.inspector_ids["FIRE-C2"]],
+        "item_codes": ["FIRE-001"],
+        "window_start": start,
+        "window_end": end,
+    }
+    filed = ok(api.post("/api/v1/visits", as_="planner-fire", json=visit_body(api, **fire)), 201)
+    [warning] = [w for w in filed["warnings"] if w["code"] == "recognizable_result"]
+    assert str(visit_id) in warning["detail"]
+    unrelated = {
+        **fire,
+        "item_codes": ["FIRE-002"],
+        **dict(zip(("window_start", "window_end"), window(days_ahead=4), strict=True)),
+    }
+    other = ok(api.post("/api/v1/visits", as_="planner-fire", json=visit_body(api, **unrelated)), 201)
+    assert "recognizable_result" not in {w["code"] for w in other["warnings"]}
