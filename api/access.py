@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.actor import Actor
 from api.errors import Forbidden
+from api.i18n import tr
 from models.enums import Role
 
 
@@ -14,10 +15,10 @@ def ensure_can_edit_unit_list(actor: Actor, unit_id: int, what: str) -> None:
     if actor.role == Role.planner and actor.unit_id == unit_id:
         return
     if actor.role == Role.planner:
-        raise Forbidden(f"A planner may change only its own unit's {what}.", code="not_your_unit")
-    raise Forbidden(f"Only the unit's planner or an admin may change {what}.")
+        raise Forbidden(tr("A planner may change only its own unit's {what}.", what=what), code="not_your_unit")
+    raise Forbidden(tr("Only the unit's planner or an admin may change {what}.", what=what))
 
 
 def ensure_admin(actor: Actor, what: str) -> None:
     if not actor.is_admin:
-        raise Forbidden(f"Only an admin may change {what}.")
+        raise Forbidden(tr("Only an admin may change {what}.", what=what))

@@ -23,6 +23,7 @@ from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
 from api import __version__
+from api import labels as _labels  # noqa: F401  # registers the Chinese words every vocabulary accepts as input
 from api.accounts.controller import AuthController, UserController
 from api.appointments.controller import ServiceRequestController
 from api.audit.controller import AuditController
@@ -43,6 +44,7 @@ from api.feedback.controller import ComplaintController, PublicFeedbackControlle
 from api.feedback.tracking_controller import ComplaintTrackingController
 from api.health.controller import HealthController
 from api.home.controller import HomeController
+from api.language import reader_language_middleware
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
@@ -160,7 +162,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
-        middleware=[ContentTypeMiddleware()],
+        middleware=[reader_language_middleware, ContentTypeMiddleware()],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

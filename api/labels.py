@@ -27,6 +27,7 @@ from models.enums import (
     VisitResult,
     VisitStatus,
     VisitTrigger,
+    accept_words,
 )
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
@@ -118,8 +119,16 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
 }
 
 
+accept_words(LABELS)
+
+
 def label(enum: type[StrEnum], value: str | None) -> str:
     """The Chinese word for ``value`` of ``enum`` (the value itself when it has none; "—" for no value)."""
     if value is None:
         return "—"
     return LABELS.get(enum, {}).get(str(value), str(value))
+
+
+def words_of(**fields: tuple[type[StrEnum], str | None]) -> dict[str, str]:
+    """The Chinese word of each coded field that has a value: ``{"status": "已批准", ...}`` (reads return both)."""
+    return {name: label(enum, value) for name, (enum, value) in fields.items() if value is not None}

@@ -12,6 +12,7 @@ from api.actor import Actor
 from api.catalogue.schemas import ItemCreate, ItemRead, ItemUpdate
 from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
+from api.i18n import tr
 from api.registry.lookups import item_by_code, unit_by_code
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus
@@ -63,7 +64,7 @@ ITEMS = VersionedList(CatalogueList.items, Item, _item_state)
 async def read_item(code: str, *, published_only: bool = False) -> ItemRead:
     row = await Item.select(*ITEM_COLUMNS).where(Item.code == code).first()
     if row is None or (published_only and row["status"] != ListStatus.published.value):
-        raise NotFound(f"Item {code!r} is not on the inspection item list.", code="item_not_found")
+        raise NotFound(tr("Item {code} is not on the inspection item list.", code=repr(code)), code="item_not_found")
     return msgspec.convert(row, ItemRead)
 
 
@@ -102,7 +103,9 @@ async def create_item(actor: Actor, data: ItemCreate, now: dt.datetime) -> ItemR
         unit = await unit_by_code(data.unit_code)
         ensure_can_edit_unit_list(actor, unit["id"], "inspection items")
         if await Item.exists().where(Item.code == data.code):
-            raise Conflict(f"Item code {data.code!r} is already taken.", code="item_code_taken", field="code")
+            raise Conflict(
+                tr("Item code {code} is already taken.", code=repr(data.code)), code="item_code_taken", field="code"
+            )
         values = msgspec.structs.asdict(data)
         reason = values.pop("reason")
         values.pop("unit_code")
@@ -120,7 +123,7 @@ async def _ensure_not_in_use(code: str, new_status: str) -> None:
     using = sorted(s["code"] for s in scenarios if code in json_list(s["item_codes"]))
     if using:
         raise RuleViolation(
-            f"Item {code!r} is used by published scenarios {', '.join(using)}; change them first.",
+            tr("Item {code} is used by published scenarios {using}; change them first.", code=repr(code), using=using),
             code="item_in_use",
             scenarios=using,
         )
@@ -129,7 +132,8 @@ async def _ensure_not_in_use(code: str, new_status: str) -> None:
     )
     if in_library:
         raise RuleViolation(
-            f"Item {code!r} is in the 无事不扰 library; retire the library entry first.", code="item_in_use"
+            tr("Item {code} is in the 无事不扰 library; retire the library entry first.", code=repr(code)),
+            code="item_in_use",
         )
 
 
@@ -141,7 +145,9 @@ async def update_item(
         row = await item_by_code(code)
         ensure_can_edit_unit_list(actor, row["unit"], "inspection items")
         if row["status"] == ListStatus.retired.value and action == ChangeAction.update and "status" not in changes:
-            raise RuleViolation(f"Item {code!r} is retired; republish it to change it.", code="item_retired")
+            raise RuleViolation(
+                tr("Item {code} is retired; republish it to change it.", code=repr(code)), code="item_retired"
+            )
         if "status" in changes:
             await _ensure_not_in_use(code, str(changes["status"]))
         if changes.get("category", row["category"]) != ItemCategory.no_disturbance.value:
@@ -150,7 +156,11 @@ async def update_item(
             )
             if in_library:
                 raise RuleViolation(
-                    f"Item {code!r} is in the 无事不扰 library; retire the library entry before changing its category.",
+                    tr(
+                        "Item {code} is in the 无事不扰 library; "
+                        "retire the library entry before changing its category.",
+                        code=repr(code),
+                    ),
                     code="item_in_library",
                     field="category",
                 )

@@ -13,6 +13,7 @@ from api.actor import Actor
 from api.catalogue.schemas import LibraryEntryCreate, LibraryEntryRead, LibraryEntryUpdate
 from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
+from api.i18n import tr
 from api.registry.lookups import item_by_code
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ItemCategory, ListStatus, Trigger
@@ -42,14 +43,20 @@ def _to_read(row: dict[str, Any]) -> LibraryEntryRead:
 async def _entry_row(item_code: str) -> dict[str, Any]:
     row = await LibraryEntry.select(*COLUMNS).where(LibraryEntry.item.code == item_code).first()
     if row is None:
-        raise NotFound(f"Item {item_code!r} is not in the 无事不扰 library.", code="library_entry_not_found")
+        raise NotFound(
+            tr("Item {item_code} is not in the 无事不扰 library.", item_code=repr(item_code)),
+            code="library_entry_not_found",
+        )
     return row
 
 
 async def read_entry(item_code: str, *, published_only: bool = False) -> LibraryEntryRead:
     row = await _entry_row(item_code)
     if published_only and row["status"] != ListStatus.published.value:
-        raise NotFound(f"Item {item_code!r} is not in the 无事不扰 library.", code="library_entry_not_found")
+        raise NotFound(
+            tr("Item {item_code} is not in the 无事不扰 library.", item_code=repr(item_code)),
+            code="library_entry_not_found",
+        )
     return _to_read(row)
 
 
@@ -91,19 +98,28 @@ async def create_entry(actor: Actor, data: LibraryEntryCreate, now: dt.datetime)
         ensure_can_edit_unit_list(actor, item["unit"], "无事不扰 library entries")
         if item["status"] != ListStatus.published.value:
             raise RuleViolation(
-                f"Only published items join the 无事不扰 library; {data.item_code!r} is {item['status']}.",
+                tr(
+                    "Only published items join the 无事不扰 library; {item_code} is {item}.",
+                    item_code=repr(data.item_code),
+                    item=item["status"],
+                ),
                 code="library_item_unpublished",
                 field="item_code",
             )
         if item["category"] != ItemCategory.no_disturbance.value:
             raise RuleViolation(
-                f"Item {data.item_code!r} is not in the 无事不扰 category; change its category first.",
+                tr(
+                    "Item {item_code} is not in the 无事不扰 category; change its category first.",
+                    item_code=repr(data.item_code),
+                ),
                 code="library_item_wrong_category",
                 field="item_code",
             )
         if await LibraryEntry.exists().where(LibraryEntry.item == item["id"]):
             raise Conflict(
-                f"Item {data.item_code!r} is already in the library.", code="library_entry_exists", field="item_code"
+                tr("Item {item_code} is already in the library.", item_code=repr(data.item_code)),
+                code="library_entry_exists",
+                field="item_code",
             )
         entry = {
             "item": item["id"],
@@ -137,7 +153,10 @@ async def update_entry(
             item = await item_by_code(item_code)
             if item["status"] != ListStatus.published.value or item["category"] != ItemCategory.no_disturbance.value:
                 raise RuleViolation(
-                    f"Item {item_code!r} must be a published 无事不扰 item to be in the library again.",
+                    tr(
+                        "Item {item_code} must be a published 无事不扰 item to be in the library again.",
+                        item_code=repr(item_code),
+                    ),
                     code="library_item_unpublished",
                 )
         values: dict[Any, Any] = {}

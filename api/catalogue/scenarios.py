@@ -11,6 +11,7 @@ from api.actor import Actor
 from api.catalogue.schemas import ScenarioCreate, ScenarioRead, ScenarioUpdate
 from api.catalogue.versioning import VersionedList, create_record, refuse_unchanged, update_fields, update_record
 from api.errors import Conflict, NotFound, RuleViolation
+from api.i18n import tr
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
 from models.enums import CatalogueList, ChangeAction, ListStatus
@@ -21,31 +22,33 @@ from models.values import json_list
 async def validate_scenario_items(item_codes: list[str], lead_unit_id: int) -> list[str]:
     """Return the unit codes the items come from; refuse unknown/unpublished items or a single unit."""
     if len(set(item_codes)) != len(item_codes):
-        raise RuleViolation("A scenario lists each item once.", code="duplicate_items", field="item_codes")
+        raise RuleViolation(tr("A scenario lists each item once."), code="duplicate_items", field="item_codes")
     rows = await Item.select(Item.code, Item.status, Item.unit, Item.unit.code.as_alias("unit_code")).where(
         Item.code.is_in(item_codes)
     )
     found = {r["code"]: r for r in rows}
     missing = [c for c in item_codes if c not in found]
     if missing:
-        raise NotFound(f"Items not on the list: {', '.join(missing)}.", code="item_not_found", field="item_codes")
+        raise NotFound(
+            tr("Items not on the list: {missing}.", missing=missing), code="item_not_found", field="item_codes"
+        )
     unpublished = [c for c in item_codes if found[c]["status"] != ListStatus.published.value]
     if unpublished:
         raise RuleViolation(
-            f"A scenario may only join published items; not published: {', '.join(unpublished)}.",
+            tr("A scenario may only join published items; not published: {unpublished}.", unpublished=unpublished),
             code="scenario_item_unpublished",
             field="item_codes",
         )
     unit_ids = {found[c]["unit"] for c in item_codes}
     if len(unit_ids) < 2:
         raise RuleViolation(
-            "A joint-inspection scenario needs items of at least two different units.",
+            tr("A joint-inspection scenario needs items of at least two different units."),
             code="scenario_single_unit",
             field="item_codes",
         )
     if lead_unit_id not in unit_ids:
         raise RuleViolation(
-            "The lead unit must be one of the units whose items the scenario joins.",
+            tr("The lead unit must be one of the units whose items the scenario joins."),
             code="lead_unit_not_in_scenario",
             field="lead_unit_code",
         )
@@ -78,14 +81,14 @@ async def _read_rows(rows: list[dict[str, Any]]) -> list[ScenarioRead]:
 async def _scenario_row(code: str) -> dict[str, Any]:
     row = await Scenario.select().where(Scenario.code == code).first()
     if row is None:
-        raise NotFound(f"Scenario {code!r} does not exist.", code="scenario_not_found")
+        raise NotFound(tr("Scenario {code} does not exist.", code=repr(code)), code="scenario_not_found")
     return row
 
 
 async def read_scenario(code: str, *, published_only: bool = False) -> ScenarioRead:
     row = await _scenario_row(code)
     if published_only and row["status"] != ListStatus.published.value:
-        raise NotFound(f"Scenario {code!r} does not exist.", code="scenario_not_found")
+        raise NotFound(tr("Scenario {code} does not exist.", code=repr(code)), code="scenario_not_found")
     return (await _read_rows([row]))[0]
 
 
@@ -132,7 +135,11 @@ async def create_scenario(actor: Actor, data: ScenarioCreate, now: dt.datetime) 
         lead = await unit_by_code(data.lead_unit_code, field="lead_unit_code")
         ensure_can_edit_unit_list(actor, lead["id"], "scenarios it leads")
         if await Scenario.exists().where(Scenario.code == data.code):
-            raise Conflict(f"Scenario code {data.code!r} is already taken.", code="scenario_code_taken", field="code")
+            raise Conflict(
+                tr("Scenario code {code} is already taken.", code=repr(data.code)),
+                code="scenario_code_taken",
+                field="code",
+            )
         await validate_scenario_items(data.item_codes, lead["id"])
         scenario = {
             "code": data.code,

@@ -22,6 +22,7 @@ from piccolo.table import Table
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import RuleViolation
+from api.i18n import tr
 from models.enums import CatalogueList, ChangeAction
 from models.tables import CatalogueChange, ListHead
 from models.values import json_value
@@ -103,7 +104,7 @@ def update_fields(data: msgspec.Struct) -> tuple[dict[str, Any], str]:
 
 def refuse_unchanged(changes: object) -> None:
     if not changes:
-        raise RuleViolation("The update changes nothing.", code="no_change")
+        raise RuleViolation(tr("The update changes nothing."), code="no_change")
 
 
 async def create_record(

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from api.clock import LOCAL_TZ
 from api.errors import InvalidInput
+from api.i18n import Text, tr
 
 MAX_CUSTOM_DAYS = 3 * 366
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -92,7 +93,7 @@ def year_period(year: int) -> Period:
     return Period(PeriodKind.year, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
 
 
-def _bad(message: str, field: str = "period") -> InvalidInput:
+def _bad(message: str | Text, field: str = "period") -> InvalidInput:
     return InvalidInput(message, code="invalid_period", field=field)
 
 
@@ -101,14 +102,14 @@ def parse_metric_period(
 ) -> Period:
     """A named period (``YYYY-MM``, ``YYYY-Qn``, ``YYYY``), custom dates, or by default the current month."""
     if text and (start or last_day):
-        raise _bad("Give either period or from/to, not both.")
+        raise _bad(tr("Give either period or from/to, not both."))
     if start or last_day:
         if not (start and last_day):
-            raise _bad("A custom period needs both from and to.", "from" if start is None else "to")
+            raise _bad(tr("A custom period needs both from and to."), "from" if start is None else "to")
         if last_day < start:
-            raise _bad("to is before from.", "to")
+            raise _bad(tr("to is before from."), "to")
         if (last_day - start).days >= MAX_CUSTOM_DAYS:
-            raise _bad(f"A custom period spans at most {MAX_CUSTOM_DAYS} days.", "to")
+            raise _bad(tr("A custom period spans at most {days} days.", days=MAX_CUSTOM_DAYS), "to")
         return Period(PeriodKind.custom, start, last_day + dt.timedelta(days=1))
     if not text:
         return month_period(today.year, today.month)
@@ -116,16 +117,16 @@ def parse_metric_period(
     if match := _MONTH.match(text):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            raise _bad(f"{text!r}: the month must be 01–12.")
+            raise _bad(tr("{text}: the month must be 01–12.", text=repr(text)))
         return month_period(_year(year), month)
     if match := _QUARTER.match(text):
         return quarter_period(_year(int(match[1])), int(match[2]))
     if match := _YEAR.match(text):
         return year_period(_year(int(match[1])))
-    raise _bad(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn, YYYY, or from/to dates.")
+    raise _bad(tr("{text} is not a period: use YYYY-MM, YYYY-Qn, YYYY, or from/to dates.", text=repr(text)))
 
 
 def _year(year: int) -> int:
     if not 2000 <= year <= 2100:
-        raise _bad(f"The year {year} is out of range (2000–2100).")
+        raise _bad(tr("The year {year} is out of range (2000–2100).", year=year))
     return year

@@ -41,6 +41,7 @@ import datetime as dt
 from api.actor import Actor
 from api.clock import LOCAL_TZ
 from api.errors import Forbidden
+from api.i18n import tr
 from api.metrics import alerts as warn
 from api.metrics import counts
 from api.metrics.period import Period, PeriodKind, month_period, quarter_period, year_period
@@ -102,9 +103,9 @@ def scope(actor: Actor, unit_code: str | None, own_unit_code: str | None) -> tup
         return unit_code, True
     if actor.role in UNIT_READERS and actor.unit_id is not None and own_unit_code:
         if unit_code not in (None, own_unit_code):
-            raise Forbidden("A unit reads its own metrics only.", code="not_your_unit")
+            raise Forbidden(tr("A unit reads its own metrics only."), code="not_your_unit")
         return own_unit_code, False
-    raise Forbidden("Metrics are read by the supervisor, admins, and a unit's planners and approvers.")
+    raise Forbidden(tr("Metrics are read by the supervisor, admins, and a unit's planners and approvers."))
 
 
 async def compute_metrics(

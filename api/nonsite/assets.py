@@ -11,6 +11,7 @@ from api.access import ensure_can_edit_unit_list
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, NotFound, RuleViolation
+from api.i18n import tr
 from api.nonsite.schemas import AssetCreate, AssetRead, AssetUpdate
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
@@ -35,14 +36,18 @@ def _read(row: dict[str, Any], unit_codes: dict[int, str]) -> AssetRead:
 def _check_location(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None):
         raise RuleViolation(
-            "A location has both a latitude and a longitude, or neither.", code="location_incomplete", field="latitude"
+            tr("A location has both a latitude and a longitude, or neither."),
+            code="location_incomplete",
+            field="latitude",
         )
 
 
 async def asset_row(code: str, *, field: str = "code") -> dict[str, Any]:
     row = await NonsiteAsset.select().where(NonsiteAsset.code == code).first()
     if row is None:
-        raise NotFound(f"Non-site asset {code!r} does not exist.", code="asset_not_found", field=field)
+        raise NotFound(
+            tr("Non-site asset {code} does not exist.", code=repr(code)), code="asset_not_found", field=field
+        )
     return row
 
 
@@ -50,14 +55,16 @@ async def create_asset(actor: Actor, data: AssetCreate, now: dt.datetime) -> Ass
     unit_code = data.unit_code
     if unit_code is None:
         if actor.role != Role.planner or actor.unit_id is None:
-            raise RuleViolation("Name the asset's unit.", code="unit_required", field="unit_code")
+            raise RuleViolation(tr("Name the asset's unit."), code="unit_required", field="unit_code")
         unit_code = (await unit_codes_by_id()).get(actor.unit_id, "")
     unit = await unit_by_code(unit_code)
     ensure_can_edit_unit_list(actor, unit["id"], "non-site assets")
     _check_location(data.latitude, data.longitude)
     async with write_transaction():
         if await NonsiteAsset.exists().where(NonsiteAsset.code == data.code):
-            raise Conflict(f"Non-site asset {data.code!r} already exists.", code="asset_exists", field="code")
+            raise Conflict(
+                tr("Non-site asset {code} already exists.", code=repr(data.code)), code="asset_exists", field="code"
+            )
         await NonsiteAsset.insert(
             NonsiteAsset(
                 code=data.code,

@@ -17,6 +17,7 @@ from api.errors import Forbidden, NotFound
 from api.evidence.files import KeptFile, kept, known_evidence, receive_file
 from api.evidence.schemas import EvidenceRead
 from api.evidence.store import EvidenceStore
+from api.i18n import tr
 from api.nonsite.reads import evidence_read, visibility, visible_record_row
 from models.db import write_transaction
 from models.enums import Role
@@ -36,7 +37,7 @@ def _ensure_can_add(actor: Actor, record: dict[str, Any]) -> None:
         return
     if actor.role == Role.inspector and actor.inspector_id == record["operator"]:
         return
-    raise Forbidden("Evidence is added by the record's operator or its unit's planner.", code="not_your_record")
+    raise Forbidden(tr("Evidence is added by the record's operator or its unit's planner."), code="not_your_record")
 
 
 async def _link(record_id: int, evidence_id: int, actor: Actor, now: dt.datetime) -> None:
@@ -88,7 +89,7 @@ async def add_evidence(
 
 async def kept_file(actor: Actor, sha256: str, store: EvidenceStore, *, thumbnail: bool = False) -> KeptFile:
     """The file (or its thumbnail) of evidence attached to at least one record the actor may see."""
-    missing = NotFound(f"Evidence {sha256.lower()} does not exist.", code="evidence_not_found")
+    missing = NotFound(tr("Evidence {sha256} does not exist.", sha256=sha256.lower()), code="evidence_not_found")
     row = await known_evidence(sha256)
     if row is None:
         raise missing

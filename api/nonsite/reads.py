@@ -13,6 +13,7 @@ from api.actor import Actor
 from api.errors import NotFound
 from api.evidence.files import evidence_read as shared_evidence_read
 from api.evidence.schemas import EvidenceRead
+from api.i18n import tr
 from api.nonsite import geojson
 from api.nonsite.schemas import ItemRef, OperatorRead, RecordRead
 from models.enums import Role
@@ -36,7 +37,7 @@ async def visible_record_row(actor: Actor, record_id: int) -> dict[str, Any]:
         query = query.where(condition)
     row = await query.first()
     if row is None:
-        raise NotFound(f"Non-site record {record_id} does not exist.", code="record_not_found")
+        raise NotFound(tr("Non-site record {record_id} does not exist.", record_id=record_id), code="record_not_found")
     return row
 
 

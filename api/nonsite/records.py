@@ -15,6 +15,7 @@ from api.audit import chain as audit
 from api.clock import LOCAL_TZ
 from api.context import ServiceContext
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
+from api.i18n import tr
 from api.nonsite import geojson
 from api.nonsite.assets import asset_row
 from api.nonsite.reads import read_record, visible_record_row
@@ -46,12 +47,12 @@ async def _record_unit(actor: Actor, unit_code: str | None) -> int:
     """Unit roles record for their own unit; an admin names the unit."""
     if actor.is_admin:
         if unit_code is None:
-            raise RuleViolation("Name the record's unit.", code="unit_required", field="unit_code")
+            raise RuleViolation(tr("Name the record's unit."), code="unit_required", field="unit_code")
         return int((await unit_by_code(unit_code))["id"])
     if actor.role not in (Role.planner, Role.inspector) or actor.unit_id is None:
-        raise Forbidden("Non-site records are kept by a unit's inspectors or its planner.")
+        raise Forbidden(tr("Non-site records are kept by a unit's inspectors or its planner."))
     if unit_code is not None and (await unit_by_code(unit_code))["id"] != actor.unit_id:
-        raise Forbidden("You keep records for your own unit only.", code="not_your_unit")
+        raise Forbidden(tr("You keep records for your own unit only."), code="not_your_unit")
     return actor.unit_id
 
 
@@ -59,16 +60,16 @@ def _operator_id(actor: Actor, requested: int | None) -> int:
     if actor.role == Role.inspector:
         if requested is not None and requested != actor.inspector_id:
             raise Forbidden(
-                "An inspector records their own non-site inspections.",
+                tr("An inspector records their own non-site inspections."),
                 code="operator_must_be_self",
                 field="operator_id",
             )
         if actor.inspector_id is None:
-            raise Forbidden("This account is not linked to an inspector.", code="not_an_inspector")
+            raise Forbidden(tr("This account is not linked to an inspector."), code="not_an_inspector")
         return actor.inspector_id
     if requested is None:
         raise RuleViolation(
-            "Name the operator (the inspector who inspected).", code="operator_required", field="operator_id"
+            tr("Name the operator (the inspector who inspected)."), code="operator_required", field="operator_id"
         )
     return requested
 
@@ -76,7 +77,11 @@ def _operator_id(actor: Actor, requested: int | None) -> int:
 async def _operator_fact(inspector_id: int) -> InspectorFact:
     r = await Inspector.select().where(Inspector.id == inspector_id).first()
     if r is None:
-        raise NotFound(f"Inspector {inspector_id} does not exist.", code="operator_not_found", field="operator_id")
+        raise NotFound(
+            tr("Inspector {inspector_id} does not exist.", inspector_id=inspector_id),
+            code="operator_not_found",
+            field="operator_id",
+        )
     return InspectorFact.from_row(r)
 
 
@@ -90,7 +95,9 @@ async def _item_ids(codes: list[str], unit_id: int) -> list[int]:
     found = {r["code"]: r for r in rows}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise NotFound(f"Items not on the list: {', '.join(missing)}.", code="item_not_found", field="item_codes")
+        raise NotFound(
+            tr("Items not on the list: {missing}.", missing=missing), code="item_not_found", field="item_codes"
+        )
     check_items(
         [
             NonsiteItemFact(
@@ -109,7 +116,9 @@ async def _enterprise_id(uscc: str | None) -> int | None:
     code = normalize_uscc(uscc)
     row = await Enterprise.select(Enterprise.id).where(Enterprise.uscc == code).first()
     if row is None:
-        raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found", field="uscc")
+        raise NotFound(
+            tr("No enterprise with 统一社会信用代码 {code}.", code=code), code="enterprise_not_found", field="uscc"
+        )
     return int(row["id"])
 
 
@@ -119,7 +128,7 @@ def _geometry(data: RecordCreate, asset: dict[str, Any] | None) -> dict[str, Any
     if asset is not None and asset["latitude"] is not None and asset["longitude"] is not None:
         return geojson.point(asset["latitude"], asset["longitude"])
     raise RuleViolation(
-        "Give the place or route as a GeoJSON Point or LineString (or use an asset with a location).",
+        tr("Give the place or route as a GeoJSON Point or LineString (or use an asset with a location)."),
         code="geometry_required",
         field="geometry",
     )
@@ -198,17 +207,21 @@ async def trigger_visit(
     async with write_transaction():
         record = await visible_record_row(actor, record_id)
         if not (actor.is_admin or (actor.role == Role.planner and actor.unit_id == record["unit"])):
-            raise Forbidden("Only the record's unit's planner may file the visit it triggers.", code="not_your_unit")
+            raise Forbidden(
+                tr("Only the record's unit's planner may file the visit it triggers."), code="not_your_unit"
+            )
         if record["result"] == NonsiteResult.no_issue:
             raise RuleViolation(
-                "The record found no issue; there is nothing to trigger an on-site visit.", code="no_finding"
+                tr("The record found no issue; there is nothing to trigger an on-site visit."), code="no_finding"
             )
         previous = record["triggered_visit"]
         if previous is not None:
             visit = await Visit.select(Visit.status).where(Visit.id == previous).first()
             if visit is not None and visit["status"] != VisitStatus.cancelled:
                 raise Conflict(
-                    f"The record already triggered visit {previous}.", code="visit_already_triggered", visit_id=previous
+                    tr("The record already triggered visit {previous}.", previous=previous),
+                    code="visit_already_triggered",
+                    visit_id=previous,
                 )
         uscc = data.uscc
         if uscc is None and record["enterprise"] is not None:
@@ -216,7 +229,7 @@ async def trigger_visit(
             uscc = row["uscc"] if row else None
         if uscc is None:
             raise RuleViolation(
-                "The record covers no single enterprise: name the enterprise to visit.",
+                tr("The record covers no single enterprise: name the enterprise to visit."),
                 code="enterprise_required",
                 field="uscc",
             )
@@ -256,7 +269,7 @@ async def trigger_visit(
             .returning(NonsiteRecord.id)
         )
         if not updated:  # a concurrent request triggered first; this transaction (and its visit) rolls back
-            raise Conflict("The record triggered a visit meanwhile; reload it.", code="visit_already_triggered")
+            raise Conflict(tr("The record triggered a visit meanwhile; reload it."), code="visit_already_triggered")
         await audit.append(
             "nonsite.visit_triggered",
             actor.username,

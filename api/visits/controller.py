@@ -10,6 +10,7 @@ from api.actor import Actor
 from api.auth import STAFF, any_authenticated, require
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.errors import Forbidden
+from api.i18n import tr
 from api.pagination import Page
 from api.visits import codes
 from api.visits import filing as visits
@@ -23,11 +24,11 @@ async def _code_holder_row(actor: Actor, visit_id: int) -> dict[str, Any]:
     """The code is shown by an inspector on the visit, or the lead unit's staff; never by the enterprise."""
     row = await visible_visit_row(actor, visit_id)
     if actor.role == Role.enterprise:
-        raise Forbidden("The enterprise verifies the code; it does not fetch it.")
+        raise Forbidden(tr("The enterprise verifies the code; it does not fetch it."))
     if actor.role == Role.inspector and actor.inspector_id not in await visit_inspector_ids(visit_id):
-        raise Forbidden("Only the inspectors named on the visit show its code.", code="not_on_visit")
+        raise Forbidden(tr("Only the inspectors named on the visit show its code."), code="not_on_visit")
     if actor.role in (Role.planner, Role.approver) and actor.unit_id not in await visit_unit_ids(visit_id):
-        raise Forbidden("Not a visit of your unit.", code="not_your_unit")
+        raise Forbidden(tr("Not a visit of your unit."), code="not_your_unit")
     return row
 
 

@@ -101,7 +101,7 @@ async def _enterprise(uscc: str) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"No enterprise with 统一社会信用代码 {uscc}.", code="enterprise_not_found")
+        raise NotFound(tr("No enterprise with 统一社会信用代码 {uscc}.", uscc=uscc), code="enterprise_not_found")
     return row
 
 

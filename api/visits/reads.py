@@ -7,8 +7,10 @@ from typing import Any
 
 from api.actor import Actor
 from api.errors import NotFound
+from api.i18n import tr
+from api.labels import words_of
 from api.visits.schemas import InspectorOnVisit, ItemOnVisit, UnitOnVisit, VisitRead, WarningRead
-from models.enums import Role, VisitStatus
+from models.enums import Role, ServiceType, VisitKind, VisitOrigin, VisitResult, VisitStatus, VisitTrigger
 from models.tables import Enterprise, Unit
 from models.values import json_list
 from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit
@@ -17,7 +19,7 @@ from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit
 async def visit_row(visit_id: int) -> dict[str, Any]:
     row = await Visit.select().where(Visit.id == visit_id).first()
     if row is None:
-        raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+        raise NotFound(tr("Visit {visit_id} does not exist.", visit_id=visit_id), code="visit_not_found")
     return row
 
 
@@ -57,7 +59,7 @@ async def can_see(actor: Actor, row: dict[str, Any], now: dt.datetime | None = N
 async def visible_visit_row(actor: Actor, visit_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     row = await visit_row(visit_id)
     if not await can_see(actor, row, now):
-        raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+        raise NotFound(tr("Visit {visit_id} does not exist.", visit_id=visit_id), code="visit_not_found")
     return row
 
 
@@ -161,6 +163,14 @@ async def assemble(
                 result=row["result"],
                 findings=row["findings"],
                 warnings=[WarningRead(**w) for w in warnings] if include_warnings else [],
+                labels=words_of(
+                    status=(VisitStatus, row["status"]),
+                    kind=(VisitKind, row["kind"]),
+                    service_type=(ServiceType, row["service_type"]),
+                    origin=(VisitOrigin, row["origin"]),
+                    trigger_type=(VisitTrigger, row["trigger_type"]),
+                    result=(VisitResult, row["result"]),
+                ),
             )
         )
     return result

@@ -52,4 +52,4 @@ async def recognizable_warning(
         days=days,
         ids=", ".join(str(v) for v in others),
     )
-    return [FilingWarning("recognizable_result", str(message))]
+    return [FilingWarning("recognizable_result", message)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from api.clock import LOCAL_TZ as LOCAL_TZ  # the one definition is api.clock's; older imports name it here
 from api.errors import RuleViolation
-from api.i18n import tr
+from api.i18n import Text, tr
 from api.policies import FilingPolicy
 from models.enums import (
     InspectorStatus,
@@ -102,58 +102,79 @@ class EnterpriseHistory:
 @dataclass(frozen=True)
 class FilingWarning:
     code: str
-    detail: str
+    detail: str | Text
 
 
-def _refuse(message: str, code: str, field: str | None = None) -> FilingRefused:
+def _refuse(message: str | Text, code: str, field: str | None = None) -> FilingRefused:
     return FilingRefused(message, code=code, field=field)
 
 
 def check_window(draft: VisitDraft, policy: FilingPolicy, now: dt.datetime) -> None:
     if draft.window_end <= draft.window_start:
-        raise _refuse("The time window is empty: it must end after it starts.", "window_empty", "window_end")
+        raise _refuse(tr("The time window is empty: it must end after it starts."), "window_empty", "window_end")
     if draft.window_end - draft.window_start > policy.max_window:
         hours = policy.max_window.total_seconds() / 3600
-        raise _refuse(f"The time window is longer than the maximum of {hours:g} h.", "window_too_long", "window_end")
+        raise _refuse(
+            tr("The time window is longer than the maximum of {hours:g} h.", hours=hours),
+            "window_too_long",
+            "window_end",
+        )
     earliest = now - (policy.emergency_filing_allowance if draft.is_emergency else policy.past_tolerance)
     if draft.window_start < earliest:
         raise _refuse(
-            "The time window starts in the past; visits are filed before they happen.", "window_in_past", "window_start"
+            tr("The time window starts in the past; visits are filed before they happen."),
+            "window_in_past",
+            "window_start",
         )
 
 
 def check_people(draft: VisitDraft, policy: FilingPolicy) -> None:
     units = set(draft.unit_ids)
     if draft.lead_unit_id not in units:
-        raise _refuse("The lead unit must be one of the visit's units.", "lead_unit_not_in_visit", "lead_unit_code")
+        raise _refuse(tr("The lead unit must be one of the visit's units."), "lead_unit_not_in_visit", "lead_unit_code")
     minimum = policy.min_inspectors if draft.kind == VisitKind.enforcement else 1
     if len({i.id for i in draft.inspectors}) < minimum:
-        raise _refuse(f"A visit needs at least {minimum} inspectors.", "too_few_inspectors", "inspector_ids")
+        raise _refuse(
+            tr("A visit needs at least {minimum} inspectors.", minimum=minimum), "too_few_inspectors", "inspector_ids"
+        )
     for person in draft.inspectors:
         if person.unit_id not in units:
             raise _refuse(
-                f"{person.name} belongs to none of the visit's units.", "inspector_not_in_visit_units", "inspector_ids"
+                tr("{name} belongs to none of the visit's units.", name=person.name),
+                "inspector_not_in_visit_units",
+                "inspector_ids",
             )
         if draft.kind != VisitKind.enforcement:
             continue
         if person.is_auxiliary or not person.cert_no:
             raise _refuse(
-                f"{person.name} is auxiliary staff (辅助人员) and may not inspect.",
+                tr("{name} is auxiliary staff (辅助人员) and may not inspect.", name=person.name),
                 "inspector_auxiliary",
                 "inspector_ids",
             )
         if person.status == InspectorStatus.suspended:
             raise _refuse(
-                f"{person.name}'s 执法证 {person.cert_no} is suspended.", "inspector_suspended", "inspector_ids"
+                tr("{name}'s 执法证 {cert_no} is suspended.", name=person.name, cert_no=person.cert_no),
+                "inspector_suspended",
+                "inspector_ids",
             )
         if person.status == InspectorStatus.revoked:
-            raise _refuse(f"{person.name}'s 执法证 {person.cert_no} is revoked.", "inspector_revoked", "inspector_ids")
+            raise _refuse(
+                tr("{name}'s 执法证 {cert_no} is revoked.", name=person.name, cert_no=person.cert_no),
+                "inspector_revoked",
+                "inspector_ids",
+            )
         first = draft.window_start.astimezone(LOCAL_TZ).date()
         last = draft.window_end.astimezone(LOCAL_TZ).date()
         if not (person.valid_from and person.valid_to and person.valid_from <= first and last <= person.valid_to):
             raise _refuse(
-                f"{person.name}'s 执法证 {person.cert_no} is not valid for the whole window "
-                f"(valid {person.valid_from} – {person.valid_to}).",
+                tr(
+                    "{name}'s 执法证 {cert_no} is not valid for the whole window (valid {valid_from} – {valid_to}).",
+                    name=person.name,
+                    cert_no=person.cert_no,
+                    valid_from=person.valid_from,
+                    valid_to=person.valid_to,
+                ),
                 "certificate_not_valid",
                 "inspector_ids",
             )
@@ -162,7 +183,9 @@ def check_people(draft: VisitDraft, policy: FilingPolicy) -> None:
         missing = sorted(units - staffed)
         if missing:
             raise _refuse(
-                "Every unit of a joint visit brings inspectors of its own.", "unit_without_inspector", "inspector_ids"
+                tr("Every unit of a joint visit brings inspectors of its own."),
+                "unit_without_inspector",
+                "inspector_ids",
             )
 
 
@@ -170,32 +193,39 @@ def check_items(draft: VisitDraft) -> None:
     if draft.kind == VisitKind.service:
         if draft.items:
             raise _refuse(
-                "A service visit (服务/宣传/调研/观摩/督导) carries no inspection items.",
+                tr("A service visit (服务/宣传/调研/观摩/督导) carries no inspection items."),
                 "service_visit_with_items",
                 "item_codes",
             )
         return
     if not draft.items:
-        raise _refuse("An inspection names at least one item of the list.", "no_items", "item_codes")
+        raise _refuse(tr("An inspection names at least one item of the list."), "no_items", "item_codes")
     units = set(draft.unit_ids)
     for item in draft.items:
         if item.status != ListStatus.published:
             raise _refuse(
-                f"Item {item.code} is not published; only listed items may be inspected.",
+                tr("Item {code} is not published; only listed items may be inspected.", code=item.code),
                 "item_not_published",
                 "item_codes",
             )
         if item.unit_id not in units:
             raise _refuse(
-                f"Item {item.code} belongs to none of the visit's units.", "item_not_of_visit_units", "item_codes"
+                tr("Item {code} belongs to none of the visit's units.", code=item.code),
+                "item_not_of_visit_units",
+                "item_codes",
             )
     if draft.origin == VisitOrigin.triggered:
         for item in draft.items:
             allowed = draft.library_triggers.get(item.code)
             if allowed is not None and draft.trigger != VisitTrigger.emergency and draft.trigger not in allowed:
                 raise _refuse(
-                    f"Item {item.code} is in the 无事不扰 library; a {draft.trigger} does not allow an on-site visit "
-                    f"(allowed: {', '.join(sorted(allowed))}).",
+                    tr(
+                        "Item {code} is in the 无事不扰 library; a {trigger} does not allow an on-site visit "
+                        "(allowed: {allowed}).",
+                        code=item.code,
+                        trigger=draft.trigger,
+                        allowed=sorted(allowed),
+                    ),
                     "trigger_not_allowed_for_item",
                     "trigger_type",
                 )
@@ -203,13 +233,13 @@ def check_items(draft: VisitDraft) -> None:
     for item in draft.items:
         if item.category == ItemCategory.no_disturbance or item.code in draft.library_triggers:
             raise _refuse(
-                f"Item {item.code} is in the 无事不扰 library: an on-site visit needs a trigger.",
+                tr("Item {code} is in the 无事不扰 library: an on-site visit needs a trigger.", code=item.code),
                 "no_disturbance_without_trigger",
                 "item_codes",
             )
     if draft.enterprise_whitelisted:
         raise _refuse(
-            "The enterprise is on the 无事不扰 whitelist: an on-site visit needs a trigger.",
+            tr("The enterprise is on the 无事不扰 whitelist: an on-site visit needs a trigger."),
             "whitelisted_without_trigger",
             "origin",
         )
@@ -219,15 +249,19 @@ def check_caps(draft: VisitDraft, history: EnterpriseHistory, policy: FilingPoli
     """Yearly caps: planned visits are refused, triggered ones are counted and warned about."""
     if draft.kind != VisitKind.enforcement:
         return []
-    breaches: list[tuple[str, str]] = []
+    breaches: list[tuple[str, Text]] = []
     for item in draft.items:
         used = history.item_counts.get(item.code, 0)
         if used + 1 > item.yearly_cap:
             breaches.append(
                 (
                     "item_cap_exceeded",
-                    f"Item {item.code} allows {item.yearly_cap} inspection(s) a year of this enterprise; "
-                    f"{used} already filed.",
+                    tr(
+                        "Item {code} allows {cap} inspection(s) a year of this enterprise; {used} already filed.",
+                        code=item.code,
+                        cap=item.yearly_cap,
+                        used=used,
+                    ),
                 )
             )
     for unit_id in draft.unit_ids:
@@ -236,8 +270,12 @@ def check_caps(draft: VisitDraft, history: EnterpriseHistory, policy: FilingPoli
             breaches.append(
                 (
                     "unit_cap_exceeded",
-                    f"Unit {unit_id} may inspect this enterprise {policy.unit_yearly_cap} time(s) a year; "
-                    f"{used} already filed.",
+                    tr(
+                        "Unit {unit_id} may inspect this enterprise {cap} time(s) a year; {used} already filed.",
+                        unit_id=unit_id,
+                        cap=policy.unit_yearly_cap,
+                        used=used,
+                    ),
                 )
             )
     if breaches and draft.origin == VisitOrigin.planned:
@@ -249,15 +287,28 @@ def check_caps(draft: VisitDraft, history: EnterpriseHistory, policy: FilingPoli
 def frequency_warnings(history: EnterpriseHistory, policy: FilingPolicy) -> list[FilingWarning]:
     """Across all units, a joint visit counting once (Chengdu: >1 a day, >2 a week, >3 a month)."""
     warnings = []
-    for count, limit, code, period in [
-        (history.same_day + 1, policy.max_per_day, "enterprise_daily_limit", "day"),
-        (history.same_week + 1, policy.max_per_week, "enterprise_weekly_limit", "week"),
-        (history.same_month + 1, policy.max_per_month, "enterprise_monthly_limit", "month"),
-    ]:
-        if count > limit:
-            warnings.append(
-                FilingWarning(code, f"This would be visit {count} to the enterprise this {period} (limit {limit}).")
-            )
+    day, week, month = history.same_day + 1, history.same_week + 1, history.same_month + 1
+    if day > policy.max_per_day:
+        message = tr(
+            "This would be visit {count} to the enterprise this day (limit {limit}).",
+            count=day,
+            limit=policy.max_per_day,
+        )
+        warnings.append(FilingWarning("enterprise_daily_limit", message))
+    if week > policy.max_per_week:
+        message = tr(
+            "This would be visit {count} to the enterprise this week (limit {limit}).",
+            count=week,
+            limit=policy.max_per_week,
+        )
+        warnings.append(FilingWarning("enterprise_weekly_limit", message))
+    if month > policy.max_per_month:
+        message = tr(
+            "This would be visit {count} to the enterprise this month (limit {limit}).",
+            count=month,
+            limit=policy.max_per_month,
+        )
+        warnings.append(FilingWarning("enterprise_monthly_limit", message))
     return warnings
 
 
@@ -299,7 +350,7 @@ def check_empty_visits(draft: VisitDraft, history: EnterpriseHistory, policy: Fi
     )
     if draft.origin == VisitOrigin.planned:
         raise FilingRefused(message, code="empty_visits_blocked", field="unit_codes", unit_ids=breached, run=run)
-    return [FilingWarning("empty_visits_run", str(message))]
+    return [FilingWarning("empty_visits_run", message)]
 
 
 def certificate_problem(person: InspectorFact, day: dt.date) -> str | None:

@@ -84,7 +84,7 @@ class UnfiledVisit(DomainError):
 
 def _inspector_of(actor: Actor) -> int:
     if actor.role != Role.inspector or actor.inspector_id is None:
-        raise Forbidden("Only an inspector's account scans enterprise codes.")
+        raise Forbidden(tr("Only an inspector's account scans enterprise codes."))
     return actor.inspector_id
 
 
@@ -92,7 +92,7 @@ def _scanned_code(content: str, env: ServiceContext, now: dt.datetime) -> Enterp
     result = verify_enterprise_token(content, env, now)
     if result.outcome is not Outcome.VALID or not isinstance(result.claims, EnterpriseClaims):
         raise InvalidInput(
-            f"The scanned code is not a valid enterprise code ({result.outcome.value}).",
+            tr("The scanned code is not a valid enterprise code ({value}).", value=result.outcome.value),
             code="invalid_enterprise_code",
             field="content",
         )
@@ -105,13 +105,13 @@ def _scan_time(data: ScanCreate, env: ServiceContext, now: dt.datetime) -> dt.da
         return now
     if data.device_time is None:
         raise InvalidInput(
-            "A back-filled scan gives the device time it happened.", code="backfill_needs_time", field="device_time"
+            tr("A back-filled scan gives the device time it happened."), code="backfill_needs_time", field="device_time"
         )
     if data.device_time > now + FUTURE_SKEW:
-        raise InvalidInput("The device time is in the future.", code="device_time_in_future", field="device_time")
+        raise InvalidInput(tr("The device time is in the future."), code="device_time_in_future", field="device_time")
     if now - data.device_time > env.backfill_window:
         raise RuleViolation(
-            f"Back-fill is accepted within {env.backfill_window.days} days of the scan.",
+            tr("Back-fill is accepted within {days} days of the scan.", days=env.backfill_window.days),
             code="backfill_too_late",
             field="device_time",
         )
@@ -274,8 +274,10 @@ async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: 
         )
     if outcome.status == 403:
         raise UnfiledVisit(
-            "No filed and approved visit of this enterprise names you for this time: the scan is rejected "
-            "and recorded for the supervisor.",
+            tr(
+                "No filed and approved visit of this enterprise names you for this time: "
+                "the scan is rejected and recorded for the supervisor."
+            ),
             attempt_id=outcome.body["attempt_id"],
             uscc=outcome.body["uscc"],
         )
@@ -287,6 +289,34 @@ async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: 
     return scan
 
 
+def checkout_time(
+    device_time: dt.datetime | None, checked_in_at: dt.datetime | None, now: dt.datetime, window: dt.timedelta
+) -> dt.datetime:
+    """When the visit ended: the phone's time for a check-out kept offline and synced later, else now.
+
+    The phone's clock is trusted only within bounds: not ahead of the server, not before the check-in,
+    not older than the back-fill window (the audit event keeps both times).
+    """
+    if device_time is None:
+        return now
+    if device_time > now + FUTURE_SKEW:
+        raise InvalidInput(tr("The device time is in the future."), code="device_time_in_future", field="device_time")
+    if now - device_time > window:
+        raise RuleViolation(
+            tr("Back-fill is accepted within {days} days of the scan.", days=window.days),
+            code="backfill_too_late",
+            field="device_time",
+        )
+    if checked_in_at is not None and device_time < checked_in_at - FUTURE_SKEW:
+        raise RuleViolation(
+            tr("The check-out cannot be before the check-in ({checked_in_at}).", checked_in_at=checked_in_at),
+            code="checkout_before_checkin",
+            field="device_time",
+        )
+    # Within the skew of a phone's clock, the check-out is taken to follow the check-in.
+    return min(max(device_time, checked_in_at or device_time), now)
+
+
 async def check_out(
     actor: Actor, visit_id: int, data: CheckoutRequest, env: ServiceContext, now: dt.datetime
 ) -> VisitRead:
@@ -295,20 +325,21 @@ async def check_out(
     async def action() -> tuple[int, dict[str, Any]]:
         row = await visit_row(visit_id)
         if inspector_id not in await visit_inspector_ids(visit_id):
-            raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+            raise NotFound(tr("Visit {visit_id} does not exist.", visit_id=visit_id), code="visit_not_found")
         if row["status"] != VisitStatus.checked_in.value:
             raise RuleViolation(
-                "Only a checked-in visit can be checked out: scan the enterprise code first.",
+                tr("Only a checked-in visit can be checked out: scan the enterprise code first."),
                 code="visit_not_checked_in",
             )
         invalid = await invalid_inspectors(visit_id, now)
         if invalid:
             raise refuse_invalid(invalid, tr("Check-out"))
+        checked_out_at = checkout_time(data.device_time, row["checked_in_at"], now, env.backfill_window)
         await transition(
             row,
             {
                 Visit.status: VisitStatus.checked_out.value,
-                Visit.checked_out_at: now,
+                Visit.checked_out_at: checked_out_at,
                 Visit.result: data.result.value,
                 Visit.findings: data.findings,
             },
@@ -320,7 +351,8 @@ async def check_out(
             {
                 "visit_id": visit_id,
                 "status": VisitStatus.checked_out.value,
-                "checked_out_at": now,
+                "checked_out_at": checked_out_at,
+                "received_at": now,
                 "result": data.result.value,
                 "findings": data.findings,
                 "client_event_id": data.client_event_id,
@@ -332,7 +364,9 @@ async def check_out(
 
     outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action, now)
     if outcome.body.get("visit_id") != visit_id:
-        raise RuleViolation("This client event id belongs to another visit's check-out.", code="idempotency_conflict")
+        raise RuleViolation(
+            tr("This client event id belongs to another visit's check-out."), code="idempotency_conflict"
+        )
     if not outcome.replayed:
         await env.publish(f"visit-{visit_id}", {"event": "checkout", "visit_id": visit_id, "status": "checked_out"})
     return (await assemble([await visit_row(visit_id)], now))[0]

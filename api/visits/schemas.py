@@ -88,6 +88,7 @@ class VisitRead(msgspec.Struct):
     result: VisitResult | None
     findings: str
     warnings: list[WarningRead]
+    labels: dict[str, str] = {}  # the Chinese word of each coded field above (status, kind, origin, ...)
 
 
 class CancelRequest(msgspec.Struct):

@@ -55,7 +55,7 @@ def test_supervisor_logs_in_and_sees_the_api_numbers(api: Api) -> None:
     custom = api.client.get("/dashboard?period=2025-07&from=2025-07-01&to=2025-07-02")
     assert figures(custom.text)["inspections.onsite"] == "2"  # dates typed into the form win over the period box
     bad = api.client.get("/dashboard?period=2025-13")
-    assert bad.status_code == 400 and "the month must be 01–12" in bad.text
+    assert bad.status_code == 400 and "月份必须在 01–12 之间" in bad.text
     out = api.client.post("/dashboard/logout", follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/dashboard/login"
     assert api.client.get("/dashboard", follow_redirects=False).status_code == 303

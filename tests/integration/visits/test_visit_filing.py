@@ -272,3 +272,29 @@ def test_bad_inputs_are_problems_not_500s(api: Api) -> None:
     assert api.client.post("/api/v1/visits", content=b"{", headers=headers).status_code == 400
     assert api.get("/api/v1/visits/999999", as_="supervisor").status_code == 404
     assert api.post("/api/v1/visits", as_="enterprise-a", json=visit_body(api)).status_code == 403
+
+
+def test_vocabularies_accept_the_chinese_words_and_reads_return_code_and_word(api: Api) -> None:
+    # A planner types 服务性活动 / 调研 / 计划内检查 as the README lists them; the visit keeps the codes.
+    visit = file_visit(api, kind="服务性活动", service_type="调研", origin="计划内检查", item_codes=[])
+    assert (visit["kind"], visit["service_type"], visit["origin"]) == ("service", "research", "planned")
+    assert visit["labels"] == {
+        "status": "已备案待批准",
+        "kind": "服务性活动",
+        "service_type": "调研",
+        "origin": "计划内检查",
+    }
+    unknown = refusal(api, kind="服务性活动", service_type="喝茶", item_codes=[])
+    assert unknown["code"] == "validation_error"
+
+
+def test_a_refusal_is_chinese_by_default_and_english_on_request(api: Api) -> None:
+    start, end = window(-1, 9, 2)
+    body = visit_body(api, window_start=start, window_end=end)
+    chinese = api.post("/api/v1/visits", as_="planner-mkt", json=body).json()
+    english = api.client.post(
+        "/api/v1/visits", json=body, headers={**api.headers("planner-mkt"), "Accept-Language": "en-US,en;q=0.9"}
+    ).json()
+    assert chinese["code"] == english["code"]
+    assert chinese["detail"] == "时间段的开始时间已过；检查须在实施前报备。" and chinese["title"] == "不符合规定"
+    assert english["detail"] == "The time window starts in the past; visits are filed before they happen."
