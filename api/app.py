@@ -27,6 +27,7 @@ from api import __version__, offload
 from api import labels as _labels  # noqa: F401  # registers the Chinese words every vocabulary accepts as input
 from api.accounts.controller import AuthController, UserController
 from api.accounts.tokens import TokenVersions
+from api.appointments.controller import ServiceRequestController
 from api.audit.controller import AuditController
 from api.auth import build_jwt_auth
 from api.catalogue.controller import (
@@ -43,6 +44,7 @@ from api.context import ServiceContext
 from api.data_dir import secure_data_dir
 from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
+from api.feedback.tracking_controller import ComplaintTrackingController
 from api.health.controller import HealthController
 from api.home.controller import HomeController
 from api.input_boundary import InputBoundaryMiddleware
@@ -56,9 +58,13 @@ from api.phone import assets as phone_assets
 from api.phone.controller import PhoneAppController
 from api.plans.controller import plan_route_handlers
 from api.problems import exception_handlers
+from api.recognition.controller import RecognitionController
 from api.redis_resilience import MemoryWindowCounter, RedisWindowCounter, ResilientPubSubBackend
 from api.registry.controller import EnterpriseController, InspectorController, UnitController
 from api.settings import Settings
+from api.supervision import escalation
+from api.supervision.attachment_controller import case_attachment_router
+from api.supervision.controller import CaseController, DocumentController
 from api.verification.controller import public_route_handlers
 from api.verification.log_batch import VerificationLogBatch
 from api.visits.controller import VisitController
@@ -162,12 +168,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PublicFeedbackController,
             RatingController,
             ComplaintController,
+            ComplaintTrackingController,
+            CaseController,
+            DocumentController,
+            ServiceRequestController,
+            RecognitionController,
             MetricsController,
             DashboardController,
             nonsite_router(settings),
             *public_route_handlers(settings),
             *plan_route_handlers,
             visit_evidence_router(settings),
+            case_attachment_router(settings),
             PhoneAppController,
             create_static_files_router(
                 path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False, name="static"
@@ -221,6 +233,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         publish=_publisher(channels),
         inspector_changed=void_codes_of_inspector,
         verification_log_sink=log_batch.add if log_batch is not None else None,
+        visit_checked_out=escalation.visit_checked_out,
     )
     return app
 

@@ -16,9 +16,15 @@ from qr import KeyRing
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 # Called inside the transaction that changed an inspector's 执法证: the visit ids whose codes it voided.
 InspectorChanged = Callable[[int, dt.datetime], Awaitable[list[int]]]
+# Called inside the check-out's transaction: the supervision domain may open a case (no valid on-site scan).
+VisitCheckedOut = Callable[[int, dt.datetime], Awaitable[int | None]]
 
 
 async def _no_publish(channel: str, message: dict[str, Any]) -> None:
+    return None
+
+
+async def _nothing_escalated(visit_id: int, now: dt.datetime) -> int | None:
     return None
 
 
@@ -44,5 +50,7 @@ class ServiceContext:
     # RUQI_VERIFY_LOG_FLUSH_MS > 0: verification-log rows go to this batch (api.verification.log_batch) instead of
     # one INSERT per verification.
     verification_log_sink: Callable[[dt.datetime, int | None, str, str, str], None] | None = None
+    # Wired by the app to api.supervision.escalation: visits (below supervision) must not import it.
+    visit_checked_out: VisitCheckedOut = _nothing_escalated
     # Per-app cache of what never changes after filing (units, inspectors, items), for the verify path.
     filed_parts: dict[int, Any] = field(default_factory=dict)

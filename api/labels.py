@@ -8,6 +8,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from models.enums import (
+    CaseDetermination,
+    CaseSource,
+    CaseStep,
+    ComplaintFinding,
     ComplaintStatus,
     InspectorStatus,
     ItemCategory,
@@ -82,6 +86,35 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "feedback": "反馈",
         "rectified": "纠错",
         "archived": "归档",
+    },
+    ComplaintFinding: {
+        "substantiated": "属实",
+        "untrue": "不属实",
+        "no_evidence": "查无实据",
+        "tolerated": "容错免责",
+    },
+    CaseStep: {
+        "opened": "立案",
+        "verifying": "核实",
+        "determined": "认定",
+        "notified": "反馈",
+        "correcting": "纠错",
+        "archived": "归档",
+    },
+    CaseSource: {
+        "complaint": "投诉举报",
+        "referral_12345": "12345 转办",
+        "unfiled_attempt": "未备案扫码",
+        "metric_warning": "监测预警",
+        "manual": "自行立案",
+        "no_scan": "未有效扫码（自动）",
+        "emergency_overdue": "紧急检查逾期未补批（自动）",
+    },
+    CaseDetermination: {
+        "fulfilled": "履职尽责",
+        "exempted": "容错免责",
+        "mitigated": "从轻、减轻",
+        "not_tolerated": "不予容错",
     },
 }
 

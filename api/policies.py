@@ -20,6 +20,10 @@ class FilingPolicy:
     min_inspectors: int = 2
     max_window: dt.timedelta = dt.timedelta(days=1)
     unit_yearly_cap: int = 2
+    # Chengdu: a unit's visits that keep finding nothing stop; 0 turns the rule off.
+    empty_visit_limit: int = 3
+    # 检查结果互认: other units' results this recent are pointed out at filing.
+    recognition_days: int = 180
     # Clock skew tolerated for "the window is in the past".
     past_tolerance: dt.timedelta = dt.timedelta(minutes=5)
     # An emergency visit may be filed while (or shortly after) it happens.

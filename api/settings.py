@@ -273,6 +273,14 @@ class Settings:
         _whole_number,
         _at_least(1),
     )
+    empty_visit_limit: int = env(
+        "RUQI_EMPTY_VISIT_LIMIT",
+        3,
+        "after this many consecutive no_issue visits by a unit to an enterprise in a year, its next planned visit "
+        "there is refused (triggered ones pass with a warning); 0 turns the rule off",
+        _whole_number,
+        _at_least(0),
+    )
     emergency_approval_hours: int = env(
         "RUQI_EMERGENCY_APPROVAL_HOURS",
         24,
@@ -291,6 +299,13 @@ class Settings:
         "RUQI_SCAN_MAX_ACCURACY_M",
         100,
         "a scan whose reported GPS accuracy (m) is worse than this is recorded but not a valid on-site check-in",
+        _whole_number,
+        _at_least(1),
+    )
+    recognition_days: int = env(
+        "RUQI_RECOGNITION_DAYS",
+        180,
+        "检查结果互认: another unit's result is shown and may be accepted instead of inspecting for this many days",
         _whole_number,
         _at_least(1),
     )
@@ -471,6 +486,8 @@ class Settings:
                 min_inspectors=self.min_inspectors,
                 max_window=dt.timedelta(hours=self.max_window_hours),
                 unit_yearly_cap=self.unit_yearly_cap,
+                empty_visit_limit=self.empty_visit_limit,
+                recognition_days=self.recognition_days,
                 emergency_approval_deadline=dt.timedelta(hours=self.emergency_approval_hours),
             ),
         )

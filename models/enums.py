@@ -154,6 +154,15 @@ class ComplaintStatus(Vocabulary):
     archived = "archived"  # 归档
 
 
+class ComplaintFinding(StrEnum):
+    """What the 认定 step found (实施办法第二十二条 names the last three)."""
+
+    substantiated = "substantiated"  # 属实
+    untrue = "untrue"  # 经查不属实
+    no_evidence = "no_evidence"  # 查无实据
+    tolerated = "tolerated"  # 经认定予以容错免责
+
+
 class NonsiteKind(Vocabulary):
     """The kind of an asset, which is also the mode of a record made with it."""
 
@@ -173,3 +182,51 @@ class NonsiteResult(Vocabulary):
     no_issue = "no_issue"  # 未发现问题
     issue_found = "issue_found"  # 发现问题
     referred = "referred"  # 移送 / 转办
+
+
+class CaseStep(StrEnum):
+    """履职尽责容错纠错 (实施办法第十四条): 立案、核实、认定、反馈、纠错、归档."""
+
+    opened = "opened"  # 立案
+    verifying = "verifying"  # 核实
+    determined = "determined"  # 认定
+    notified = "notified"  # 反馈 (告知相关单位及当事人)
+    correcting = "correcting"  # 纠错
+    archived = "archived"  # 归档
+
+
+class CaseSource(StrEnum):
+    complaint = "complaint"  # 投诉举报
+    referral_12345 = "referral_12345"  # 12345 热线转办
+    unfiled_attempt = "unfiled_attempt"  # 无码入企 (a scan that matched no filed visit)
+    metric_warning = "metric_warning"  # 监测预警 (a dashboard warning)
+    manual = "manual"  # 监督机构自行立案
+    no_scan = "no_scan"  # a checked-out visit without a valid on-site scan (opened automatically)
+    emergency_overdue = "emergency_overdue"  # an emergency visit not approved in time (opened automatically)
+
+
+class CaseDetermination(StrEnum):
+    fulfilled = "fulfilled"  # 履职尽责 (第九条)
+    exempted = "exempted"  # 容错免责 (第十条)
+    mitigated = "mitigated"  # 从轻、减轻 (第十条、第十一条)
+    not_tolerated = "not_tolerated"  # 不予容错 (第十二条)
+
+
+class DocumentKind(StrEnum):
+    """执法监督 documents and actions (Jinan opinions: 意见书和决定书, 核查督办, 暗访约谈, 通报, 移送纪检监察)."""
+
+    opinion = "opinion"  # 行政执法监督意见书
+    decision = "decision"  # 行政执法监督决定书
+    interview = "interview"  # 约谈
+    circular = "circular"  # 通报
+    urging = "urging"  # 督办
+    discipline_referral = "discipline_referral"  # 移送纪检监察
+
+
+class AppointmentStatus(StrEnum):
+    """预约式服务: an enterprise's request for a service visit."""
+
+    requested = "requested"  # 已申请
+    accepted = "accepted"  # 已受理 (a service visit is filed in the chosen slot)
+    declined = "declined"  # 未受理
+    withdrawn = "withdrawn"  # 企业撤回

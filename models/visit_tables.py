@@ -177,6 +177,12 @@ class Complaint(Table, tablename="complaint"):
     received_at = Timestamptz(default=None)
     due_at = Timestamptz(default=None)
     closed_at = Timestamptz(null=True, default=None)
+    # Tracking (跟踪查询): only the SHA-256 of the code shown once to the complainant is kept.
+    tracking_hash = Varchar(length=64, default="", index=True)
+    finding = Varchar(length=16, default="")  # 认定: substantiated / untrue / no_evidence / tolerated
+    result_summary = Text(default="")  # the result in general words, shown on the tracking page once archived
+    feedback_mode = Varchar(length=16, default="")  # named: fed back to the complainant; anonymous: explained
+    fed_back_at = Timestamptz(null=True, default=None)
 
 
 class ComplaintStep(Table, tablename="complaint_step"):
@@ -186,6 +192,17 @@ class ComplaintStep(Table, tablename="complaint_step"):
     note = Text(default="")
     actor = Varchar(length=64)
     at = Timestamptz(default=None)
+
+
+class InspectorClearance(Table, tablename="inspector_clearance"):
+    """澄清保护 (实施办法第二十二条): a complaint found untrue or without evidence clears the inspectors it named."""
+
+    id = Serial(primary_key=True)
+    complaint = ForeignKey(Complaint, index=True)
+    inspector = ForeignKey(Inspector, index=True)
+    note = Text(default="")
+    cleared_by = Varchar(length=64, default="")
+    cleared_at = Timestamptz(default=None)
 
 
 VISIT_TABLES: list[type[Table]] = [
@@ -202,4 +219,5 @@ VISIT_TABLES: list[type[Table]] = [
     Rating,
     Complaint,
     ComplaintStep,
+    InspectorClearance,
 ]

@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 
 from api.visits.schemas import UnitOnVisit
-from models.enums import ComplaintStatus
+from models.enums import ComplaintFinding, ComplaintStatus
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (poor) to 5 (excellent)")]
 Comment = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -81,6 +81,9 @@ class ComplaintReceipt(msgspec.Struct):
     reference: str
     status: ComplaintStatus
     due_at: dt.datetime
+    # Shown once: only its hash is stored. Follow the complaint at ``tracking_url`` (GET, no login).
+    tracking_code: str = ""
+    tracking_url: str = ""
 
 
 class ComplaintStepRead(msgspec.Struct):
@@ -104,12 +107,46 @@ class ComplaintRead(msgspec.Struct):
     due_at: dt.datetime
     closed_at: dt.datetime | None
     overdue: bool
+    finding: ComplaintFinding | None = None
+    result_summary: str = ""
+    feedback_mode: str = ""  # named: result fed back to the complainant; anonymous: explained in a certain scope
+    fed_back_at: dt.datetime | None = None
+
+
+class ClearanceRead(msgspec.Struct):
+    """澄清保护: an inspector cleared by a complaint found untrue or without evidence."""
+
+    inspector_id: int
+    name: str
+    cert_no: str
+    note: str
+    cleared_by: str
+    cleared_at: dt.datetime
 
 
 class ComplaintDetail(ComplaintRead):
     steps: list[ComplaintStepRead] = []
+    cleared_inspectors: list[ClearanceRead] = []
 
 
 class AdvanceRequest(msgspec.Struct):
     to: ComplaintStatus
     note: Note = ""
+    # Required on the move to ``determined`` (认定).
+    finding: ComplaintFinding | None = None
+    # The result in general words for the complainant (反馈); the finding's standard words when empty.
+    result: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class ComplaintTracking(msgspec.Struct):
+    """What the tracking code shows (no login): status, dates and, once closed, the result in general words."""
+
+    reference: str
+    status: ComplaintStatus
+    status_text: str
+    kind: ComplaintKind
+    received_at: dt.datetime
+    due_at: dt.datetime
+    closed_at: dt.datetime | None
+    result: str
+    fed_back: bool

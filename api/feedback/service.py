@@ -27,28 +27,39 @@ from api.actor import Actor
 from api.audit import chain as audit
 from api.context import ServiceContext
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation, StateChanged
+from api.feedback import tracking
 from api.feedback.schemas import (
     AdvanceRequest,
+    ClearanceRead,
     ComplaintCreate,
     ComplaintDetail,
     ComplaintKind,
     ComplaintRead,
     ComplaintReceipt,
     ComplaintStepRead,
+    ComplaintTracking,
     PublicComplaintCreate,
     RatingCreate,
     RatingRead,
     RatingReceipt,
     RatingSummary,
 )
-from api.i18n import tr
+from api.i18n import render, tr
 from api.idempotency import run_once
 from api.registry.uscc import is_valid_uscc, normalize_uscc
 from api.visits.reads import visible_visit_row
 from api.visits.schemas import UnitOnVisit
 from models.db import write_transaction
-from models.enums import ComplaintStatus, Role, VisitStatus
-from models.visit_tables import Complaint, ComplaintStep, Rating, Visit, VisitUnit
+from models.enums import ComplaintFinding, ComplaintStatus, Role, VisitStatus
+from models.visit_tables import (
+    Complaint,
+    ComplaintStep,
+    InspectorClearance,
+    Rating,
+    Visit,
+    VisitInspector,
+    VisitUnit,
+)
 from qr import EnterpriseClaims, Outcome, VisitClaims, verify_token
 
 COMPLAINT_DUE = dt.timedelta(days=30)  # 投诉 handled within 30 days (seed 003)
@@ -256,6 +267,7 @@ async def _file_complaint(
     async def action() -> tuple[int, dict[str, Any]]:
         visit_id, outcome, code_uscc = await _code_link(data.token, uscc, env, now)
         due_at = now + COMPLAINT_DUE
+        code = tracking.new_code()
         inserted = await Complaint.insert(
             Complaint(
                 visit=visit_id,
@@ -267,12 +279,18 @@ async def _file_complaint(
                 status=ComplaintStatus.received.value,
                 received_at=now,
                 due_at=due_at,
+                tracking_hash=tracking.code_hash(code),
             )
         )
         complaint_id = int(inserted[0]["id"])
         await _append_step(complaint_id, ComplaintStatus.received, "", filed_by, now)
         receipt = ComplaintReceipt(
-            id=complaint_id, reference=reference(complaint_id), status=ComplaintStatus.received, due_at=due_at
+            id=complaint_id,
+            reference=reference(complaint_id),
+            status=ComplaintStatus.received,
+            due_at=due_at,
+            tracking_code=code,
+            tracking_url=f"{env.public_base_url.rstrip('/')}/public/complaints/{code}",
         )
         return 201, msgspec.to_builtins(receipt)
 
@@ -325,6 +343,10 @@ def _read(row: dict[str, Any], now: dt.datetime) -> ComplaintRead:
         due_at=row["due_at"],
         closed_at=row["closed_at"],
         overdue=_overdue(row, now),
+        finding=ComplaintFinding(row["finding"]) if row["finding"] else None,
+        result_summary=row["result_summary"],
+        feedback_mode=row["feedback_mode"],
+        fed_back_at=row["fed_back_at"],
     )
 
 
@@ -371,13 +393,40 @@ async def read_complaint(actor: Actor, complaint_id: int, now: dt.datetime) -> C
             ComplaintStepRead(status=ComplaintStatus(s["status"]), note=s["note"], actor=s["actor"], at=s["at"])
             for s in steps
         ],
+        cleared_inspectors=await clearances(complaint_id),
     )
+
+
+async def clearances(complaint_id: int) -> list[ClearanceRead]:
+    rows = (
+        await InspectorClearance.select(
+            InspectorClearance.inspector,
+            InspectorClearance.inspector._.name.as_alias("name"),
+            InspectorClearance.inspector._.cert_no.as_alias("cert_no"),
+            InspectorClearance.note,
+            InspectorClearance.cleared_by,
+            InspectorClearance.cleared_at,
+        )
+        .where(InspectorClearance.complaint == complaint_id)
+        .order_by(InspectorClearance.id)
+    )
+    return [
+        ClearanceRead(
+            inspector_id=r["inspector"],
+            name=r["name"],
+            cert_no=r["cert_no"] or "",
+            note=r["note"],
+            cleared_by=r["cleared_by"],
+            cleared_at=r["cleared_at"],
+        )
+        for r in rows
+    ]
 
 
 async def advance_complaint(actor: Actor, complaint_id: int, data: AdvanceRequest, now: dt.datetime) -> ComplaintDetail:
     _ensure_supervisor(actor)
     async with write_transaction():
-        row = await Complaint.select(Complaint.status).where(Complaint.id == complaint_id).first()
+        row = await Complaint.select().where(Complaint.id == complaint_id).first()
         if row is None:
             raise NotFound(f"Complaint {complaint_id} does not exist.", code="complaint_not_found")
         current = ComplaintStatus(row["status"])
@@ -397,8 +446,11 @@ async def advance_complaint(actor: Actor, complaint_id: int, data: AdvanceReques
                 field="note",
             )
         closed_at = now if data.to == ComplaintStatus.archived else None
+        changes: dict[Any, Any] = {Complaint.status: data.to.value, Complaint.closed_at: closed_at}
+        named = data.to == ComplaintStatus.feedback and await _complainant_named(complaint_id, row)
+        changes.update(_finding_changes(row, data, named, now))
         updated = (
-            await Complaint.update({Complaint.status: data.to.value, Complaint.closed_at: closed_at})
+            await Complaint.update(changes)
             .where((Complaint.id == complaint_id) & (Complaint.status == current.value))
             .returning(Complaint.id)
         )
@@ -412,4 +464,102 @@ async def advance_complaint(actor: Actor, complaint_id: int, data: AdvanceReques
                 current_status=now_row["status"] if now_row else None,
             )
         await _append_step(complaint_id, data.to, data.note, actor.username, now)
+        if data.to == ComplaintStatus.determined and data.finding in tracking.CLEARING_FINDINGS:
+            await _clear_inspectors(complaint_id, row["visit"], data, actor.username, now)
+        if data.to == ComplaintStatus.feedback:
+            await audit.append(
+                "complaint.fed_back",
+                actor.username,
+                f"complaint:{complaint_id}",
+                {"complaint_id": complaint_id, "mode": changes[Complaint.feedback_mode], "at": now},
+                at=now,
+            )
     return await read_complaint(actor, complaint_id, now)
+
+
+async def _complainant_named(complaint_id: int, row: dict[str, Any]) -> bool:
+    """实名: the complaint came from an enterprise account or left a contact; otherwise anonymous."""
+    if str(row["contact"]).strip():
+        return True
+    filed = (
+        await ComplaintStep.select(ComplaintStep.actor)
+        .where((ComplaintStep.complaint == complaint_id) & (ComplaintStep.status == ComplaintStatus.received.value))
+        .first()
+    )
+    return filed is not None and filed["actor"] != PUBLIC_ACTOR
+
+
+def _finding_changes(row: dict[str, Any], data: AdvanceRequest, named: bool, now: dt.datetime) -> dict[Any, Any]:
+    """认定 records the finding; 反馈 records the result in general words and when it was fed back."""
+    if data.to == ComplaintStatus.determined:
+        if data.finding is None:
+            raise RuleViolation(
+                tr("认定 names the finding: substantiated, untrue, no_evidence or tolerated."),
+                code="finding_required",
+                field="finding",
+            )
+        return {Complaint.finding: data.finding.value}
+    if data.finding is not None:
+        raise RuleViolation(
+            tr("The finding is recorded at 认定 (the move to determined)."), code="finding_not_here", field="finding"
+        )
+    if data.to == ComplaintStatus.feedback:
+        finding = ComplaintFinding(row["finding"]) if row["finding"] else None
+        words = tracking.result_words(finding, data.result)
+        # Stored in Chinese when the standard words are used: the page shows them to the public as they are.
+        return {
+            Complaint.result_summary: render(words),
+            Complaint.fed_back_at: now,
+            Complaint.feedback_mode: "named" if named else "anonymous",
+        }
+    return {}
+
+
+async def _clear_inspectors(
+    complaint_id: int, visit_id: int | None, data: AdvanceRequest, username: str, now: dt.datetime
+) -> None:
+    """澄清保护: the inspectors of the visit the complaint named are cleared, visibly, on the complaint."""
+    if visit_id is None:
+        return
+    people = await VisitInspector.select(VisitInspector.inspector).where(VisitInspector.visit == visit_id)
+    ids = sorted({int(p["inspector"]) for p in people})
+    if not ids:
+        return
+    note = data.note.strip() or render(tracking.RESULT_WORDS[data.finding or ComplaintFinding.untrue])
+    await InspectorClearance.insert(
+        *(
+            InspectorClearance(complaint=complaint_id, inspector=i, note=note, cleared_by=username, cleared_at=now)
+            for i in ids
+        )
+    )
+    await audit.append(
+        "complaint.clearance",
+        username,
+        f"complaint:{complaint_id}",
+        {"complaint_id": complaint_id, "visit_id": visit_id, "inspector_ids": ids, "finding": str(data.finding)},
+        at=now,
+    )
+
+
+# -- complaints: the public tracking page ------------------------------------------------------------------
+async def track_complaint(code: str, now: dt.datetime, locale: str) -> ComplaintTracking:
+    """What the tracking code shows; an unknown or malformed code is 404 (never says which)."""
+    normal = tracking.normalize(code)
+    row = None
+    if normal is not None:
+        row = await Complaint.select().where(Complaint.tracking_hash == tracking.code_hash(normal)).first()
+    if row is None:
+        raise NotFound(tr("No complaint has this tracking code."), code="tracking_code_unknown")
+    status = ComplaintStatus(row["status"])
+    closed = status == ComplaintStatus.archived
+    return ComplaintTracking(
+        reference=reference(row["id"]),
+        status=status,
+        status_text=render(tracking.STATUS_WORDS[status], locale),
+        kind=ComplaintKind(row["kind"]),
+        received_at=row["received_at"],
+        due_at=row["due_at"],
+        closed_at=row["closed_at"],
+        result=row["result_summary"] if closed else "",
+        fed_back=row["fed_back_at"] is not None,
+    )

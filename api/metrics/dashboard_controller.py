@@ -27,14 +27,14 @@ from api.clock import LOCAL_TZ
 from api.deps import Now
 from api.errors import DomainError, TooManyRequests
 from api.i18n import render
-from api.metrics import drilldown
+from api.metrics import drilldown, supervision_view
 from api.metrics.controller import FromDate, PeriodText, ToDate, UnitCode
 from api.metrics.dashboard_view import dashboard_context, display_helpers
 from api.metrics.export import export_file
 from api.metrics.period import Period, parse_metric_period
 from api.metrics.service import compute_metrics
 from api.throttle import client_address, login_throttle
-from models.enums import ComplaintStatus, Role, VisitStatus
+from models.enums import CaseStep, ComplaintStatus, Role, VisitStatus
 
 COOKIE = "ruqi_dashboard"
 COOKIE_PATH = "/dashboard"
@@ -139,16 +139,16 @@ class DashboardController(Controller):
         if start or last_day:  # the form keeps the last period in its text box: dates typed in win
             period = None
         form = {"period": period or "", "from": start, "to": last_day, "unit_code": unit_code or ""}
+        box = {"cases_box": await supervision_view.cases_box(actor, now), **supervision_view.case_helpers()}
         try:
             chosen = _chosen_period(period, start, last_day, now)
             metrics = await compute_metrics(
                 chosen.start, chosen.end, unit_code or None, now=now, policy=request.app.state.context.policy
             )
         except DomainError as exc:
-            return _page(
-                "dashboard.html", await dashboard_context(None, form, actor, _today(now), render(exc.message)), 400
-            )
-        return _page("dashboard.html", await dashboard_context(metrics, form, actor, _today(now)))
+            context = await dashboard_context(None, form, actor, _today(now), render(exc.message))
+            return _page("dashboard.html", {**context, **box}, 400)
+        return _page("dashboard.html", {**await dashboard_context(metrics, form, actor, _today(now)), **box})
 
     @get("/visits", media_type=MediaType.HTML)
     async def visits(
@@ -212,6 +212,48 @@ class DashboardController(Controller):
             return _to_login(request) if actor is None else _denied(actor)
         context = await drilldown.complaints_page(actor, now, status=status, overdue=overdue, page=page)
         return _page("dashboard_complaints.html", _with_helpers(actor, {**context, "statuses": list(ComplaintStatus)}))
+
+    @get("/cases", media_type=MediaType.HTML)
+    async def cases(
+        self,
+        request: Request[Any, Any, Any],
+        now: Now,
+        step: FromQuery[CaseStep | None] = None,
+        overdue: FromQuery[bool] = False,
+        page: Page = 1,
+    ) -> Template | Redirect:
+        actor = await cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await supervision_view.cases_page(actor, now, overdue=overdue, step=step, page=page)
+        return _page("dashboard_cases.html", _with_helpers(actor, {**context, **supervision_view.case_helpers()}))
+
+    @get("/cases/{case_id:int}", media_type=MediaType.HTML)
+    async def case(self, request: Request[Any, Any, Any], now: Now, case_id: FromPath[int]) -> Template | Redirect:
+        actor = await cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await supervision_view.case_page(actor, case_id, now)
+        return _page("dashboard_case.html", _with_helpers(actor, {**context, **supervision_view.case_helpers()}))
+
+    @get("/documents", media_type=MediaType.HTML)
+    async def documents(
+        self, request: Request[Any, Any, Any], now: Now, overdue: FromQuery[bool] = False, page: Page = 1
+    ) -> Template | Redirect:
+        actor = await cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await supervision_view.documents_page(actor, now, overdue=overdue, page=page)
+        return _page("dashboard_documents.html", _with_helpers(actor, context))
+
+    @get("/documents/{document_id:int}", media_type=MediaType.HTML)
+    async def document(
+        self, request: Request[Any, Any, Any], now: Now, document_id: FromPath[int]
+    ) -> Template | Redirect:
+        actor = await cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        return _page("supervision_document.html", await supervision_view.document_page(actor, document_id, now))
 
     @get("/export", media_type="application/octet-stream")
     async def export(

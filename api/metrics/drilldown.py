@@ -17,7 +17,7 @@ from api.feedback import service as feedback
 from api.labels import label
 from api.visits.reads import list_visits, read_visit
 from api.visits.scans import list_scans, list_unfiled_attempts
-from models.enums import ComplaintStatus, VisitOrigin, VisitResult, VisitStatus
+from models.enums import ComplaintFinding, ComplaintStatus, VisitOrigin, VisitResult, VisitStatus
 
 PAGE_SIZE = 50
 # API list routes with a dashboard page of the same name and query.
@@ -105,5 +105,6 @@ def page_helpers() -> dict[str, Any]:
         "result_label": lambda v: label(VisitResult, v),
         "origin_label": lambda v: label(VisitOrigin, v),
         "complaint_label": lambda v: label(ComplaintStatus, v),
+        "finding_label": lambda v: label(ComplaintFinding, v),
         "with_page": lambda query, page: urlencode({**query, "page": page}),
     }

@@ -17,6 +17,7 @@ from api.plans.policy import local_today
 from api.plans.public import PublishedVisit, feed_token, published_visits, token_matches, upcoming_visits
 from api.plans.schemas import UpcomingRead
 from api.registry.lookups import unit_by_code
+from models.appointment_tables import ServiceRequest
 from models.enums import Role
 from models.tables import Enterprise
 
@@ -57,7 +58,33 @@ async def enterprise_feed(uscc: str, name: str, issuer: str, now: dt.datetime) -
     events = [
         _event(v, ("检查预告：" if v.onsite else "非现场检查：") + "、".join(v.unit_names), issuer, now) for v in visits
     ]
-    return _calendar(f"{name} 检查预告", events)
+    return _calendar(f"{name} 检查预告", events + await _appointment_events(uscc, issuer, now))
+
+
+async def _appointment_events(uscc: str, issuer: str, stamp: dt.datetime) -> list[Event]:
+    """预约式服务: the service visits the enterprise asked for and a unit accepted (timed, in the chosen slot)."""
+    rows = await ServiceRequest.select(
+        ServiceRequest.id,
+        ServiceRequest.topic,
+        ServiceRequest.unit._.name.as_alias("unit_name"),
+        ServiceRequest.visit._.window_start.as_alias("start"),
+        ServiceRequest.visit._.window_end.as_alias("end"),
+    ).where(
+        (ServiceRequest.enterprise._.uscc == uscc)
+        & (ServiceRequest.status == "accepted")
+        & (ServiceRequest.visit._.status != "cancelled")
+    )
+    events = []
+    for row in rows:
+        event = Event()
+        event.add("uid", f"appointment-{row['id']}@{issuer}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row["start"])
+        event.add("dtend", row["end"])
+        event.add("summary", f"预约服务：{row['unit_name']}")
+        event.add("description", f"服务内容：{row['topic']}")
+        events.append(event)
+    return events
 
 
 async def unit_feed(unit_id: int, unit_name: str, issuer: str, now: dt.datetime) -> bytes:

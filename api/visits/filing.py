@@ -16,6 +16,7 @@ from api.registry.uscc import normalize_uscc
 from api.visits.codes import check_code_fits, issue_code, revoke_codes
 from api.visits.plan_link import check_plan_link
 from api.visits.reads import assemble, visit_inspector_ids, visit_row, visit_unit_ids
+from api.visits.recognizable import recognizable_warning
 from api.visits.rules import (
     LOCAL_TZ,
     EnterpriseHistory,
@@ -25,6 +26,7 @@ from api.visits.rules import (
     VisitDraft,
     check_filing,
     check_people,
+    empty_run,
 )
 from api.visits.schemas import RescheduleRequest, VisitCreate, VisitRead
 from api.visits.transitions import transition
@@ -90,7 +92,7 @@ async def _library_triggers(codes: list[str]) -> dict[str, frozenset[str]]:
 async def enterprise_history(enterprise_id: int, window_start: dt.datetime, exclude: int | None) -> EnterpriseHistory:
     local = window_start.astimezone(LOCAL_TZ)
     year_start = dt.datetime(local.year, 1, 1, tzinfo=LOCAL_TZ)
-    query = Visit.select(Visit.id, Visit.kind, Visit.window_start).where(
+    query = Visit.select(Visit.id, Visit.kind, Visit.window_start, Visit.status, Visit.result).where(
         (Visit.enterprise == enterprise_id)
         & (Visit.status != VisitStatus.cancelled.value)
         & (Visit.window_start >= year_start)
@@ -100,13 +102,20 @@ async def enterprise_history(enterprise_id: int, window_start: dt.datetime, excl
     enforcement = [r["id"] for r in rows if r["kind"] == VisitKind.enforcement.value]
     item_counts: dict[str, int] = {}
     unit_counts: dict[int, int] = {}
+    unit_visits: dict[int, set[int]] = {}
     if enforcement:
         for r in await VisitItem.select(VisitItem.item._.code.as_alias("code")).where(
             VisitItem.visit.is_in(enforcement)
         ):
             item_counts[r["code"]] = item_counts.get(r["code"], 0) + 1
-        for r in await VisitUnit.select(VisitUnit.unit).where(VisitUnit.visit.is_in(enforcement)):
+        for r in await VisitUnit.select(VisitUnit.visit, VisitUnit.unit).where(VisitUnit.visit.is_in(enforcement)):
             unit_counts[r["unit"]] = unit_counts.get(r["unit"], 0) + 1
+            unit_visits.setdefault(r["unit"], set()).add(r["visit"])
+    done = sorted(
+        (r for r in rows if r["id"] in set(enforcement) and r["status"] == VisitStatus.checked_out.value),
+        key=lambda r: (r["window_start"], r["id"]),
+    )
+    empty_runs = {unit: empty_run([r["result"] for r in done if r["id"] in ids]) for unit, ids in unit_visits.items()}
     day, week = local.date(), local.isocalendar()[:2]
     starts = [r["window_start"].astimezone(LOCAL_TZ) for r in rows]
     return EnterpriseHistory(
@@ -115,6 +124,7 @@ async def enterprise_history(enterprise_id: int, window_start: dt.datetime, excl
         same_day=sum(1 for s in starts if s.date() == day),
         same_week=sum(1 for s in starts if s.isocalendar()[:2] == week),
         same_month=sum(1 for s in starts if s.month == local.month),
+        empty_runs=empty_runs,
     )
 
 
@@ -208,6 +218,10 @@ async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: 
         )
         history = await enterprise_history(enterprise["id"], data.window_start, exclude=None)
         warnings = check_filing(draft, history, env.policy, now)
+        if data.kind == VisitKind.enforcement:
+            warnings += await recognizable_warning(
+                enterprise["id"], list(units.values()), list(item_ids), env.policy.recognition_days, now
+            )
         # What cannot be encoded is refused now, not at approval.
         await check_code_fits(
             env,

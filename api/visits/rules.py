@@ -7,7 +7,7 @@ returns the warnings a lawful filing still carries (frequency, caps passed by tr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,15 @@ from api.clock import LOCAL_TZ as LOCAL_TZ  # the one definition is api.clock's;
 from api.errors import RuleViolation
 from api.i18n import Text, tr
 from api.policies import FilingPolicy
-from models.enums import InspectorStatus, ItemCategory, ListStatus, VisitKind, VisitOrigin, VisitTrigger
+from models.enums import (
+    InspectorStatus,
+    ItemCategory,
+    ListStatus,
+    VisitKind,
+    VisitOrigin,
+    VisitResult,
+    VisitTrigger,
+)
 
 
 class FilingRefused(RuleViolation):
@@ -87,6 +95,8 @@ class EnterpriseHistory:
     same_day: int = 0
     same_week: int = 0
     same_month: int = 0
+    # This year, per unit id: the run of consecutive ``no_issue`` results at the end of its checked-out visits.
+    empty_runs: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -308,7 +318,39 @@ def check_filing(
     check_window(draft, policy, now)
     check_people(draft, policy)
     check_items(draft)
-    return check_caps(draft, history, policy) + frequency_warnings(history, policy)
+    empty = check_empty_visits(draft, history, policy)
+    return empty + check_caps(draft, history, policy) + frequency_warnings(history, policy)
+
+
+def empty_run(results: Sequence[str | None]) -> int:
+    """How many ``no_issue`` results end the sequence (oldest first; visits without a result are skipped)."""
+    run = 0
+    for result in results:
+        if result is None:
+            continue
+        run = run + 1 if result == VisitResult.no_issue else 0
+    return run
+
+
+def check_empty_visits(draft: VisitDraft, history: EnterpriseHistory, policy: FilingPolicy) -> list[FilingWarning]:
+    """Empty-visit blocking (Chengdu): N consecutive ``no_issue`` visits by a unit to the enterprise this year
+    refuse the unit's next planned visit there; a triggered visit passes with a warning."""
+    limit = policy.empty_visit_limit
+    if draft.kind != VisitKind.enforcement or limit <= 0:
+        return []
+    breached = [u for u in draft.unit_ids if history.empty_runs.get(u, 0) >= limit]
+    if not breached:
+        return []
+    run = history.empty_runs[breached[0]]
+    message = tr(
+        "The unit's last {run} visits to this enterprise this year found no issue (limit {limit}): "
+        "its next planned visit there is refused; only a triggered visit may go.",
+        run=run,
+        limit=limit,
+    )
+    if draft.origin == VisitOrigin.planned:
+        raise FilingRefused(message, code="empty_visits_blocked", field="unit_codes", unit_ids=breached, run=run)
+    return [FilingWarning("empty_visits_run", message)]
 
 
 def certificate_problem(person: InspectorFact, day: dt.date) -> str | None:

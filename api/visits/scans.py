@@ -359,6 +359,7 @@ async def check_out(
             },
             at=now,
         )
+        await env.visit_checked_out(visit_id, now)  # no valid on-site scan: a case for the supervisor
         return 200, {"visit_id": visit_id}
 
     outcome = await run_once(f"{actor.username}:{data.client_event_id}", "checkout", data, action, now)

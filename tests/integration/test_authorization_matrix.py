@@ -93,6 +93,9 @@ class Refs:
     asset_code: str
     plan_id: int
     period: str
+    case_id: int = 0  # a 容错纠错 case about unit FIRE: MKT's planner and approver must not see it
+    document_id: int = 0  # a 督办 to FIRE
+    request_id: int = 0  # enterprise A's service request to MKT
 
 
 def _run(api: Api, query: Any) -> Any:
@@ -149,6 +152,14 @@ def build_refs(api: Api) -> Refs:
     assert upload(api, record["id"], image, name="p.png").status_code == 201
     asset = {"code": "DRONE-MX", "kind": "drone", "name": "矩阵测试无人机", "unit_code": "MKT"}
     _ok(api.post("/api/v1/nonsite/assets", as_="admin", json=asset))
+    case = {"source": "manual", "title": "矩阵案件", "unit_code": "FIRE"}
+    case_id = _ok(api.post("/api/v1/supervision/cases", as_="supervisor", json=case))["id"]
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()
+    document = {"kind": "urging", "unit_code": "FIRE", "title": "矩阵督办", "response_due_at": due}
+    document_id = _ok(api.post("/api/v1/supervision/documents", as_="supervisor", json=document))["id"]
+    slot = {"start": _future(3, 9), "end": _future(3, 11)}
+    ask = {"unit_code": "MKT", "service_type": "service", "topic": "矩阵预约", "slots": [slot]}
+    request_id = _ok(api.post("/api/v1/service-requests", as_="enterprise-a", json=ask))["id"]
     year = dt.datetime.now(LOCAL_TZ).year + 1
     plan = _ok(api.post("/api/v1/annual-plans", as_="planner-mkt", json={"year": year, "entries": []}))
     return Refs(
@@ -164,6 +175,9 @@ def build_refs(api: Api) -> Refs:
         asset_code=asset["code"],
         plan_id=plan["id"],
         period=f"{year}-01",
+        case_id=case_id,
+        document_id=document_id,
+        request_id=request_id,
     )
 
 
@@ -190,6 +204,10 @@ def fill(path: str, refs: Refs, inspector_id: int) -> str:
         "file_path": "favicon.png",
         "username": "inspector-mkt2",  # an account no role of the matrix logs in as
         "path": "sw.js",
+        "tracking_code": "AAAA-AAAA-AAAA-AAAA",
+        "case_id": refs.case_id,
+        "document_id": refs.document_id,
+        "request_id": refs.request_id,
     }
     if path.rsplit("/", 1)[-1] in STATE_CHANGING_VISIT_ROUTES:
         values["visit_id"] = refs.visit_c
@@ -276,6 +294,31 @@ def bodies(api: Api, refs: Refs) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/complaints"): {"json": {"kind": "other", "description": "矩阵", "client_event_id": "mx"}},
         ("POST", "/api/v1/complaints/{complaint_id}/advance"): {"json": {"to": "verifying", "note": "矩阵"}},
         ("POST", "/dashboard/login"): {"data": {"username": "supervisor", "password": PASSWORD}},
+        ("POST", "/api/v1/supervision/cases"): {"json": {"source": "manual", "title": "矩阵", "unit_code": "MKT"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/unit-report"): {"json": {"result": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/review"): {"json": {"reason": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension"): {"json": {"days": 5, "reason": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): {"json": {"report": "矩阵"}},
+        ("POST", "/api/v1/supervision/cases/{case_id}/attachments"): {
+            "files": {"file": ("p.png", png_bytes(), "image/png")},
+            "data": {"sha256": refs.evidence},
+        },
+        ("GET", "/api/v1/recognition/results"): {"params": {"uscc": USCC_A, "item_codes": "FIRE-001"}},
+        ("POST", "/api/v1/recognition/acceptances"): {"json": {"visit_id": refs.visit_a, "item_code": "MKT-001"}},
+        ("POST", "/api/v1/service-requests"): {
+            "json": {
+                "unit_code": "MKT",
+                "service_type": "service",
+                "topic": "矩阵",
+                "slots": [{"start": _future(4, 9), "end": _future(4, 10)}],
+            }
+        },
+        ("POST", "/api/v1/service-requests/{request_id}/accept"): {
+            "json": {"slot": 1, "inspector_ids": [ids["MKT-C1"], ids["MKT-C2"]]}
+        },
+        ("POST", "/api/v1/service-requests/{request_id}/decline"): {"json": {"reason": "矩阵"}},
+        ("POST", "/api/v1/supervision/documents"): {"json": {"kind": "circular", "unit_code": "MKT", "title": "矩阵"}},
+        ("POST", "/api/v1/supervision/documents/{document_id}/response"): {"json": {"response": "矩阵"}},
         ("POST", "/api/v1/nonsite/assets"): {
             "json": {"code": "BOAT-MX", "kind": "boat", "name": "矩阵无人船", "unit_code": "MKT"}
         },

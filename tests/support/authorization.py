@@ -144,6 +144,44 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/complaints"): allow(*ENTERPRISES, *SUPERVISION),
     ("GET", "/api/v1/complaints/{complaint_id}"): allow(*ENTERPRISES, *SUPERVISION, ent_b=H),
     ("POST", "/api/v1/complaints/{complaint_id}/advance"): allow(*SUPERVISION),
+    ("GET", "/public/complaints/{tracking_code}"): allow(*EVERYONE),  # the code is the capability
+    # 容错纠错 cases: the supervision body runs them; the unit concerned (MKT's planner/approver here) reads and
+    # answers only its own — the matrix's case is about FIRE, so they get 404.
+    ("POST", "/api/v1/supervision/cases"): allow(*SUPERVISION),
+    ("GET", "/api/v1/supervision/cases"): allow(*METRICS_READERS),
+    ("GET", "/api/v1/supervision/cases/{case_id}"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/investigators"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/statements"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/extension"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/advance"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/hand-over"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/review-decision"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension-decision"): allow(*SUPERVISION),
+    ("POST", "/api/v1/supervision/cases/{case_id}/unit-report"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/review"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/correction-extension"): allow(
+        *METRICS_READERS, planner=H, approver=H
+    ),
+    ("POST", "/api/v1/supervision/cases/{case_id}/correction-report"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/cases/{case_id}/attachments"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("GET", "/api/v1/supervision/cases/{case_id}/attachments/{sha256}"): allow(*METRICS_READERS, planner=H, approver=H),
+    # 预约式服务: the matrix's request is enterprise A's to MKT (ent_b cannot see it).
+    ("POST", "/api/v1/service-requests"): allow(*ENTERPRISES, "admin", admin=F),
+    ("GET", "/api/v1/service-requests"): allow(*ENTERPRISES, *STAFF),
+    ("GET", "/api/v1/service-requests/{request_id}"): allow(*ENTERPRISES, *STAFF, ent_b=H, insp_y=H),
+    ("POST", "/api/v1/service-requests/{request_id}/accept"): allow(*PLANNERS),
+    ("POST", "/api/v1/service-requests/{request_id}/decline"): allow(*PLANNERS),
+    ("POST", "/api/v1/service-requests/{request_id}/withdraw"): allow(*ENTERPRISES, "admin", ent_b=H, admin=F),
+    # 检查结果互认
+    ("GET", "/api/v1/recognition/results"): allow(*STAFF),
+    ("POST", "/api/v1/recognition/acceptances"): allow(*PLANNERS, admin=F),  # a unit accepts, not the admin
+    ("GET", "/api/v1/recognition/acceptances"): allow(*STAFF),
+    # 执法监督 documents: the matrix's document is addressed to FIRE.
+    ("POST", "/api/v1/supervision/documents"): allow(*SUPERVISION),
+    ("GET", "/api/v1/supervision/documents"): allow(*METRICS_READERS),
+    ("GET", "/api/v1/supervision/documents/{document_id}"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("POST", "/api/v1/supervision/documents/{document_id}/response"): allow(*METRICS_READERS, planner=H, approver=H),
+    ("GET", "/api/v1/public/complaints/{tracking_code}"): allow(*EVERYONE),
     # metrics and the cookie dashboard
     ("GET", "/api/v1/metrics"): allow(*METRICS_READERS),
     ("GET", "/api/v1/metrics/export"): allow(*METRICS_READERS),
@@ -153,6 +191,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/visits/{visit_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/unfiled-attempts"): allow(*SUPERVISION),
     ("GET", "/dashboard/complaints"): allow(*SUPERVISION),
+    ("GET", "/dashboard/cases"): allow(*SUPERVISION),
+    ("GET", "/dashboard/cases/{case_id}"): allow(*SUPERVISION),
+    ("GET", "/dashboard/documents"): allow(*SUPERVISION),
+    ("GET", "/dashboard/documents/{document_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/login"): allow(*EVERYONE),
     ("POST", "/dashboard/login"): allow(*EVERYONE),
     ("POST", "/dashboard/logout"): allow(*EVERYONE),
