@@ -82,8 +82,8 @@ class CatalogueIOController(Controller):
         `dry_run=true` 只检查、不写入。规则与逐条接口相同：规划员只能改本单位的记录。
 
         角色：规划员（planner）、管理员。
-        拒绝：422 `import_rejected`（`errors` 列出每个错行的行号、列和原因）、`missing_column`；413 文件过大；
-        415 不是 Excel 或 CSV。English: all rows are applied or none; a 422 lists every bad row.
+        拒绝：422 `import_rejected`（`errors` 列出每个错行的行号、列、代码和原因，如缺列 `missing_column`）；
+        413 文件过大；415 不是 Excel 或 CSV。English: all rows are applied or none; a 422 lists every bad row.
         """
         upload = data.file
         content = await upload.read(MAX_FILE_BYTES + 1)

@@ -148,7 +148,8 @@ class AnnualPlanController(Controller):
     ) -> AnnualPlanRead:
         """用请求中的条目替换草稿的全部条目。
 
-        角色：规划员（planner，本单位）。拒绝：422 `plan_not_draft`、`plan_entry_no_duplicate`；403 `not_your_unit`。
+        角色：规划员（planner，本单位）。
+        拒绝：409 `plan_not_draft`；422 `plan_entry_no_duplicate`；403 `not_your_unit`。
         """
         return await plans_annual.replace_entries(actor, plan_id, data.entries, now)
 
@@ -156,7 +157,7 @@ class AnnualPlanController(Controller):
     async def submit(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
         """把草稿提交给本单位主体负责人批准。
 
-        角色：规划员（planner，本单位）。拒绝：422 `plan_not_draft`、`plan_without_entries`；403 `not_your_unit`。
+        角色：规划员（planner，本单位）。拒绝：409 `plan_not_draft`、`plan_without_entries`；403 `not_your_unit`。
         """
         return await plans_annual.step(actor, plan_id, "submit", policy, now)
 
@@ -164,7 +165,7 @@ class AnnualPlanController(Controller):
     async def approve(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
         """主体负责人批准已提交的年度计划；批准后由规划员向司法局备案。
 
-        角色：主体负责人（approver，本单位）。拒绝：422 `plan_wrong_status`；403 `not_your_unit`。
+        角色：主体负责人（approver，本单位）。拒绝：409 `plan_wrong_status`；403 `not_your_unit`。
         """
         return await plans_annual.step(actor, plan_id, "approve", policy, now)
 
@@ -174,7 +175,7 @@ class AnnualPlanController(Controller):
     ) -> AnnualPlanRead:
         """把已提交的计划退回草稿，写明理由，规划员修改后再提交。
 
-        角色：主体负责人（approver，本单位）。拒绝：422 `plan_wrong_status`；403 `not_your_unit`。
+        角色：主体负责人（approver，本单位）。拒绝：409 `plan_wrong_status`；403 `not_your_unit`。
         """
         return await plans_annual.send_back(actor, plan_id, data.reason, now)
 
@@ -182,7 +183,7 @@ class AnnualPlanController(Controller):
     async def file(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
         """已批准的计划向司法局备案；晚于备案截止日的记为逾期备案（`late`）。
 
-        角色：规划员（planner，本单位）。拒绝：422 `plan_wrong_status`（须先批准）；403 `not_your_unit`。
+        角色：规划员（planner，本单位）。拒绝：409 `plan_wrong_status`（须先批准）；403 `not_your_unit`。
         """
         return await plans_annual.step(actor, plan_id, "file", policy, now)
 
@@ -190,7 +191,7 @@ class AnnualPlanController(Controller):
     async def publish(self, now: Now, actor: CurrentActor, policy: Policy, plan_id: FromPath[int]) -> AnnualPlanRead:
         """公开已备案的年度计划；此后月度计划按它生成任务。
 
-        角色：规划员（planner，本单位）。拒绝：422 `plan_not_filed`、`plan_wrong_status`；403 `not_your_unit`。
+        角色：规划员（planner，本单位）。拒绝：409 `plan_not_filed`、`plan_wrong_status`；403 `not_your_unit`。
         """
         return await plans_annual.step(actor, plan_id, "publish", policy, now)
 
@@ -201,7 +202,7 @@ class AnnualPlanController(Controller):
         """变更已备案的计划：写明理由，形成新版本草稿（不给 `entries` 时沿用原版本的条目），
         再走提交、批准、备案；原版本在新版本生效前仍然有效。
 
-        角色：规划员（planner，本单位）。拒绝：422 `plan_not_filed`、`plan_superseded`；403 `not_your_unit`。
+        角色：规划员（planner，本单位）。拒绝：409 `plan_not_filed`、`plan_superseded`；403 `not_your_unit`。
         English: an amendment is a new version with a reason; the old one stays in force until it is replaced.
         """
         return await plans_annual.amend(actor, plan_id, data.reason, data.entries, now)
@@ -368,7 +369,7 @@ class PlanTaskController(Controller):
         （窗口默认任务首日 09:00–17:00）；备案规则与 `POST /api/v1/visits` 相同。
 
         角色：规划员（planner，本单位的任务）。
-        拒绝：422 `plan_task_not_published`、`plan_task_cancelled`、`window_incomplete`、`filing_refused`；
+        拒绝：422 `plan_task_not_published`、`plan_task_cancelled`、`filing_refused`；400 `window_incomplete`；
         404 `plan_task_not_found`。
         """
         return await file_from_task(actor, task_id, data, env, now)
