@@ -45,6 +45,7 @@ from api.home.controller import HomeController
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
+from api.openapi_docs import OpenAPIDocsPlugin
 from api.openapi_errors import ProblemResponsesPlugin
 from api.openapi_tags import OPENAPI_TAGS
 from api.phone import assets as phone_assets
@@ -159,7 +160,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
-        plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
+        plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin(), OpenAPIDocsPlugin()],
         middleware=[ContentTypeMiddleware()],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),

@@ -35,12 +35,14 @@ from litestar.params import BodyKwarg
 from litestar.routes import HTTPRoute
 
 from api.app import create_app
+from api.openapi_docs import description_of
 from api.openapi_tags import DESCRIPTIONS
 from api.settings import Settings
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TAG_NAME = re.compile(r"^[^()]*[\u4e00-\u9fff][^()]* \([a-z][a-z /-]+\)$")  # 检查备案 (visits)
 WHO = ("角色：", "无需登录")
+SOFT_BREAK_IN_CHINESE = re.compile(r"[\u4e00-\u9fff，、。；：）]\n[\u4e00-\u9fff（]")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # The main requests: their bodies carry examples (and each example decodes as the handler's body type).
@@ -94,6 +96,8 @@ def test_every_operation_has_a_chinese_summary_a_description_and_one_group(docum
             faults.append(f"{method.upper()} {path}: no Chinese description")
         elif not any(who in description for who in WHO):
             faults.append(f"{method.upper()} {path}: the description does not say who may call it (角色：…)")
+        elif SOFT_BREAK_IN_CHINESE.search(description):
+            faults.append(f"{method.upper()} {path}: a line break inside Chinese text (drawn as a space)")
         if len(operation.get("tags") or []) != 1:
             faults.append(f"{method.upper()} {path}: tags {operation.get('tags')!r}, not exactly one group")
     assert faults == [], "\n".join(faults)
@@ -136,6 +140,20 @@ def test_the_main_requests_have_examples_the_api_accepts(app: Litestar, document
         if examples:
             checked.add((method, path))
     assert sorted(EXAMPLED - checked) == [], "main requests without examples"
-    for method, path in EXAMPLED:  # and the document shows them
-        body = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
-        assert body.get("examples"), (method, path)
+    for method, path in EXAMPLED:  # and the docs page offers them by their Chinese names
+        media = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+        named = media.get("examples") or {}
+        assert named and all(CJK.search(example["summary"]) for example in named.values()), (method, path)
+        assert [example["value"] for example in named.values()] == media["schema"]["examples"], (method, path)
+
+
+def test_a_docstring_becomes_a_description_without_gaps_in_its_chinese() -> None:
+    docstring = """备案一次检查：至少两名
+        执法人员，来源 `planned`。
+
+        角色：规划员。English: files a visit
+        before it happens.
+        """
+    assert description_of(docstring) == (
+        "备案一次检查：至少两名执法人员，来源 `planned`。\n\n角色：规划员。English: files a visit\nbefore it happens."
+    )
