@@ -45,7 +45,7 @@ from api.home.controller import HomeController
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
-from api.openapi_docs import OpenAPIDocsPlugin
+from api.openapi_docs import OpenAPIDocsPlugin, description_of
 from api.openapi_errors import ProblemResponsesPlugin
 from api.openapi_tags import OPENAPI_TAGS
 from api.phone import assets as phone_assets
@@ -75,7 +75,8 @@ OPENAPI_DESCRIPTION = """\
 
 **登录**：`POST /api/v1/auth/login` 取得令牌，其余非公开接口带 `Authorization: Bearer <令牌>`。
 每个接口的说明写明哪些角色可以调用：规划员（planner）、主体负责人（approver）、执法人员（inspector）、
-企业（enterprise）、司法局（supervisor）；管理员（admin）可调用所有需要角色的接口。
+企业（enterprise）、司法局（supervisor）。管理员（admin）通过所有角色限制，但个别操作须本人身份
+（如扫码签到须用执法人员账号）。
 
 **错误**：一律为 RFC 9457 problem+json，`code` 是稳定的机器代码（如 `not_your_unit`），`title` 和 `detail`
 默认中文，请求头 `Accept-Language: en` 时为英文。
@@ -165,9 +166,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
-            title="ruqi 入企 — 扫码入企 inspection API",
+            title="ruqi 入企 — 扫码入企接口 (inspection API)",
             version=__version__,
-            description=OPENAPI_DESCRIPTION,
+            description=description_of(OPENAPI_DESCRIPTION),
             path="/schema",
             render_plugins=[_swagger_ui()],
             use_handler_docstrings=True,  # an operation's description is its handler's docstring (Chinese)
