@@ -42,6 +42,7 @@ from api.deps import provide_now
 from api.feedback.controller import ComplaintController, PublicFeedbackController, RatingController
 from api.health.controller import HealthController
 from api.home.controller import HomeController
+from api.language import reader_language_middleware
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
@@ -162,7 +163,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin(), OpenAPIDocsPlugin()],
-        middleware=[ContentTypeMiddleware()],
+        middleware=[reader_language_middleware, ContentTypeMiddleware()],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

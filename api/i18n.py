@@ -14,6 +14,7 @@ Pure: no Litestar, no database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,23 @@ def tr(msgid: str, /, **params: Any) -> Text:
 def render(message: str | Text, locale: str = DEFAULT_LOCALE) -> str:
     """A message in ``locale``: ``Text`` is translated and filled in, a plain string is left as it is."""
     return message.render(locale) if isinstance(message, Text) else message
+
+
+_READER: ContextVar[str] = ContextVar("ruqi_reader_locale", default=DEFAULT_LOCALE)
+
+
+def set_reader_locale(locale: str) -> None:
+    """The language of the request being served (set once per request by ``api.language``)."""
+    _READER.set(locale)
+
+
+def for_reader(message: str | Text) -> str:
+    """``message`` in the language of the request being served (Chinese outside a request).
+
+    For words built deep in a service that leave in a response body (an import's row errors, say);
+    errors raised as ``DomainError`` are rendered by ``api.problems`` and need not use this.
+    """
+    return render(message, _READER.get())
 
 
 def translate(msgid: str, locale: str = DEFAULT_LOCALE) -> str:

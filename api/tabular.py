@@ -26,6 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from api.clock import LOCAL_TZ
 from api.errors import DomainError, InvalidInput, PayloadTooLarge
+from api.i18n import Text, for_reader, tr
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -66,16 +67,26 @@ def file_kind(filename: str, content_type: str | None) -> str:
         return "xlsx"
     if suffix == ".csv" or (not suffix and media in {"text/csv", "application/csv"}):
         return "csv"
-    hint = " Save old .xls workbooks as .xlsx first." if suffix == ".xls" else ""
+    if suffix == ".xls":
+        raise UnsupportedFileType(
+            tr(
+                "Only .xlsx workbooks and UTF-8 .csv files can be imported, not {name}. "
+                "Save old .xls workbooks as .xlsx first.",
+                name=repr(filename),
+            )
+        )
     raise UnsupportedFileType(
-        f"Only .xlsx workbooks and UTF-8 .csv files can be imported, not {filename or 'this file'!r}.{hint}"
+        tr("Only .xlsx workbooks and UTF-8 .csv files can be imported, not {name}.", name=repr(filename or "?"))
     )
 
 
 def read_table(filename: str, content_type: str | None, data: bytes) -> Table:
     kind = file_kind(filename, content_type)
     if len(data) > MAX_FILE_BYTES:
-        raise PayloadTooLarge(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+        raise PayloadTooLarge(
+            tr("The file is larger than {megabytes} MB.", megabytes=MAX_FILE_BYTES // (1024 * 1024)),
+            code="file_too_large",
+        )
     if kind == "csv":
         return _table(_csv_rows(data))
     try:
@@ -86,7 +97,7 @@ def read_table(filename: str, content_type: str | None, data: bytes) -> Table:
             workbook.close()
     except _XLSX_ERRORS as exc:
         raise InvalidInput(
-            f"The file is not a readable .xlsx workbook ({type(exc).__name__}).", code="unreadable_file"
+            tr("The file is not a readable .xlsx workbook ({name}).", name=type(exc).__name__), code="unreadable_file"
         ) from exc
 
 
@@ -101,7 +112,9 @@ def _table(raw_rows: Iterable[Sequence[Any]]) -> Table:
         if not any(cells):
             continue
         if len(rows) >= MAX_ROWS:
-            raise PayloadTooLarge(f"A file may hold at most {MAX_ROWS} data rows.", code="too_many_rows")
+            raise PayloadTooLarge(
+                tr("A file may hold at most {count} data rows.", count=MAX_ROWS), code="too_many_rows"
+            )
         cells += [""] * (len(headers) - len(cells))
         row: dict[str, str] = {}
         for header, cell in zip(headers, cells, strict=False):
@@ -120,13 +133,13 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"The CSV file is not valid UTF-8 (byte {exc.start}). In Excel use 'Save as → CSV UTF-8'.",
+            tr("The CSV file is not valid UTF-8 (byte {start}). In Excel use 'Save as → CSV UTF-8'.", start=exc.start),
             code="invalid_encoding",
         ) from exc
     try:
         return [[_restore(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
-        raise InvalidInput(f"The CSV file cannot be read: {exc}.", code="unreadable_file") from exc
+        raise InvalidInput(tr("The CSV file cannot be read: {exc}.", exc=exc), code="unreadable_file") from exc
 
 
 def cell_text(value: Any) -> str:
@@ -253,15 +266,15 @@ class RowReader:
         self.cells = cells
         self.errors = errors
 
-    def error(self, column: str, code: str, message: str) -> None:
-        self.errors.append(RowError(row=self.number, column=column, code=code, message=message))
+    def error(self, column: str, code: str, message: str | Text) -> None:
+        self.errors.append(RowError(row=self.number, column=column, code=code, message=for_reader(message)))
 
     def text(self, column: str, *, required: bool = False) -> str | None:
         value = self.cells.get(column)
         if value:
             return value
         if required:
-            self.error(column, "required", f"{column} must not be empty.")
+            self.error(column, "required", tr("{column} must not be empty.", column=column))
             return None
         return None if value is None else ""
 
@@ -274,7 +287,7 @@ class RowReader:
             return labels[raw]
         if raw in labels.values():
             return raw
-        self.error(column, "invalid_value", f"{column} {raw!r} is not one of: {'/'.join(labels)}.")
+        self.error(column, "invalid_value", _not_one_of(column, raw, labels))
         return None
 
     def integer(self, column: str, *, suffixes: Sequence[str] = ()) -> int | None:
@@ -286,7 +299,8 @@ class RowReader:
         try:
             return int(raw.strip())
         except ValueError:
-            self.error(column, "invalid_value", f"{column} must be a whole number, not {raw!r}.")
+            message = tr("{column} must be a whole number, not {value}.", column=column, value=repr(raw))
+            self.error(column, "invalid_value", message)
             return None
 
     def boolean(self, column: str) -> bool | None:
@@ -295,7 +309,9 @@ class RowReader:
             return None
         if raw in _TRUE or raw in _FALSE:
             return raw in _TRUE
-        self.error(column, "invalid_value", f"{column} must be 是 or 否, not {raw!r}.")
+        self.error(
+            column, "invalid_value", tr("{column} must be 是 or 否, not {value}.", column=column, value=repr(raw))
+        )
         return None
 
     def codes(
@@ -313,7 +329,11 @@ class RowReader:
         for part in parts:
             value = labels.get(part, part if part in labels.values() else None)
             if value is None:
-                self.error(column, "invalid_value", f"{column} {part!r} is not one of: {'/'.join(labels)}.")
+                self.error(column, "invalid_value", _not_one_of(column, part, labels))
             elif value not in values:
                 values.append(value)
         return values
+
+
+def _not_one_of(column: str, value: str, labels: Mapping[str, str]) -> Text:
+    return tr("{column} {value} is not one of: {choices}.", column=column, value=repr(value), choices="/".join(labels))

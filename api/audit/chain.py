@@ -59,6 +59,7 @@ from api.audit.formula import (
 )
 from api.audit.schemas import AuditEventRead, CheckpointRead, VerifyReport
 from api.errors import RuleViolation
+from api.i18n import tr
 from models.audit_tables import AuditCheckpoint, AuditEvent
 from models.audit_trigger import CHAIN_LOCK_KEY, PLACEHOLDER_SEQUENCE
 from models.db import current_engine, is_postgres, write_transaction
@@ -281,7 +282,9 @@ async def make_checkpoint(keyring: KeyRing, now: dt.datetime) -> CheckpointRead:
     """
     last = await AuditCheckpoint.select().order_by(AuditCheckpoint.seq, ascending=False).first()
     if last is not None and not checkpoint_signature_ok(last, keyring.jwks(now)):
-        raise ChainBroken(f"The last checkpoint (seq {last['seq']}) has no valid signature.", broken_seq=last["seq"])
+        raise ChainBroken(
+            tr("The last checkpoint (seq {last}) has no valid signature.", last=last["seq"]), broken_seq=last["seq"]
+        )
     report = await verify_chain(
         now,
         keyring=keyring,
@@ -290,7 +293,11 @@ async def make_checkpoint(keyring: KeyRing, now: dt.datetime) -> CheckpointRead:
     )
     if not report.ok:
         raise ChainBroken(
-            f"The audit chain is broken at seq {report.broken_seq} ({report.reason}); no checkpoint was signed.",
+            tr(
+                "The audit chain is broken at seq {broken_seq} ({reason}); no checkpoint was signed.",
+                broken_seq=report.broken_seq,
+                reason=report.reason,
+            ),
             broken_seq=report.broken_seq,
             reason=report.reason,
         )

@@ -64,21 +64,29 @@ class Units:
     def resolve(self, r: RowReader, name_column: str, code_column: str) -> str | None:
         code, name = r.text(code_column), r.text(name_column)
         if code and code not in self.names:
-            r.error(code_column, "unit_not_found", f"Unit {code!r} does not exist.")
+            r.error(code_column, "unit_not_found", tr("Unit {code} does not exist.", code=repr(code)))
             return None
         by_name = None
         if name:
             matches = [name] if name in self.names else self.by_name.get(name, [])
             if len(matches) != 1:
-                problem = "does not exist" if not matches else "is ambiguous; give the unit code"
-                r.error(name_column, "unit_not_found", f"Unit {name!r} {problem}.")
+                message = (
+                    tr("Unit {code} does not exist.", code=repr(name))
+                    if not matches
+                    else tr("Unit {name} is ambiguous; give the unit code.", name=repr(name))
+                )
+                r.error(name_column, "unit_not_found", message)
                 return None
             by_name = matches[0]
         if code and by_name and code != by_name:
-            r.error(name_column, "unit_mismatch", f"{name_column} {name!r} is not unit {code!r}.")
+            r.error(
+                name_column,
+                "unit_mismatch",
+                tr("{column} {name} is not unit {code}.", column=name_column, name=repr(name), code=repr(code)),
+            )
             return None
         if not (code or by_name):
-            r.error(name_column, "required", f"{name_column} must not be empty.")
+            r.error(name_column, "required", tr("{column} must not be empty.", column=name_column))
         return code or by_name
 
 
@@ -87,7 +95,7 @@ def _convert(values: dict[str, Any], type_: type[T]) -> T:
         return msgspec.convert(values, type_)
     except msgspec.ValidationError as exc:
         match = re.search(r"\$\.(\w+)", str(exc))
-        message = f"Invalid value: {str(exc).split(' - at ')[0]}."
+        message = tr("Invalid value: {reason}.", reason=str(exc).split(" - at ")[0])
         raise InvalidInput(message, code="invalid_value", field=match.group(1) if match else None) from exc
 
 

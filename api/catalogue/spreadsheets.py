@@ -44,7 +44,7 @@ from api.actor import Actor
 from api.catalogue import rows, versioning
 from api.catalogue.rows import Units
 from api.errors import DomainError, RuleViolation
-from api.i18n import render
+from api.i18n import for_reader, render, tr
 from api.tabular import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -181,7 +181,11 @@ async def _apply_rows(
         values = spec.parse(r, units)
         key = values.get("code", values.get("item_code"))
         if key in seen:
-            r.error(spec.key, "duplicate_code", f"{spec.key} {key!r} is already in row {seen[key]}.")
+            r.error(
+                spec.key,
+                "duplicate_code",
+                tr("{column} {value} is already in row {row}.", column=spec.key, value=repr(key), row=seen[key]),
+            )
         elif key:
             seen[key] = number
         if len(errors) > before:
@@ -212,7 +216,12 @@ async def import_file(
     table = read_table(filename, content_type, data)
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     errors = [
-        RowError(row=1, column=group[0], code="missing_column", message=f"The header row has no {' or '.join(group)}.")
+        RowError(
+            row=1,
+            column=group[0],
+            code="missing_column",
+            message=for_reader(tr("The header row has no {columns}.", columns=" / ".join(group))),
+        )
         for group in spec.required
         if not any(h in table.headers for h in group)
     ]
@@ -227,7 +236,11 @@ async def import_file(
             pass
     if errors:
         raise RuleViolation(
-            f"{len({e.row for e in errors})} row(s) of {name!r} were refused; nothing was applied.",
+            tr(
+                "{count} row(s) of {name} were refused; nothing was applied.",
+                count=len({e.row for e in errors}),
+                name=repr(name),
+            ),
             code="import_rejected",
             errors=msgspec.to_builtins(errors),
             dry_run=dry_run,

@@ -7,6 +7,7 @@ Positions 3–8 are the administrative division code and must be digits.
 from __future__ import annotations
 
 from api.errors import InvalidInput
+from api.i18n import tr
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -31,15 +32,18 @@ def normalize_uscc(raw: str, *, field: str = "uscc") -> str:
     """
     code = raw.strip().upper()
     if len(code) != 18:
-        raise InvalidUSCC(f"统一社会信用代码 must have 18 characters, got {len(code)}", field=field)
+        raise InvalidUSCC(tr("统一社会信用代码 must have 18 characters, got {count}", count=len(code)), field=field)
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
-        raise InvalidUSCC(f"统一社会信用代码 contains characters outside GB 32100-2015: {''.join(bad)}", field=field)
+        raise InvalidUSCC(tr("统一社会信用代码 contains characters outside GB 32100-2015: {bad}", bad=bad), field=field)
     if not code[2:8].isdigit():
-        raise InvalidUSCC("统一社会信用代码 positions 3–8 (division code) must be digits", field=field)
+        raise InvalidUSCC(tr("统一社会信用代码 positions 3–8 (division code) must be digits"), field=field)
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise InvalidUSCC(f"统一社会信用代码 check character is {code[17]}, expected {expected}", field=field)
+        raise InvalidUSCC(
+            tr("统一社会信用代码 check character is {code}, expected {expected}", code=code[17], expected=expected),
+            field=field,
+        )
     return code
 
 

@@ -131,7 +131,7 @@ async def issue_code(visit_id: int, env: ServiceContext, now: dt.datetime) -> st
         .first()
     )
     if visit is None:
-        raise NotFound(f"Visit {visit_id} does not exist.", code="visit_not_found")
+        raise NotFound(tr("Visit {visit_id} does not exist.", visit_id=visit_id), code="visit_not_found")
     enterprise = await Enterprise.select(Enterprise.uscc).where(Enterprise.id == visit["enterprise"]).first()
     certs, items = await visit_lists(visit_id)
     units = await VisitUnit.count().where(VisitUnit.visit == visit_id)
@@ -225,7 +225,7 @@ async def revocations_since(cursor: int, now: dt.datetime, limit: int = 1000) ->
 async def current_code(visit_row: dict[str, Any], env: ServiceContext) -> CodeRead:
     if visit_row["status"] not in CODE_STATUSES or not visit_row["code_token"]:
         raise RuleViolation(
-            "The visit has no code: codes are issued only for filed visits approved by the unit head.",
+            tr("The visit has no code: codes are issued only for filed visits approved by the unit head."),
             code="code_not_issued",
         )
     return _code_read(visit_row["id"], visit_row["code_token"], visit_row["code_issued_at"], env)

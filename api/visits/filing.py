@@ -11,7 +11,7 @@ from api.audit import chain as audit
 from api.catalogue.versioning import list_versions
 from api.context import ServiceContext
 from api.errors import Forbidden, NotFound, RuleViolation
-from api.i18n import render
+from api.i18n import DEFAULT_LOCALE, render
 from api.registry.uscc import normalize_uscc
 from api.visits.codes import check_code_fits, issue_code, revoke_codes
 from api.visits.plan_link import check_plan_link
@@ -241,7 +241,7 @@ async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: 
                 filed_by=actor.username,
                 filed_at=now,
                 warnings=json.dumps(
-                    [{"code": w.code, "detail": render(w.detail)} for w in warnings], ensure_ascii=False
+                    [{"code": w.code, "detail": render(w.detail, DEFAULT_LOCALE)} for w in warnings], ensure_ascii=False
                 ),
             )
         ).returning(Visit.id)
@@ -284,7 +284,10 @@ async def _insert_links(visit_id: int, unit_ids: list[int], inspector_ids: list[
 async def _keep_warnings(visit_id: int, warnings: list[FilingWarning], now: dt.datetime) -> None:
     if warnings:
         await VisitWarning.insert(
-            *(VisitWarning(visit=visit_id, code=w.code, detail=render(w.detail), at=now) for w in warnings)
+            *(
+                VisitWarning(visit=visit_id, code=w.code, detail=render(w.detail, DEFAULT_LOCALE), at=now)
+                for w in warnings
+            )
         )
 
 
@@ -388,7 +391,7 @@ async def reschedule_visit(
                 Visit.code_token: None,
                 Visit.code_issued_at: None,
                 Visit.warnings: json.dumps(
-                    [{"code": w.code, "detail": render(w.detail)} for w in warnings], ensure_ascii=False
+                    [{"code": w.code, "detail": render(w.detail, DEFAULT_LOCALE)} for w in warnings], ensure_ascii=False
                 ),
             },
         )

@@ -43,6 +43,8 @@ class CheckoutRequest(msgspec.Struct):
     client_event_id: ClientEventId
     result: VisitResult
     findings: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    # When the inspector checked out on the phone; a check-out kept offline syncs later with it (see check_out).
+    device_time: AwareDatetime | None = None
 
 
 class UnfiledAttemptRead(msgspec.Struct):

@@ -274,8 +274,10 @@ async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: 
         )
     if outcome.status == 403:
         raise UnfiledVisit(
-            "No filed and approved visit of this enterprise names you for this time: the scan is rejected "
-            "and recorded for the supervisor.",
+            tr(
+                "No filed and approved visit of this enterprise names you for this time: "
+                "the scan is rejected and recorded for the supervisor."
+            ),
             attempt_id=outcome.body["attempt_id"],
             uscc=outcome.body["uscc"],
         )
@@ -285,6 +287,34 @@ async def record_scan(actor: Actor, data: ScanCreate, env: ServiceContext, now: 
             f"visit-{scan.visit_id}", {"event": "scan", "visit_id": scan.visit_id, "status": scan.visit_status.value}
         )
     return scan
+
+
+def checkout_time(
+    device_time: dt.datetime | None, checked_in_at: dt.datetime | None, now: dt.datetime, window: dt.timedelta
+) -> dt.datetime:
+    """When the visit ended: the phone's time for a check-out kept offline and synced later, else now.
+
+    The phone's clock is trusted only within bounds: not ahead of the server, not before the check-in,
+    not older than the back-fill window (the audit event keeps both times).
+    """
+    if device_time is None:
+        return now
+    if device_time > now + FUTURE_SKEW:
+        raise InvalidInput(tr("The device time is in the future."), code="device_time_in_future", field="device_time")
+    if now - device_time > window:
+        raise RuleViolation(
+            tr("Back-fill is accepted within {days} days of the scan.", days=window.days),
+            code="backfill_too_late",
+            field="device_time",
+        )
+    if checked_in_at is not None and device_time < checked_in_at - FUTURE_SKEW:
+        raise RuleViolation(
+            tr("The check-out cannot be before the check-in ({checked_in_at}).", checked_in_at=checked_in_at),
+            code="checkout_before_checkin",
+            field="device_time",
+        )
+    # Within the skew of a phone's clock, the check-out is taken to follow the check-in.
+    return min(max(device_time, checked_in_at or device_time), now)
 
 
 async def check_out(
@@ -304,11 +334,12 @@ async def check_out(
         invalid = await invalid_inspectors(visit_id, now)
         if invalid:
             raise refuse_invalid(invalid, tr("Check-out"))
+        checked_out_at = checkout_time(data.device_time, row["checked_in_at"], now, env.backfill_window)
         await transition(
             row,
             {
                 Visit.status: VisitStatus.checked_out.value,
-                Visit.checked_out_at: now,
+                Visit.checked_out_at: checked_out_at,
                 Visit.result: data.result.value,
                 Visit.findings: data.findings,
             },
@@ -320,7 +351,8 @@ async def check_out(
             {
                 "visit_id": visit_id,
                 "status": VisitStatus.checked_out.value,
-                "checked_out_at": now,
+                "checked_out_at": checked_out_at,
+                "received_at": now,
                 "result": data.result.value,
                 "findings": data.findings,
                 "client_event_id": data.client_event_id,

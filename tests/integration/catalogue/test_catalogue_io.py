@@ -327,3 +327,17 @@ def test_a_missing_required_column_and_a_repeated_code_are_reported(api: Api) ->
     repeated = upload(api, "items", "items.csv", make_csv(["事项编码", "实施主体", "检查事项名称"], rows))
     assert repeated.status_code == 422
     assert errors_of(repeated) == {(3, "事项编码", "duplicate_code")}
+
+
+def test_row_errors_are_chinese_by_default_and_english_on_request(api: Api) -> None:
+    chinese = upload(api, "items", "mixed.xlsx", mixed_items_file(), dry_run=True).json()
+    english = api.client.post(
+        "/api/v1/catalogue/items/import",
+        headers={**api.headers("planner-mkt"), "Accept-Language": "en"},
+        params={"dry_run": "true"},
+        files={"file": ("mixed.xlsx", mixed_items_file(), XLSX)},
+    ).json()
+    by_row = {e["row"]: e["message"] for e in chinese["errors"]}
+    assert by_row[6] == "检查事项名称 不能为空。" and chinese["detail"].endswith("全部未导入。")
+    assert {e["row"]: e["message"] for e in english["errors"]}[6] == "检查事项名称 must not be empty."
+    assert english["detail"].endswith("nothing was applied.")

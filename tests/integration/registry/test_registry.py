@@ -55,7 +55,7 @@ def _uscc(body: str) -> str:
 
 @pytest.mark.parametrize(
     ("uscc", "fragment"),
-    [("91370112MA3C0001AX", "check character"), ("1234", "18 characters"), ("91370112MA3C0001IO", "outside")],
+    [("91370112MA3C0001AX", "校验码"), ("1234", "应为 18 位"), ("91370112MA3C0001IO", "以外的字符")],
 )
 def test_enterprise_uscc_is_validated(api: Api, uscc: str, fragment: str) -> None:
     response = api.post("/api/v1/enterprises", as_="admin", json={"uscc": uscc, "name": "测试企业"})

@@ -7,8 +7,10 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+import time_machine
 import zxingcpp
 from litestar.testing import TestClient
 from PIL import Image
@@ -213,3 +215,30 @@ def test_the_enterprise_prints_its_code_as_an_a4_poster(api: Api) -> None:
     assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png", as_="enterprise-b").status_code == 404
     assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png", as_="inspector-mkt1").status_code == 404
     assert api.get(f"/api/v1/enterprises/{USCC_A}/poster.png").status_code == 401
+
+
+def test_a_check_out_kept_offline_syncs_later_with_the_time_it_happened(
+    api: Api, pinned_clock: time_machine.Traveller
+) -> None:
+    visit = live_visit(api)
+    scan(api, enterprise_code(api), "evt-in")
+    checked_in = dt.datetime.fromisoformat(
+        api.get(f"/api/v1/visits/{visit['id']}", as_="inspector-mkt1").json()["checked_in_at"]
+    )
+    ended = checked_in + dt.timedelta(minutes=40)
+    pinned_clock.shift(dt.timedelta(hours=3))  # the phone was offline; the outbox syncs three hours later
+
+    def checkout(event: str, device_time: dt.datetime) -> Any:
+        body = {"client_event_id": event, "result": "no_issue", "device_time": device_time.isoformat()}
+        return api.post(f"/api/v1/visits/{visit['id']}/checkout", as_="inspector-mkt1", json=body)
+
+    before = checkout("out-early", checked_in - dt.timedelta(minutes=10))
+    assert before.status_code == 422 and before.json()["code"] == "checkout_before_checkin"
+    ahead = checkout("out-ahead", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    assert ahead.status_code == 400 and ahead.json()["code"] == "device_time_in_future"
+    done = checkout("out-offline", ended)
+    assert done.status_code == 200, done.text
+    assert dt.datetime.fromisoformat(done.json()["checked_out_at"]) == ended
+    trail = api.get("/api/v1/audit/events", as_="supervisor", params={"subject": f"visit:{visit['id']}"}).json()
+    out = [e for e in trail["items"] if e["type"] == "checkout"][-1]
+    assert dt.datetime.fromisoformat(out["payload"]["received_at"]) - ended > dt.timedelta(hours=2)

@@ -346,7 +346,10 @@ export async function checkoutScreen(id) {
       await outbox.queuePhoto(id, photo.file, photo.file.name || `photo-${index + 1}.jpg`,
         `现场照片 ${index + 1}：${visit.enterprise_name}`);
     }
-    const body = { client_event_id: `checkout-${api.uuid()}`, result, findings: findings.value.trim() };
+    const body = {
+      client_event_id: `checkout-${api.uuid()}`, result, findings: findings.value.trim(),
+      device_time: new Date().toISOString(),  // kept offline, it syncs later with the time it happened
+    };
     await outbox.queueJson("checkout", `/api/v1/visits/${id}/checkout`, body,
       `签退：${visit.enterprise_name}（${RESULT_TEXT[result]}）`, { visitId: id });
     if (!navigator.onLine) {
