@@ -104,10 +104,12 @@ class ScanController(Controller):
         data: Annotated[CheckoutRequest, Body(media_type=RequestEncodingType.JSON, examples=CHECKOUT_EXAMPLES)],
     ) -> VisitRead:
         """签退并写明检查结果（无问题、责令整改、立案、其他）和发现的问题；此后企业可以评价这次检查。
+        离线签退稍后同步时带上手机上的签退时间 `device_time`（不得早于签到、晚于服务器时间）。
         按 `client_event_id` 幂等。
 
         角色：检查上列名的执法人员（inspector）。
-        拒绝：422 `visit_not_checked_in`；404 `visit_not_found`；409 `idempotency_conflict`。
+        拒绝：422 `visit_not_checked_in`、`checkout_before_checkin`、`backfill_too_late`；400 `device_time_in_future`；
+        404 `visit_not_found`；409 `idempotency_conflict`。
         English: check-out with the result; the enterprise may then rate the visit.
         """
         return await scans.check_out(actor, visit_id, data, env, now)
