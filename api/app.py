@@ -53,7 +53,9 @@ from api.language import reader_language_middleware
 from api.metrics.controller import MetricsController
 from api.metrics.dashboard_controller import DashboardController
 from api.nonsite.controller import nonsite_router
+from api.openapi_docs import OpenAPIDocsPlugin, description_of
 from api.openapi_errors import ProblemResponsesPlugin
+from api.openapi_tags import OPENAPI_TAGS
 from api.phone import assets as phone_assets
 from api.phone.controller import PhoneAppController
 from api.plans.controller import plan_route_handlers
@@ -82,11 +84,22 @@ STATIC_DIR = Path(__file__).parent / "static"
 SWAGGER_UI_VERSION = "5.31.0"  # the files vendored in api/static/swagger-ui (see its README)
 
 OPENAPI_DESCRIPTION = """\
-扫码入企 — the field-inspection API: the inspection item list, joint-inspection scenarios,
-the 无事不扰 library, the registry of units, inspectors and enterprises, and filed visits.
+扫码入企：涉企行政检查的接口——检查事项清单、联合检查场景、无事不扰清单，执法主体、执法人员和企业名录，
+年度计划和月度计划，检查的备案、批准、扫码签到签退，企业核验、评价和投诉，非现场检查，司法局的监督指标和审计链。
 
-When the service runs on the generated sample district, every record carries `sample: true`
-and sample enterprise names end with （样例）: it is not real data.
+**登录**：`POST /api/v1/auth/login` 取得令牌，其余非公开接口带 `Authorization: Bearer <令牌>`。
+每个接口的说明写明哪些角色可以调用：规划员（planner）、主体负责人（approver）、执法人员（inspector）、
+企业（enterprise）、司法局（supervisor）。管理员（admin）通过所有角色限制，但个别操作须本人身份
+（如扫码签到须用执法人员账号）。
+
+**错误**：一律为 RFC 9457 problem+json，`code` 是稳定的机器代码（如 `not_your_unit`），`title` 和 `detail`
+默认中文，请求头 `Accept-Language: en` 时为英文。
+
+**样例数据**：在生成的样例辖区上运行时，每条记录带 `sample: true`，样例企业名称以（样例）结尾，并非真实数据；
+演示账号的密码均为 `ruqi-demo`。
+
+English: the 扫码入企 field-inspection API. Messages are Chinese by default, English with `Accept-Language: en`;
+machine codes never change.
 """
 
 
@@ -188,16 +201,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies={"now": Provide(provide_now, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
-        plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin()],
+        plugins=[channels, RuqiCLIPlugin(), ProblemResponsesPlugin(), OpenAPIDocsPlugin()],
         middleware=[reader_language_middleware, InputBoundaryMiddleware(), ContentTypeMiddleware()],
         exception_handlers=exception_handlers,
         template_config=TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
-            title="ruqi 入企 — 扫码入企 inspection API",
+            title="ruqi 入企 — 扫码入企接口 (inspection API)",
             version=__version__,
-            description=OPENAPI_DESCRIPTION,
+            description=description_of(OPENAPI_DESCRIPTION),
             path="/schema",
             render_plugins=[_swagger_ui()],
+            use_handler_docstrings=True,  # an operation's description is its handler's docstring (Chinese)
+            tags=OPENAPI_TAGS,
         ),
         cors_config=CORSConfig(allow_origins=[]),
         debug=settings.debug,

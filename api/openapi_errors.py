@@ -39,7 +39,8 @@ from litestar.openapi.spec import Example
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 
-from api.problems import PROBLEM_JSON
+from api.i18n import Text, tr
+from api.problems import PROBLEM_JSON, problem
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALWAYS = frozenset({503})
@@ -47,64 +48,82 @@ REFERENCE_QUERY = re.compile(r"(^|_)(code|id|uscc)$")  # query parameters that n
 
 
 class Problem(msgspec.Struct):
-    """An error (RFC 9457 problem+json): every error answer of the API has this shape.
-
-    Some errors add fields of their own (e.g. ``outcome`` on an invalid visit code).
+    """错误应答（RFC 9457 problem+json）：接口的每个错误应答都是这个形状；有的错误另带字段（如检查码无效时的
+    `outcome`）。An error (RFC 9457 problem+json): every error answer of the API has this shape.
     """
 
-    type: Annotated[str, msgspec.Meta(description="A URI naming the problem: https://ruqi.example/problems/{code}")]
-    title: Annotated[str, msgspec.Meta(description="The code in words")]
-    status: Annotated[int, msgspec.Meta(description="The HTTP status code of this answer")]
-    code: Annotated[str, msgspec.Meta(description="The stable machine code, e.g. invalid_uscc, not_your_unit")]
-    detail: Annotated[str, msgspec.Meta(description="What went wrong, for a human")]
-    field: Annotated[str | None, msgspec.Meta(description="The input field at fault, for input errors")] = None
+    type: Annotated[
+        str, msgspec.Meta(description="问题类型的 URI。A URI naming the problem: https://ruqi.example/problems/{code}")
+    ]
+    title: Annotated[str, msgspec.Meta(description="问题类别的简短说明（默认中文）。The kind of problem, in words")]
+    status: Annotated[int, msgspec.Meta(description="本应答的 HTTP 状态码。The HTTP status code")]
+    code: Annotated[str, msgspec.Meta(description="稳定的机器代码，如 not_your_unit。The stable machine code")]
+    detail: Annotated[str, msgspec.Meta(description="出了什么问题（默认中文）。What went wrong, for a human")]
+    field: Annotated[str | None, msgspec.Meta(description="出错的输入字段。The input field at fault")] = None
     errors: Annotated[
         list[dict[str, Any]] | None,
-        msgspec.Meta(description="Every validation error (key, message), for validation_error"),
+        msgspec.Meta(description="每个校验错误（key、message），用于 validation_error。Every validation error"),
     ] = None
 
 
-# status: (description, example code, example detail)
-STATUSES: dict[int, tuple[str, str, str]] = {
+# status: (description, example code, example detail). The descriptions are Chinese, then English; the examples
+# are the answers a client gets by default (Chinese title and detail, as ``api.problems.problem`` writes them).
+STATUSES: dict[int, tuple[str, str, str | Text]] = {
     400: (
-        "Malformed input (`validation_error` with `field` and `errors`, `invalid_uscc`, `out_of_range`, …)",
+        "输入不合格（`validation_error` 带 `field` 和 `errors`、`invalid_uscc`、`out_of_range` 等）。"
+        " Malformed input (`validation_error` with `field` and `errors`, `invalid_uscc`, `out_of_range`, …)",
         "validation_error",
         "window_start: Expected `datetime`, got `str`",
     ),
     401: (
-        "Not authenticated: no, an expired or an invalid bearer token (`not_authenticated`, `bad_credentials`)",
+        "未登录：没有令牌，或令牌过期、无效（`not_authenticated`、`bad_credentials`）。"
+        " Not authenticated: no, an expired or an invalid bearer token (`not_authenticated`, `bad_credentials`)",
         "not_authenticated",
-        "Login required.",
+        tr("Log in first, then try again."),
     ),
     403: (
-        "Forbidden: the caller's role, or a record that is not the caller's (`forbidden`, `not_your_unit`, …)",
+        "无权操作：账号的角色不符，或记录不属于本单位、本企业（`forbidden`、`not_your_unit` 等）。"
+        " Forbidden: the caller's role, or a record that is not the caller's (`forbidden`, `not_your_unit`, …)",
         "forbidden",
-        "This action needs one of the roles: admin, planner.",
+        tr("Your account may not do this."),
     ),
     404: (
-        "A record named in the request (path, query or body) does not exist (`*_not_found`)",
-        "not_found",
-        "Scenario 'X' does not exist.",
+        "请求中（路径、查询参数或请求体）指明的记录不存在（`*_not_found`）。"
+        " A record named in the request (path, query or body) does not exist (`*_not_found`)",
+        "scenario_not_found",
+        tr("Scenario {code} does not exist.", code="'SC-REST'"),
     ),
-    409: ("Conflict with the stored state (`*_taken`, `conflict`, …)", "conflict", "The code is taken."),
-    413: ("The request body is larger than the limit (`payload_too_large`)", "payload_too_large", "Too large."),
+    409: (
+        "与已存储的状态冲突（`*_taken`、`conflict` 等）。 Conflict with the stored state (`*_taken`, `conflict`, …)",
+        "item_code_taken",
+        tr("Item code {code} is already taken.", code="'MKT-001'"),
+    ),
+    413: (
+        "请求体超过上限（`payload_too_large`）。 The request body is larger than the limit (`payload_too_large`)",
+        "payload_too_large",
+        tr("The request is larger than the service accepts."),
+    ),
     415: (
-        "The body's Content-Type is not the one this operation reads (`unsupported_media_type`)",
+        "请求体的 Content-Type 不是本接口读取的类型（`unsupported_media_type`）。"
+        " The body's Content-Type is not the one this operation reads (`unsupported_media_type`)",
         "unsupported_media_type",
         "This operation reads application/json (UTF-8), not 'text/plain'.",
     ),
     422: (
-        "A business rule refused the request (`rule_violation`, `scenario_single_unit`, `item_in_use`, …)",
-        "rule_violation",
-        "An item used by a published scenario cannot be retired.",
+        "业务规则不允许（`rule_violation`、`scenario_single_unit`、`item_in_use` 等）。"
+        " A business rule refused the request (`rule_violation`, `scenario_single_unit`, `item_in_use`, …)",
+        "item_in_use",
+        tr("Item {code} is used by published scenarios {using}; change them first.", code="'MKT-001'", using="SC-REST"),
     ),
     429: (
-        "Too many requests from this client (`rate_limited`); RateLimit-* headers say when to retry",
+        "该客户端请求过于频繁（`rate_limited`），RateLimit-* 响应头说明何时可重试。"
+        " Too many requests from this client (`rate_limited`); RateLimit-* headers say when to retry",
         "rate_limited",
-        "Too many requests",
+        tr("Too many requests; please wait a moment and try again."),
     ),
     503: (
-        "The database is unavailable; retry shortly (`database_unavailable`)",
+        "数据库暂时不可用，请稍后重试（`database_unavailable`）。"
+        " The database is unavailable; retry shortly (`database_unavailable`)",
         "database_unavailable",
         "The database is unavailable; please retry shortly.",
     ),
@@ -121,14 +140,7 @@ EXTRA_STATUSES: dict[tuple[str, str], frozenset[int]] = {
 
 def _example(status: int) -> Example:
     _, code, detail = STATUSES.get(status, ("", "http_error", HTTPStatus(status).phrase))
-    value = {
-        "type": f"https://ruqi.example/problems/{code}",
-        "title": code.replace("_", " "),
-        "status": status,
-        "code": code,
-        "detail": detail,
-    }
-    return Example(summary=code, value=value)
+    return Example(summary=code, value=problem(status, code, detail).content)
 
 
 def problem_spec(status: int, description: str | None = None) -> ResponseSpec:

@@ -17,6 +17,7 @@ from api.auth import any_authenticated, require
 from api.catalogue import spreadsheets as catalogue_io
 from api.catalogue.spreadsheets import ImportReport
 from api.deps import CurrentActor, Now, provide_actor
+from api.openapi_tags import LIST_IO
 from api.tabular import MAX_FILE_BYTES
 from models.enums import CatalogueList, Role
 
@@ -38,13 +39,13 @@ DryRun = Annotated[bool, Parameter(description="Check every row and report, but 
 
 class CatalogueIOController(Controller):
     path = "/api/v1/catalogue"
-    tags = ["list import/export"]
+    tags = [LIST_IO]
     dependencies = {"actor": Provide(provide_actor, sync_to_thread=False)}
 
     @get(
         "/{list_name:str}/export",
         guards=[any_authenticated],
-        summary="Download a list as .xlsx or CSV (enterprises get its published records)",
+        summary="导出清单（Excel 或 CSV）",
         media_type="application/octet-stream",  # a file download (xlsx or CSV), not the JSON default
     )
     async def export_list(
@@ -53,6 +54,10 @@ class CatalogueIOController(Controller):
         list_name: FromPath[CatalogueList],
         format: FromQuery[ExportFormat] = ExportFormat.xlsx,
     ) -> Response[bytes]:
+        """下载一张清单：`format=xlsx`（默认）或 `csv`（UTF-8）；表头为中文，列说明见 `api.catalogue.spreadsheets`。
+
+        角色：任何已登录账号；企业只得到已公布的记录。English: download a list as .xlsx or CSV.
+        """
         exported = await catalogue_io.export_list(list_name, format.value, published_only=actor.role == Role.enterprise)
         disposition = (
             f"attachment; filename=\"{exported.filename}\"; filename*=UTF-8''{quote(exported.title_filename, safe='')}"
@@ -63,7 +68,7 @@ class CatalogueIOController(Controller):
         "/{list_name:str}/import",
         guards=[require(Role.planner)],
         status_code=200,
-        summary="Upload a list as .xlsx or CSV: all rows are applied, or none (422 lists every bad row)",
+        summary="导入清单（全部生效或全部不生效）",
     )
     async def import_list(
         self,
@@ -73,6 +78,13 @@ class CatalogueIOController(Controller):
         data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         dry_run: DryRun = False,
     ) -> ImportReport:
+        """上传 .xlsx 或 UTF-8 CSV（multipart 字段 `file`）：每一行都通过才全部生效，否则一行也不生效；
+        `dry_run=true` 只检查、不写入。规则与逐条接口相同：规划员只能改本单位的记录。
+
+        角色：规划员（planner）、管理员。
+        拒绝：422 `import_rejected`（`errors` 列出每个错行的行号、列、代码和原因，如缺列 `missing_column`）；
+        413 文件过大；415 不是 Excel 或 CSV。English: all rows are applied or none; a 422 lists every bad row.
+        """
         upload = data.file
         content = await upload.read(MAX_FILE_BYTES + 1)
         return await catalogue_io.import_file(

@@ -8,6 +8,7 @@ from litestar.exceptions import NotAuthorizedException
 
 from api.auth import actor_from_claims, actor_from_token
 from api.health.service import check_health
+from api.openapi_tags import SYSTEM
 
 
 class HealthRead(msgspec.Struct, omit_defaults=True):
@@ -40,14 +41,16 @@ async def _is_admin(request: Request[Any, Any, Any]) -> bool:
 
 class HealthController(Controller):
     path = "/health"
-    tags = ["system"]
+    tags = [SYSTEM]
 
-    @get(
-        "/",
-        exclude_from_auth=True,
-        summary="Service health: ok, degraded (Redis down) or down (503); details with an admin's bearer token",
-    )
+    @get("/", exclude_from_auth=True, summary="服务健康状况")
     async def health(self, request: Request[Any, Any, Any]) -> Response[HealthRead]:
+        """只答状态：ok、degraded（Redis 不可用）或 down（数据库不可用，503）；管理员的 Bearer 令牌另得详情
+        （数据库、Redis、数据集、版本号）。
+
+        角色：无需登录（详情仅管理员）。English: service health for load balancers (503 when down); details for
+        an admin's bearer token only.
+        """
         report = await check_health(request.app.state.get("redis_client"))
         status_code = 503 if report["status"] == "down" else 200
         body = msgspec.convert(report, HealthRead) if await _is_admin(request) else HealthRead(status=report["status"])

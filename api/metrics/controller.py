@@ -16,6 +16,7 @@ from api.metrics.export import export_file
 from api.metrics.period import Period, parse_metric_period
 from api.metrics.schemas import Metrics
 from api.metrics.service import read_metrics
+from api.openapi_tags import METRICS
 from models.enums import Role
 
 PeriodText = Annotated[
@@ -29,9 +30,12 @@ UnitCode = Annotated[
 ]
 READERS = require(Role.supervisor, Role.planner, Role.approver)
 DESCRIPTION = (
-    "Every figure is defined in the README (and the `api.metrics.service` docstring). Supervisors and admins "
-    "see everything; a unit's planners and approvers see their own unit only, without complaints and ratings "
-    "(null, named in `hidden`); inspectors and enterprises get 403."
+    "每个指标的定义见 README（及 `api.metrics.service` 的说明）：检查量及同比、联合检查率、扫码入企率、"
+    "非现场占比、计划执行率、频次预警、未备案扫码、投诉、评价等。期间：`period` 为月（2026-07）、"
+    "季度（2026-Q3）或年（2026），或用 `from`、`to` 自定义；`unit_code` 看一个单位。\n\n"
+    "角色：司法局（supervisor）和管理员看全部；规划员（planner）、主体负责人（approver）只看本单位，"
+    "且不含投诉和评价（为 null，列在 `hidden` 中）；执法人员和企业为 403。\n\n"
+    "拒绝：400 `invalid_period`；403 `forbidden`。English: every figure is defined in the README."
 )
 
 
@@ -41,13 +45,13 @@ def period_from(period: str | None, start: dt.date | None, last_day: dt.date | N
 
 class MetricsController(Controller):
     path = "/api/v1/metrics"
-    tags = ["metrics"]
+    tags = [METRICS]
     dependencies = DEPENDENCIES
     guards = [READERS]
 
     @get(
         "/",
-        summary="Supervisor metrics for a period (month, quarter, year or custom) and an optional unit",
+        summary="监督指标",
         description=DESCRIPTION,
         cache_control=CacheControlHeader(no_store=True),
     )
@@ -65,8 +69,9 @@ class MetricsController(Controller):
 
     @get(
         "/export",
-        summary="The same metrics as an Excel workbook or a UTF-8 CSV file (one long table)",
-        description=DESCRIPTION + " Columns: section, figure, unit_code, value, 说明.",
+        summary="导出监督指标（Excel 或 CSV）",
+        description="同样的指标，导出为 Excel 工作簿（`format=xlsx`，默认）或 UTF-8 CSV（`format=csv`）。\n\n"
+        + DESCRIPTION,
         media_type="application/octet-stream",
     )
     async def export(

@@ -64,18 +64,19 @@ async def upload_evidence(
 def upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
     """The upload route, with the configured size limit in its OpenAPI description and body limit."""
     description = (
-        f"Multipart form: `file` (at most **{max_upload_bytes} bytes**, `RUQI_MAX_UPLOAD_BYTES`) and `sha256`, "
-        "the SHA-256 (hex) the client computed over the file (or the header `X-Content-SHA256`). The server "
-        "hashes what arrives and refuses a mismatch (422 `hash_mismatch`); a larger file is refused with "
-        "413 `payload_too_large` (problem+json). JPEG, PNG and WebP images (recognised by their bytes) are "
-        "re-encoded without EXIF location and device data — only the capture time (DateTimeOriginal) is kept — "
-        "and get a JPEG thumbnail of at most 320 px; other images (TIFF, GIF, HEIC) are refused with 415. "
-        "Uploads are idempotent: the same file again is the same evidence (200 instead of 201), stored once."
+        f"multipart 表单：`file`（最大 **{max_upload_bytes} bytes**，`RUQI_MAX_UPLOAD_BYTES`）和 `sha256`"
+        "（客户端计算的 SHA-256 十六进制，或用请求头 `X-Content-SHA256`）。服务器对收到的内容重新计算，"
+        "不符则拒绝（422 `hash_mismatch`），超过上限为 413 `payload_too_large`。JPEG、PNG、WebP 图片"
+        "（按内容识别）重新编码，去除 EXIF 中的位置和设备信息，只保留拍摄时间，并生成不超过 320 像素的缩略图；"
+        "TIFF、GIF、HEIC 等图片为 415。按文件幂等：同一文件再传为同一证据（200 而非 201），只存一份。\n\n"
+        "角色：记录所属单位的规划员（planner）、执法人员（inspector）。"
+        "拒绝：403 `not_your_record`；404 `record_not_found`。\n\n"
+        "English: multipart upload of an evidence file with its SHA-256; images lose EXIF location and device data."
     )
     return post(
         "/records/{record_id:int}/evidence",
         guards=[require(Role.planner, Role.inspector)],
-        summary="Upload an evidence file (photo, video, document) to a record",
+        summary="上传非现场检查的证据文件",
         description=description,
         request_max_body_size=max_upload_bytes + MULTIPART_OVERHEAD,
         status_code=201,
@@ -94,17 +95,25 @@ class EvidenceController(Controller):
     @get(
         "/{sha256:str}",
         guards=[any_authenticated],
-        summary="An evidence file, to roles that may see a record it is attached to",
+        summary="下载非现场检查的证据文件",
         media_type="application/octet-stream",
     )
     async def evidence_file(self, actor: CurrentActor, store: Store, sha256: Sha256Path) -> File:
+        """按 SHA-256 下载证据文件（照片、视频、文档）。
+
+        角色：能看到该文件所附记录的账号。拒绝：404 `evidence_not_found`。
+        """
         return served_file(await evidence.kept_file(actor, sha256, store))
 
     @get(
         "/{sha256:str}/thumbnail",
         guards=[any_authenticated],
-        summary="The JPEG thumbnail (≤ 320 px) of an image evidence file",
+        summary="证据图片的缩略图",
         media_type="image/jpeg",
     )
     async def evidence_thumbnail(self, actor: CurrentActor, store: Store, sha256: Sha256Path) -> File:
+        """图片证据的 JPEG 缩略图（最长边不超过 320 像素）。
+
+        角色：能看到该文件所附记录的账号。拒绝：404 `evidence_not_found`。
+        """
         return served_file(await evidence.kept_file(actor, sha256, store, thumbnail=True))

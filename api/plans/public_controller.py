@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import Provide
-from litestar.params import FromPath, FromQuery
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, FromQuery, PathParameter
 from litestar.response import Template
 
 from api.auth import STAFF, require
 from api.deps import CurrentActor, Now, provide_actor
 from api.errors import NotFound
+from api.openapi_tags import PUBLIC_SCHEDULES, SCHEDULES
 from api.pages import page
 from api.plans.ical import enterprise_feed_for, my_upcoming, unit_feed_for
 from api.plans.policy import parse_month
@@ -23,6 +25,9 @@ from models.enums import Role
 
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+MonthPath = Annotated[
+    str, PathParameter(description="月份，YYYY-MM", examples=[Example(summary="2026 年 7 月", value="2026-07")])
+]
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -45,7 +50,7 @@ class PublicScheduleController(Controller):
     """No login: only above-scale enterprises' on-site planned visits of a published month, no inspectors."""
 
     path = "/"
-    tags = ["public schedules"]
+    tags = [PUBLIC_SCHEDULES]
 
     @get("/public/schedules", media_type=MediaType.HTML, include_in_schema=False)
     async def index(self) -> Template:
@@ -57,15 +62,23 @@ class PublicScheduleController(Controller):
         view = await public_schedule(year, month)
         return page("public_schedule.html", {"view": view, "year": year, "month": month})
 
-    @get("/api/v1/public/schedules/{period:str}", summary="A published month: above-scale enterprises' visits")
-    async def read(self, period: FromPath[str]) -> Response[PublicScheduleRead]:
+    @get("/api/v1/public/schedules/{period:str}", summary="规上企业月度检查计划公示")
+    async def read(self, period: MonthPath) -> Response[PublicScheduleRead]:
+        """一个已发布月份的公示：规上企业的现场检查计划（企业、检查单位、事项、周次、时间窗口、是否联合检查），
+        不含执法人员。浏览器打开 `/public/schedules/{period}` 得到同样内容的网页。
+
+        角色：无需登录。拒绝：404 `schedule_not_published`；400 `invalid_period`。
+        English: the published month's planned visits to above-scale enterprises (规上企业月公示).
+        """
         year, month = parse_month(period)
         return Response(await public_schedule(year, month), headers=PUBLIC_CACHE)
 
-    @get("/api/v1/public/schedules/{period:str}/export", summary="The published month as .xlsx or .csv")
-    async def export(
-        self, period: FromPath[str], format: FromQuery[Literal["xlsx", "csv"]] = "xlsx"
-    ) -> Response[bytes]:
+    @get("/api/v1/public/schedules/{period:str}/export", summary="下载公示（Excel 或 CSV）")
+    async def export(self, period: MonthPath, format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") -> Response[bytes]:
+        """已发布月份的公示，`format=xlsx`（默认）或 `csv`，中文表头。
+
+        角色：无需登录。拒绝：404 `schedule_not_published`；400 `invalid_period`。
+        """
         year, month = parse_month(period)
         rows = export_rows(await public_schedule(year, month))
         if format == "csv":
@@ -77,12 +90,17 @@ class PublicScheduleController(Controller):
 
     @get(
         "/api/v1/public/schedules/enterprise/{feed:str}",
-        summary="An enterprise's calendar of published tasks ({uscc}.ics?token=…, the token from /my/upcoming)",
+        summary="企业的检查日历订阅（iCalendar）",
         media_type=ICS_MEDIA_TYPE,
     )
     async def enterprise_feed(
         self, now: Now, request: Request[Any, Any, Any], feed: FromPath[str], token: FromQuery[str | None] = None
     ) -> Response[bytes]:
+        """企业已发布的检查任务，作为日历订阅：`{统一社会信用代码}.ics?token=…`，令牌取自 `/api/v1/my/upcoming`。
+
+        角色：无需登录，凭令牌。拒绝：404 `feed_not_found`（令牌不对或地址不以 .ics 结尾）。
+        English: an enterprise's calendar feed of its published tasks, by the token from /my/upcoming.
+        """
         settings = _settings(request)
         uscc = _feed_name(feed)
         body = await enterprise_feed_for(uscc, token, settings.resolved_jwt_secret(), settings.issuer, now)
@@ -91,23 +109,32 @@ class PublicScheduleController(Controller):
 
 class UnitFeedController(Controller):
     path = "/api/v1/schedules/unit"
-    tags = ["plans"]
+    tags = [SCHEDULES]
     dependencies = {"actor": Provide(provide_actor, sync_to_thread=False)}
 
-    @get("/{feed:str}", guards=[require(*STAFF)], media_type=ICS_MEDIA_TYPE, summary="A unit's published visits")
+    @get("/{feed:str}", guards=[require(*STAFF)], media_type=ICS_MEDIA_TYPE, summary="单位的检查日历订阅（iCalendar）")
     async def unit_feed(
         self, now: Now, request: Request[Any, Any, Any], actor: CurrentActor, feed: FromPath[str]
     ) -> Response[bytes]:
+        """一个单位已发布的检查任务，作为日历订阅：`{单位代码}.ics`。
+
+        角色：司法局看任何单位；规划员、主体负责人、执法人员只能订阅本单位。
+        拒绝：403 `not_your_unit`；404 `feed_not_found`。
+        """
         body = await unit_feed_for(actor, _feed_name(feed), _settings(request).issuer, now)
         return _ics(body, feed, "private, no-store")
 
 
 class MyController(Controller):
     path = "/api/v1/my"
-    tags = ["plans"]
+    tags = [PUBLIC_SCHEDULES]
     dependencies = {"actor": Provide(provide_actor, sync_to_thread=False)}
 
-    @get("/upcoming", guards=[require(Role.enterprise)], summary="检查预告: your published upcoming inspections")
+    @get("/upcoming", guards=[require(Role.enterprise)], summary="检查预告：本企业即将到来的检查")
     async def upcoming(self, now: Now, request: Request[Any, Any, Any], actor: CurrentActor) -> UpcomingRead:
+        """检查预告：已发布计划中本企业即将到来的检查，以及本企业日历订阅的地址（含令牌）。
+
+        角色：企业（enterprise）。English: the enterprise's advance notice of its published upcoming inspections.
+        """
         settings = _settings(request)
         return await my_upcoming(actor, settings.resolved_jwt_secret(), settings.public_base_url, now)

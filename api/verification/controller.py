@@ -28,6 +28,7 @@ from api.auth import require
 from api.context import ServiceContext
 from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
+from api.openapi_tags import VERIFICATION
 from api.pagination import Page
 from api.settings import Settings
 from api.throttle import client_address
@@ -137,7 +138,7 @@ class VerifyController(Controller):
     """What a phone camera opens: rate-limited, no login."""
 
     path = "/"
-    tags = ["public verification"]
+    tags = [VERIFICATION]
     dependencies = DEPENDENCIES
 
     @get("/V/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
@@ -156,17 +157,22 @@ class VerifyController(Controller):
 
     @get(
         "/api/v1/public/verify/{token:str}",
-        summary="Verify a visit code (检查码): the JSON twin of the /V/ page",
-        description="Always 200 with an `outcome`: valid, not_yet_valid, expired, cancelled, unknown_key, "
-        "bad_signature, malformed or enterprise_mismatch (when `uscc` names another enterprise). `visit` holds "
-        "the filed visit from the database only when the code's signature verified. Rate-limited per client; "
-        "every call is logged with coarse client facts.",
+        summary="核验检查码（JSON）",
         cache_control=CacheControlHeader(no_store=True),
         responses={429: _RATE_LIMITED},
     )
     async def verify(
         self, now: Now, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
     ) -> VerificationRead:
+        """核验执法人员出示的检查码，与扫码打开的 `/V/{token}` 网页内容相同。总是答 200，`outcome` 为：
+        `valid`（有效）、`not_yet_valid`（未到时间）、`expired`（已过期）、`cancelled`（已取消或改期）、
+        `unknown_key`、`bad_signature`、`malformed`（伪造或损坏），或 `enterprise_mismatch`（`uscc` 是另一家企业）。
+        只有签名验证通过时，`visit` 才给出数据库中的备案内容：单位、执法人员及执法证号、事项及设定依据、时间窗口。
+        按客户端限流；每次调用都以粗略的客户端信息记入核验日志。
+
+        角色：无需登录。拒绝：429（核验过于频繁，带 RateLimit-* 响应头）。
+        English: verify a visit code (检查码); always 200 with an `outcome`.
+        """
         return await verify_visit_code(token, env, now, expected_uscc=uscc, channel="json", client=_client(request))
 
     @get("/E/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
@@ -213,17 +219,20 @@ class PublicKeysController(Controller):
     """What offline verifiers download: cacheable, with ETags."""
 
     path = "/"
-    tags = ["public verification"]
+    tags = [VERIFICATION]
     dependencies = DEPENDENCIES
 
     @get(
         "/.well-known/jwks.json",
-        summary="Public keys (JWK Set) that verify visit and enterprise codes",
-        description="Ed25519 keys with their kid (8 Base32 characters, as in the codes' COSE header); keys retired "
-        "from signing stay until their last code has expired. ETag and If-None-Match are supported.",
+        summary="核验公钥（JWK Set）",
         responses={200: ResponseSpec(dict[str, list[dict[str, str]]], description="JWK Set"), 304: _NOT_MODIFIED},
     )
     async def jwks(self, now: Now, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
+        """离线核验检查码和企业码用的 Ed25519 公钥，每个带 `kid`（8 个 Base32 字符，与码的 COSE 头一致）；
+        停止签发的密钥保留到它签的最后一个码过期。支持 ETag / If-None-Match（304）。
+
+        角色：无需登录。English: the public keys (JWK Set) that verify visit and enterprise codes.
+        """
         keys = env.keyring.jwks(now)["keys"]
         # The enterprise-code keys come after the visit keys: an offline verifier then recognises an enterprise
         # code (企业码) for what it is instead of calling it signed by an unknown key.
@@ -234,8 +243,7 @@ class PublicKeysController(Controller):
 
     @get(
         "/api/v1/public/revocations",
-        summary="Codes revoked (cancelled or re-scheduled visits) since a cursor, while they could still be shown",
-        description="Pass the returned `cursor` as `since` next time. Revocations whose codes have expired drop out.",
+        summary="检查码吊销列表",
         responses={200: ResponseSpec(RevocationList, description="Revocations after the cursor"), 304: _NOT_MODIFIED},
     )
     async def revocations(
@@ -244,20 +252,29 @@ class PublicKeysController(Controller):
         request: Request[Any, Any, Any],
         since: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Cursor from the last call")] = 0,
     ) -> Response[bytes]:
+        """游标之后被吊销的检查码（检查取消或改期），供离线核验；下次把应答中的 `cursor` 作为 `since` 传入。
+        码过期后，其吊销记录不再列出。支持 ETag / If-None-Match（304）。
+
+        角色：无需登录。English: codes revoked since a cursor, while they could still be shown.
+        """
         return _cacheable(request, msgspec.json.encode(await revocation_list(since, now)), max_age=60)
 
 
 class VerificationLogController(Controller):
     path = "/api/v1/verifications"
-    tags = ["public verification"]
+    tags = [VERIFICATION]
 
-    @get("/", guards=[require(Role.supervisor)], summary="The verification log (newest first)")
+    @get("/", guards=[require(Role.supervisor)], summary="核验日志")
     async def list_log(
         self,
         visit_id: Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[VerificationLogRead]:
+        """每次核验（网页或 JSON）的结果、时间和粗略的客户端信息，最新的在前；可按检查筛选。
+
+        角色：司法局（supervisor）。English: the verification log, newest first.
+        """
         items, total = await list_verifications(visit_id, limit, offset)
         return Page(items=items, total=total, limit=limit, offset=offset)
 

@@ -26,6 +26,7 @@ from api.evidence.http import (
     upload_chunks,
 )
 from api.evidence.schemas import EvidenceRead
+from api.openapi_tags import VISITS
 from api.settings import Settings
 from api.visits import evidence
 from models.enums import Role
@@ -67,12 +68,15 @@ def _upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
     return post(
         "/{visit_id:int}/evidence",
         guards=[require(Role.inspector)],
-        summary="Attach a photo or file to an on-site visit (an inspector named on it; checked in or out)",
+        summary="上传现场检查的证据（照片、文件）",
         description=(
-            f"Multipart form: `file` (at most **{max_upload_bytes} bytes**) and `sha256`, the SHA-256 (hex) the "
-            "phone computed (or the header `X-Content-SHA256`); a mismatch is refused (422 `hash_mismatch`). "
-            "Images are kept without EXIF location and device data, as non-site evidence. Idempotent by the file: "
-            "the same file again answers 200 with the same evidence, attached once."
+            f"multipart 表单：`file`（最大 **{max_upload_bytes} bytes**）和 `sha256`（手机计算的 SHA-256 十六进制，"
+            "或用请求头 `X-Content-SHA256`）；服务器对收到的内容重新计算，不符则拒绝（422 `hash_mismatch`）。"
+            "图片去除 EXIF 中的位置和设备信息后保存。按文件幂等：同一文件再传答 200，只附一次。\n\n"
+            "角色：检查上列名的执法人员（inspector），已签到或已签退时。\n\n"
+            "拒绝：422 `visit_not_checked_in`、`hash_mismatch`；403 `not_on_visit`；413 `payload_too_large`；"
+            "415 不去除元数据的图片格式（TIFF、GIF、HEIC）。\n\n"
+            "English: multipart upload of a photo or file with its SHA-256; images lose EXIF location and device data."
         ),
         request_max_body_size=max_upload_bytes + MULTIPART_OVERHEAD,
         status_code=201,
@@ -85,30 +89,42 @@ def _upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
     )(upload_visit_evidence)
 
 
-@get("/{visit_id:int}/evidence", guards=[require(*STAFF)], summary="Evidence files of an on-site visit")
+@get("/{visit_id:int}/evidence", guards=[require(*STAFF)], summary="现场检查的证据列表")
 async def list_visit_evidence(actor: CurrentActor, visit_id: FromPath[int]) -> list[EvidenceRead]:
+    """一次现场检查的证据文件：文件名、类型、大小、SHA-256、拍摄时间、上传人。
+
+    角色：能看到这次检查的司法局、规划员、主体负责人、执法人员。拒绝：404 `visit_not_found`。
+    """
     return await evidence.list_visit_evidence(actor, visit_id)
 
 
 @get(
     "/{visit_id:int}/evidence/{sha256:str}",
     guards=[require(*STAFF)],
-    summary="An evidence file of an on-site visit",
+    summary="下载现场检查的证据文件",
     media_type="application/octet-stream",
 )
 async def visit_evidence_file(actor: CurrentActor, store: Store, visit_id: FromPath[int], sha256: Sha256Path) -> File:
+    """按 SHA-256 下载一次现场检查的证据文件。
+
+    角色：能看到这次检查的司法局、规划员、主体负责人、执法人员。拒绝：404 `visit_not_found`、`evidence_not_found`。
+    """
     return served_file(await evidence.visit_evidence_file(actor, visit_id, sha256, store))
 
 
 @get(
     "/{visit_id:int}/evidence/{sha256:str}/thumbnail",
     guards=[require(*STAFF)],
-    summary="The JPEG thumbnail (≤ 320 px) of an image evidence file of an on-site visit",
+    summary="现场检查证据的缩略图",
     media_type="image/jpeg",
 )
 async def visit_evidence_thumbnail(
     actor: CurrentActor, store: Store, visit_id: FromPath[int], sha256: Sha256Path
 ) -> File:
+    """图片证据的 JPEG 缩略图（最长边不超过 320 像素）。
+
+    角色：能看到这次检查的司法局、规划员、主体负责人、执法人员。拒绝：404 `visit_not_found`、`evidence_not_found`。
+    """
     return served_file(await evidence.visit_evidence_file(actor, visit_id, sha256, store, thumbnail=True))
 
 
@@ -126,5 +142,5 @@ def visit_evidence_router(settings: Settings) -> Router:
             "actor": Provide(provide_actor, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
         },
-        tags=["visits"],
+        tags=[VISITS],
     )
