@@ -14,7 +14,8 @@ from litestar.plugins import CLIPluginProtocol
 
 from api.audit.cli import register_audit_commands
 from api.clock import LOCAL_TZ
-from api.i18n import DEFAULT_LOCALE, ENGLISH, Text, render, tr
+from api.console import cli_locale, refuse, say
+from api.i18n import render, tr
 from api.plans.calendar_cli import register_calendar_commands
 from api.settings import Settings, SettingsError
 from models.enums import Role
@@ -29,7 +30,7 @@ async def migrate_database() -> None:
 
     result = await run_forwards(app_name="models", migration_id="all")
     if not result.success:
-        raise click.ClickException(f"migration failed: {result.message}")
+        raise refuse(tr("migration failed: {reason}", reason=result.message))
 
 
 def serve(*, host: str, port: int, workers: int, reload: bool = False) -> None:
@@ -84,7 +85,9 @@ class RuqiCLIPlugin(CLIPluginProtocol):
                 keyring = KeyRing.load_or_create(settings.data_dir / "keys", now)
                 old = keyring.signing_kid
                 new = keyring.rotate(now, dt.timedelta(days=keep_days))
-            click.echo(f"signing key {old} → {new}; {old} keeps verifying for {keep_days} days")
+            say(
+                tr("signing key {old} → {new}; {old} keeps verifying for {days} days", old=old, new=new, days=keep_days)
+            )
 
         @cli.command(name="run", help="Serve the app with uvicorn; SIGTERM or SIGINT stops every worker.")
         @click.option("--host", "-H", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -119,12 +122,18 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             asyncio.run(migrate_database())
             secure_data_dir(settings.data_dir, settings.database_url)
-            click.echo("migrations applied")
+            say(tr("migrations applied"))
             from api.plans.holidays import seed_from_package
 
             seeded = asyncio.run(seed_from_package(app.state.clock.now()))
             if seeded:
-                click.echo(f"holiday calendar: official years {seeded[0]}–{seeded[-1]} stored from the package data")
+                say(
+                    tr(
+                        "holiday calendar: official years {first}–{last} stored from the package data",
+                        first=seeded[0],
+                        last=seeded[-1],
+                    )
+                )
 
         @cli.command(name="seed", help="Load the generated SAMPLE district (样例数据) into an empty database.")
         @click.option(
@@ -181,21 +190,8 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             try:
                 user = asyncio.run(create(data, hash_password_async, app.state.clock.now(), actor="cli"))
             except DomainError as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-            click.echo(f"created {user.username} ({user.role.value})")
-
-
-def cli_locale() -> str:
-    """Chinese first: English only when the environment's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) is."""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            return ENGLISH if value.lower().startswith("en") else DEFAULT_LOCALE
-    return DEFAULT_LOCALE
-
-
-def say(message: Text, *, err: bool = False) -> None:
-    click.echo(render(message, cli_locale()), err=err)
+                raise refuse(tr("{code}: {message}", code=exc.code, message=exc.message)) from exc
+            say(tr("created {username} ({role})", username=user.username, role=user.role.value))
 
 
 def _seed(app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history: bool, as_of: Any) -> None:
@@ -278,7 +274,7 @@ def main() -> None:
     try:
         Settings.from_env()
     except SettingsError as exc:
-        click.echo(f"ruqi: {exc}", err=True)
+        say(tr("ruqi: {problem}", problem=str(exc)), err=True)
         raise SystemExit(2) from None
     os.umask(0o077)  # the data directory's files (database, secret, keys, evidence) start private
     os.environ.setdefault("LITESTAR_APP", "api.asgi:app")

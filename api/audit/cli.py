@@ -12,6 +12,9 @@ import msgspec
 from click import Group
 from litestar import Litestar
 
+from api.console import refuse, say
+from api.i18n import tr
+
 
 def register_audit_commands(cli: Group) -> None:
     @cli.command(name="audit-verify", help="Re-walk the audit hash chain; exit 1 and name the first broken seq.")
@@ -28,9 +31,24 @@ def register_audit_commands(cli: Group) -> None:
         report = asyncio.run(verify())
         click.echo(json.dumps(msgspec.to_builtins(report), ensure_ascii=False))
         if not report.ok:
-            click.echo(f"audit chain BROKEN at seq {report.broken_seq}: {report.reason} ({report.detail})", err=True)
+            say(
+                tr(
+                    "audit chain BROKEN at seq {seq}: {reason} ({detail})",
+                    seq=report.broken_seq,
+                    reason=report.reason,
+                    detail=report.detail,
+                ),
+                err=True,
+            )
             raise SystemExit(1)
-        click.echo(f"audit chain ok: {report.checked} links up to seq {report.head_seq} in {report.seconds:.3f} s")
+        say(
+            tr(
+                "audit chain ok: {count} links up to seq {seq} in {seconds} s",
+                count=report.checked,
+                seq=report.head_seq,
+                seconds=f"{report.seconds:.3f}",
+            )
+        )
 
     @cli.command(name="audit-checkpoint", help="Sign a checkpoint of the audit chain head with the audit key.")
     @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -49,12 +67,12 @@ def register_audit_commands(cli: Group) -> None:
         try:
             checkpoint, keyring = asyncio.run(fold_and_sign())
         except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+            raise refuse(tr("{code}: {message}", code=exc.code, message=exc.message)) from exc
         click.echo(json.dumps(msgspec.to_builtins(checkpoint), ensure_ascii=False))
         if export_path is not None:
             exported = asyncio.run(export_checkpoints(keyring, app.state.clock.now()))
             export_path.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            click.echo(f"checkpoints exported to {export_path}")
+            say(tr("checkpoints exported to {path}", path=str(export_path)))
 
     @cli.command(
         name="prune-verification-log",
@@ -70,11 +88,13 @@ def register_audit_commands(cli: Group) -> None:
 
         keep = app.state.settings.verification_log_retention_days if days is None else days
         if keep <= 0:
-            raise click.ClickException(
-                "no retention: set RUQI_VERIFICATION_LOG_RETENTION_DAYS or pass --days (at least 1)"
-            )
+            raise refuse(tr("no retention: set RUQI_VERIFICATION_LOG_RETENTION_DAYS or pass --days (at least 1)"))
         pruned = asyncio.run(prune_verifications(app.state.clock.now(), dt.timedelta(days=keep)))
-        click.echo(
-            f"verification log: {pruned.count} row(s) older than {pruned.cutoff.isoformat()} deleted "
-            f"(through id {pruned.through_id})"
+        say(
+            tr(
+                "verification log: {count} row(s) older than {cutoff} deleted (through id {through_id})",
+                count=pruned.count,
+                cutoff=pruned.cutoff.isoformat(),
+                through_id=pruned.through_id,
+            )
         )

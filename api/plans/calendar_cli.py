@@ -9,6 +9,9 @@ import click
 from click import Group
 from litestar import Litestar
 
+from api.console import refuse, say
+from api.i18n import tr
+
 
 def register_calendar_commands(cli: Group) -> None:
     @cli.group(name="calendar", help="The holiday calendar (放假安排): import a year's official schedule, show a year.")
@@ -21,7 +24,6 @@ def register_calendar_commands(cli: Group) -> None:
     @click.option("--by", "username", default="cli", show_default=True, help="Who loads it (the audit trail).")
     def import_file(app: Litestar, file: Path, year: int | None, username: str) -> None:
         from api.errors import DomainError
-        from api.i18n import render
         from api.plans.calendar_files import parse_calendar_file
         from api.plans.holidays import store_years, year_from_write
         from api.plans.schemas import CalendarDayIn, CalendarYearWrite
@@ -31,7 +33,7 @@ def register_calendar_commands(cli: Group) -> None:
             if year is not None:
                 parsed = {y: days for y, days in parsed.items() if y == year}
             if not parsed:
-                raise click.ClickException("the file names no day" + (f" of {year}" if year else ""))
+                raise refuse(tr("the file names no day of {year}", year=year) if year else tr("the file names no day"))
             calendars = [
                 year_from_write(
                     y,
@@ -45,29 +47,42 @@ def register_calendar_commands(cli: Group) -> None:
             ]
             flagged = asyncio.run(store_years(calendars, username, app.state.clock.now()))
         except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {render(exc.message, 'en')}") from exc
+            raise refuse(tr("{code}: {message}", code=exc.code, message=exc.message)) from exc
         for loaded in calendars:
-            click.echo(
-                f"{loaded.year}: {len(loaded.days_off)} days off, {len(loaded.extra_workdays)} make-up working days "
-                f"loaded; {flagged[loaded.year]} planned visits flagged"
+            say(
+                tr(
+                    "{year}: {days_off} days off, {workdays} make-up working days loaded; "
+                    "{flagged} planned visits flagged",
+                    year=loaded.year,
+                    days_off=len(loaded.days_off),
+                    workdays=len(loaded.extra_workdays),
+                    flagged=flagged[loaded.year],
+                )
             )
 
     @calendar.command(name="show", help="Print a year's calendar: where it comes from, days off, make-up working days.")
     @click.argument("year", type=int)
     def show(app: Litestar, year: int) -> None:
         from api.errors import DomainError
-        from api.i18n import render
         from api.plans.holidays import year_view
 
         try:
             view = asyncio.run(year_view(year))
         except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {render(exc.message, 'en')}") from exc
-        state = "PROVISIONAL (no official schedule loaded)" if view.provisional else "official"
-        click.echo(f"{view.year}: {state}; origin {view.origin}; source {view.source or '-'}")
+            raise refuse(tr("{code}: {message}", code=exc.code, message=exc.message)) from exc
+        state = tr("PROVISIONAL (no official schedule loaded)") if view.provisional else tr("official")
+        say(
+            tr(
+                "{year}: {state}; origin {origin}; source {source}",
+                year=view.year,
+                state=state,
+                origin=view.origin,
+                source=view.source or "-",
+            )
+        )
         if view.loaded_by:
-            click.echo(f"loaded by {view.loaded_by} at {view.loaded_at}")
+            say(tr("loaded by {who} at {at}", who=view.loaded_by, at=str(view.loaded_at)))
         for day in view.days_off:
-            click.echo(f"  {day.date.isoformat()} off   {day.name}")
+            say(tr("  {day} off   {name}", day=day.date.isoformat(), name=day.name))
         for day in view.extra_workdays:
-            click.echo(f"  {day.date.isoformat()} work  {day.name}")
+            say(tr("  {day} work  {name}", day=day.date.isoformat(), name=day.name))

@@ -18,8 +18,11 @@ ICS = (
 )
 
 
-def ruqi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def ruqi(tmp_path: Path, *args: str, language: str = "en_US.UTF-8") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", RUQI_DATA_DIR=str(tmp_path))
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(name, None)
+    env["LANG"] = language  # the command speaks Chinese unless the environment's language is English
     command = [str(Path(sys.executable).with_name("ruqi")), *args]
     # No timeout: with one, subprocess polls with time.sleep, which fails (EINVAL) under make test's faketime run.
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -29,6 +32,8 @@ def test_import_and_show_the_holiday_calendar(tmp_path: Path) -> None:
     migrated = ruqi(tmp_path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert "stored from the package data" in migrated.stdout  # the package's official years, seeded once
+    chinese = ruqi(tmp_path, "calendar", "show", "2026", language="C.UTF-8")
+    assert "2026 年：官方" in chinese.stdout and "放假" in chinese.stdout
     official = ruqi(tmp_path, "calendar", "show", "2026")
     assert official.returncode == 0 and "2026: official; origin database" in official.stdout
     before = ruqi(tmp_path, "calendar", "show", "2027")

@@ -183,6 +183,6 @@ def test_a_fresh_make_run_shows_this_months_published_schedule(tmp_path: Path) -
         assert "ruqi-demo" in output and "样例" in output
     again = ruqi(seeded.data_dir, "seed", "--if-empty")
     assert "已" in again.splitlines()[0]  # nothing loaded the second time, said in Chinese
-    assert "audit chain ok" in ruqi(seeded.data_dir, "audit-verify")
+    assert "审计链完好" in ruqi(seeded.data_dir, "audit-verify")
     refused = ruqi_run(seeded.data_dir, "seed")  # without --if-empty: never loads over data
     assert refused.returncode != 0 and "数据库中已有数据" in refused.stderr  # the services' links and the bulk links
