@@ -55,7 +55,10 @@ def _visit_now(server: LiveServer, uscc: str = USCC_A, items: tuple[str, ...] = 
         "item_codes": list(items),
         "window_start": start.isoformat(),
         "window_end": (start + dt.timedelta(hours=2)).isoformat(),
-        "origin": "planned",
+        # A planned inspection needs a task of a published monthly plan; a visit now is a referral (转办交办).
+        "origin": "triggered",
+        "trigger_type": "referral",
+        "trigger_reason": "区政府转办的群众反映",
     }
     visit = server.call("POST", "/api/v1/visits", "planner-mkt", json=body)
     server.call("POST", f"/api/v1/visits/{visit['id']}/approve", "approver-mkt")
