@@ -357,6 +357,9 @@ def test_enterprise_screens_rating_complaint_and_poster(
             check_screen(page, "22-enterprise-complain")
             page.locator("#complaint-form button[type=submit]").click()
             page.get_by_text("本月第三次检查").wait_for()
+            tracking_code = page.locator(".tracking a").first.inner_text()  # the receipt's code, kept on this phone
+            followed = live_server.http.get(f"/api/v1/public/complaints/{tracking_code}")
+            assert followed.status_code == 200 and followed.json()["status"] == "received", followed.text
             page.locator("details summary", has_text="处理进度").first.click()
             page.locator("ol.steps li").first.wait_for()
             check_screen(page, "23-enterprise-complaints")

@@ -206,7 +206,7 @@ export function complainScreen(params) {
     const body = { kind: kind.value, description: description.value.trim(), contact: contact.value.trim(),
       client_event_id: `complaint-${api.uuid()}`, ...(token ? { token } : {}) };
     await outbox.queueJson("complaint", "/api/v1/complaints", body, `投诉：${kind.selectedOptions[0].textContent}`);
-    await sendNow("投诉已受理：可在“投诉与进度”查看编号和处理进度");
+    await sendNow("投诉已受理：可在“投诉与进度”查看编号、查询码和处理进度");
     location.hash = "#/e/complaints";
   } },
   field("投诉类型", kind),
@@ -222,6 +222,10 @@ export async function complaintsScreen() {
   show(h("h1", {}, "投诉与进度"), h("p", { class: "note" }, "正在载入…"));
   try {
     const { body, offline: copy } = await api.getJson("/api/v1/complaints?limit=50");
+    // The tracking code is given once, in the receipt; this phone keeps the receipts its outbox received.
+    const tracking = new Map((await outbox.items())
+      .filter((e) => e.kind === "complaint" && e.response && e.response.tracking_code)
+      .map((e) => [e.response.reference, e.response]));
     show(
       h("h1", {}, "投诉与进度"),
       offlineNote(copy),
@@ -232,6 +236,9 @@ export async function complaintsScreen() {
         h("div", {}, (COMPLAINT_KINDS.find(([k]) => k === c.kind) || [c.kind, c.kind])[1]),
         h("div", { class: "meta" }, c.description),
         h("div", { class: "meta" }, `受理 ${dateTimeText(c.received_at)} · 应于 ${dateText(c.due_at)} 前反馈${c.overdue ? "（已超期）" : ""}`),
+        tracking.has(c.reference) ? h("div", { class: "meta tracking" }, "查询码 ",
+          h("a", { class: "mono", href: tracking.get(c.reference).tracking_url, rel: "noopener" }, tracking.get(c.reference).tracking_code),
+          "（只在本机显示；凭此码无需登录即可查询办理结果）") : null,
         h("details", { ontoggle: (e) => loadSteps(e.target, c.id) }, h("summary", {}, "处理进度"), h("ol", { class: "steps" })))))
         : h("p", { class: "empty" }, "没有投诉。"),
     );
