@@ -19,11 +19,15 @@ VERSIONS = "清单版本 (list versions)"
 LIST_IO = "清单导入导出 (list import/export)"
 ANNUAL_PLANS = "年度检查计划 (annual plans)"
 SCHEDULES = "月度检查计划 (monthly schedules)"
+CALENDAR = "节假日日历 (holiday calendar)"
 PUBLIC_SCHEDULES = "计划公示与检查预告 (public schedules)"
 VISITS = "检查备案 (visits)"
+APPOINTMENTS = "预约服务 (service appointments)"
+RECOGNITION = "结果互认 (result recognition)"
 SCAN_IN = "扫码入企 (scan-in)"
 VERIFICATION = "公开核验 (public verification)"
 FEEDBACK = "评价与投诉 (feedback)"
+SUPERVISION = "执法监督 (supervision)"
 NONSITE = "非现场检查 (non-site inspection)"
 METRICS = "监督指标 (metrics)"
 AUDIT = "审计留痕 (audit)"
@@ -49,10 +53,19 @@ DESCRIPTIONS: dict[str, str] = {
     SCHEDULES: "月度检查计划：由年度计划生成全区当月任务，同一企业的任务合并为联合检查；"
     "规划员调整，主体负责人批准，司法局发布。"
     " The monthly schedule: build, edit, approve, publish, and file its visits.",
+    CALENDAR: "法定节假日和调休上班日的年度日历：计划只排在工作日；管理员载入或更正官方日历，"
+    "载入后落在休息日的已排检查被标出，供规划员调整。"
+    " The official holiday calendar (days off, make-up working days) that plans avoid.",
     PUBLIC_SCHEDULES: "无需登录的规上企业月度检查计划公示（JSON、Excel、CSV）、企业日历订阅，以及企业的检查预告。"
     " Published monthly schedules (no login) and an enterprise's advance notice.",
     VISITS: "现场检查的备案、批准（签发检查码）、取消和改期；检查码图片与现场证据。"
     " Filing (备案) and approving on-site visits; the visit code (检查码) and evidence.",
+    APPOINTMENTS: "预约式服务：企业向执法单位申请上门服务或宣传并提出时段，单位规划员选定时段受理"
+    "（随即备案一次服务性检查）或说明理由不予受理，企业可撤回。"
+    " An enterprise asks a unit for a service visit in slots it proposes; the unit accepts or declines.",
+    RECOGNITION: "检查结果互认：检查前查看其他单位近期对同一企业相同或等效事项的检查结果，"
+    "规划员可采用该结果代替本单位检查；司法局查看全部互认记录。"
+    " Accept another unit's recent result instead of inspecting again.",
     SCAN_IN: "执法人员扫描企业码签到、带结果签退；未备案的扫码被拒绝并记录供司法局监督；企业码与张贴页。"
     " Check-in by scanning the enterprise code, check-out, and unfiled attempts.",
     VERIFICATION: "企业用任意手机扫检查码即可核验（无需登录，按客户端限流）；"
@@ -60,6 +73,9 @@ DESCRIPTIONS: dict[str, str] = {
     " Verify a visit code without logging in; keys and revocations for offline verifiers.",
     FEEDBACK: "被检查企业对已签退的检查匿名评价；任何人可从核验结果一键投诉；司法局按 30 日时限办理投诉。"
     " Anonymous ratings and complaints, and the supervisor's handling of complaints.",
+    SUPERVISION: "执法监督：司法局办理容错纠错案件（立案 → 核实 → 认定 → 反馈 → 纠错 → 归档，按实施办法的时限），"
+    "制发监督意见书、决定书、约谈、通报、督办和移送纪检监察；相关单位查看并答复本单位的案件和文书。"
+    " The supervisor's cases and documents; the unit concerned reads and answers its own.",
     NONSITE: "非现场检查：无人机、无人船、监控、云勘察和非现场执法点位等设备，检查记录及证据文件；"
     "发现问题可触发现场检查。"
     " Non-site inspection assets, records and evidence; a finding can trigger an on-site visit.",

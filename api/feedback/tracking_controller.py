@@ -16,6 +16,7 @@ from api.deps import Now
 from api.feedback import service as feedback
 from api.feedback.schemas import ComplaintTracking
 from api.i18n import negotiate
+from api.openapi_tags import FEEDBACK
 from api.pages import page, wants_html
 
 TrackingCode = Annotated[
@@ -30,7 +31,7 @@ def _locale(request: Request[Any, Any, Any]) -> str:
 
 class ComplaintTrackingController(Controller):
     path = "/"
-    tags = ["feedback"]
+    tags = [FEEDBACK]
 
     @get("/public/complaints/{tracking_code:str}", include_in_schema=False)
     async def tracking_page(
@@ -43,7 +44,13 @@ class ComplaintTrackingController(Controller):
 
     @get(
         "/api/v1/public/complaints/{tracking_code:str}",
-        summary="Follow a complaint by its tracking code: status and, once closed, the result in general words",
+        summary="凭查询码查看投诉办理进度",
     )
     async def read(self, request: Request[Any, Any, Any], now: Now, tracking_code: TrackingCode) -> ComplaintTracking:
+        """投诉人凭提交时显示一次的查询码查看投诉的受理编号、状态、受理时间和办理时限；办结后给出概括的办理结果，
+        以及是否已反馈。同一地址 `/public/complaints/{code}` 对浏览器给出中文页面。
+
+        角色：无需登录，凭查询码。拒绝：404 `tracking_code_unknown`（查询码不对或格式不对，不区分）。
+        English: follow a complaint by its tracking code; the code is the capability.
+        """
         return await feedback.track_complaint(tracking_code, now, _locale(request))

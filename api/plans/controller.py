@@ -16,7 +16,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.auth import STAFF, any_authenticated, require
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
-from api.openapi_tags import ANNUAL_PLANS, SCHEDULES
+from api.openapi_tags import ANNUAL_PLANS, CALENDAR, SCHEDULES
 from api.plans import annual as plans_annual
 from api.plans import edit_ops as plans_edit_ops
 from api.plans import extra as plans_extra
@@ -397,28 +397,47 @@ class PlanTaskController(Controller):
 
 class CalendarController(Controller):
     path = "/api/v1/calendar"
-    tags = ["plans"]
+    tags = [CALENDAR]
     dependencies = PLAN_DEPENDENCIES
 
-    @get("/flags", guards=[require(*STAFF)], summary="Planned visits an official calendar put on a day off")
+    @get("/flags", guards=[require(*STAFF)], summary="落在休息日的已排检查")
     async def flags(
         self,
         year: FromQuery[int | None] = None,
         unit_code: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
     ) -> list[FlaggedVisitRead]:
+        """载入官方节假日日历后，被标出落在休息日的已排检查（尚未备案），按月份和编号排列；
+        可按年份、单位（`unit_code`）和月份（`period`，YYYY-MM）筛选，供规划员调整。
+
+        角色：司法局、规划员、主体负责人、执法人员。拒绝：400 `invalid_period`。
+        English: planned visits an official calendar put on a day off.
+        """
         if period is not None:
             parse_month(period)
         return await plans_holidays.flagged_visits(year, unit_code, period)
 
-    @get("/{year:int}", guards=[require(*STAFF)], summary="A year's holiday calendar (official or provisional)")
+    @get("/{year:int}", guards=[require(*STAFF)], summary="查看某年的节假日日历")
     async def read(self, year: FromPath[int]) -> CalendarYearRead:
+        """某年的休息日和调休上班日，以及来源：数据库中载入的官方日历、随程序提供的日历，或按周末推算的临时日历
+        （`provisional`）。
+
+        角色：司法局、规划员、主体负责人、执法人员。拒绝：422 `calendar_year_out_of_range`。
+        """
         return await plans_holidays.year_view(year)
 
-    @put("/{year:int}", guards=[require(Role.admin)], summary="Load or correct a year's official holiday calendar")
+    @put("/{year:int}", guards=[require(Role.admin)], summary="载入或更正某年的节假日日历")
     async def load(
         self, now: Now, actor: CurrentActor, year: FromPath[int], data: JSONBody[CalendarYearWrite]
     ) -> CalendarLoadRead:
+        """载入或更正某年的官方节假日日历（休息日、调休上班日，调休上班日只能是周末），替换该年已有的日历，
+        并标出因此落在休息日的已排检查。留审计记录。
+
+        角色：管理员（admin）。
+        拒绝：422 `calendar_year_out_of_range`、`calendar_day_repeated`、`calendar_day_outside_year`、
+        `calendar_day_conflict`、`calendar_workday_not_weekend`。
+        English: load or correct a year's official holiday calendar; planned visits on a day off are flagged.
+        """
         return await plans_holidays.put_year(actor, year, data, now)
 
 

@@ -25,6 +25,7 @@ from api.evidence.http import (
     upload_chunks,
 )
 from api.evidence.schemas import EvidenceRead
+from api.openapi_tags import SUPERVISION
 from api.settings import Settings
 from api.supervision import attachments
 from models.enums import Role
@@ -65,11 +66,14 @@ def _upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
     return post(
         "/{case_id:int}/attachments",
         guards=[READERS],
-        summary="Attach a file to a case (the supervisor, or the unit concerned)",
+        summary="上传案件附件",
         description=(
-            f"Multipart form: `file` (at most **{max_upload_bytes} bytes**) and `sha256` (or the header "
-            "`X-Content-SHA256`); a mismatch is refused (422 `hash_mismatch`). The file is recorded on the case; "
-            "steps, statements, reports and answers then name it by its SHA-256 in `attachments`."
+            f"multipart 表单：`file`（最大 **{max_upload_bytes} bytes**）和 `sha256`（文件的 SHA-256 十六进制，"
+            "或用请求头 `X-Content-SHA256`）；服务器对收到的内容重新计算，不符则拒绝（422 `hash_mismatch`）。"
+            "文件记入案件；之后的步骤、陈述申辩、报告和答复在 `attachments` 中以 SHA-256 引用它。\n\n"
+            "角色：司法局（supervisor）；相关单位的规划员、主体负责人（planner、approver）。\n\n"
+            "拒绝：422 `hash_mismatch`；403 `not_your_unit`；404 `case_not_found`；413 `payload_too_large`。\n\n"
+            "English: multipart upload of a file to a case; steps and answers then name it by its SHA-256."
         ),
         request_max_body_size=max_upload_bytes + MULTIPART_OVERHEAD,
         status_code=201,
@@ -83,10 +87,15 @@ def _upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
 @get(
     "/{case_id:int}/attachments/{sha256:str}",
     guards=[READERS],
-    summary="A file attached to a case",
+    summary="下载案件附件",
     media_type="application/octet-stream",
 )
 async def case_attachment_file(actor: CurrentActor, store: Store, case_id: FromPath[int], sha256: Sha256Path) -> File:
+    """下载案件记录中引用的一个文件（按 SHA-256）。
+
+    角色：司法局（supervisor）；规划员、主体负责人（planner、approver，本单位的案件）。
+    拒绝：404 `case_not_found`、`attachment_not_found`。
+    """
     return served_file(await attachments.attachment_file(actor, case_id, sha256, store))
 
 
@@ -99,5 +108,5 @@ def case_attachment_router(settings: Settings) -> Router:
             "actor": Provide(provide_actor, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
         },
-        tags=["supervision"],
+        tags=[SUPERVISION],
     )
