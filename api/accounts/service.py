@@ -96,25 +96,27 @@ async def _binding(
     uscc: str | None = None
     if role in (Role.planner, Role.approver):
         if not unit_code:
-            raise RuleViolation("Planners and approvers belong to a unit.", code="unit_required", field="unit_code")
+            raise RuleViolation(tr("Planners and approvers belong to a unit."), code="unit_required", field="unit_code")
         unit_id = (await unit_by_code(unit_code))["id"]
     elif role == Role.inspector:
         if not cert_no:
             raise RuleViolation(
-                "An inspector account is linked to a 执法证.",
+                tr("An inspector account is linked to a 执法证."),
                 code="certificate_required",
                 field="inspector_cert_no",
             )
         inspector = await Inspector.select().where(Inspector.cert_no == cert_no).first()
         if inspector is None:
-            raise NotFound("No inspector holds that 执法证.", code="inspector_not_found", field="inspector_cert_no")
+            raise NotFound(tr("No inspector holds that 执法证."), code="inspector_not_found", field="inspector_cert_no")
         inspector_id, unit_id = inspector["id"], inspector["unit"]
     elif role == Role.enterprise:
         if not uscc_text:
-            raise RuleViolation("An enterprise account is linked to a USCC.", code="uscc_required", field="uscc")
+            raise RuleViolation(tr("An enterprise account is linked to a USCC."), code="uscc_required", field="uscc")
         uscc = normalize_uscc(uscc_text)
         if not await Enterprise.exists().where(Enterprise.uscc == uscc):
-            raise NotFound(f"No enterprise with 统一社会信用代码 {uscc}.", code="enterprise_not_found", field="uscc")
+            raise NotFound(
+                tr("No enterprise with 统一社会信用代码 {uscc}.", uscc=uscc), code="enterprise_not_found", field="uscc"
+            )
     return unit_id, inspector_id, uscc
 
 
@@ -125,7 +127,11 @@ async def create_user(
     password_hash = await hash_password(data.password)
     async with write_transaction():
         if await User.exists().where(User.username == data.username):
-            raise Conflict(f"Username {data.username!r} is taken.", code="username_taken", field="username")
+            raise Conflict(
+                tr("Username {username} is taken.", username=repr(data.username)),
+                code="username_taken",
+                field="username",
+            )
         unit_id, inspector_id, uscc = await _binding(data.role, data.unit_code, data.inspector_cert_no, data.uscc)
         rows = await User.insert(
             User(

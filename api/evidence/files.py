@@ -24,6 +24,7 @@ from api.errors import InvalidInput, NotFound, RuleViolation
 from api.evidence.media import clean_image, sanitize_filename, sniff
 from api.evidence.schemas import EvidenceRead
 from api.evidence.store import EvidenceStore, Staged
+from api.i18n import tr
 from api.offload import run_in_pool
 from models.db import write_transaction
 from models.nonsite_tables import Evidence
@@ -43,17 +44,19 @@ def normalize_sha256(*claimed: str | None) -> str:
     given = {c.strip().lower() for c in claimed if c and c.strip()}
     if not given:
         raise InvalidInput(
-            "Send the file's SHA-256 (form field 'sha256' or header X-Content-SHA256).",
+            tr("Send the file's SHA-256 (form field 'sha256' or header X-Content-SHA256)."),
             code="sha256_required",
             field="sha256",
         )
     if len(given) > 1:
         raise InvalidInput(
-            "The form field 'sha256' and the header X-Content-SHA256 disagree.", code="sha256_conflict", field="sha256"
+            tr("The form field 'sha256' and the header X-Content-SHA256 disagree."),
+            code="sha256_conflict",
+            field="sha256",
         )
     value = given.pop()
     if not SHA256.fullmatch(value):
-        raise InvalidInput("A SHA-256 is 64 hexadecimal digits.", code="sha256_invalid", field="sha256")
+        raise InvalidInput(tr("A SHA-256 is 64 hexadecimal digits."), code="sha256_invalid", field="sha256")
     return value
 
 
@@ -127,7 +130,7 @@ async def receive_file(
     try:
         if staged.sha256 != claimed_sha256:
             raise RuleViolation(
-                "The file that arrived does not have the SHA-256 the client announced; it was not kept.",
+                tr("The file that arrived does not have the SHA-256 the client announced; it was not kept."),
                 code="hash_mismatch",
                 field="sha256",
                 announced_sha256=claimed_sha256,
@@ -173,7 +176,7 @@ async def kept(row: dict[str, Any], store: EvidenceStore, *, thumbnail: bool = F
     """Where an evidence row's file (or its JPEG thumbnail) is, with its media type and a download name."""
     if thumbnail:
         if row["thumbnail_path"] is None:
-            raise NotFound("This evidence has no thumbnail (it is not an image).", code="thumbnail_not_found")
+            raise NotFound(tr("This evidence has no thumbnail (it is not an image)."), code="thumbnail_not_found")
         stem = row["original_filename"].rsplit(".", 1)[0] or "file"
         return KeptFile(await store.local_path(row["thumbnail_path"]), "image/jpeg", f"{stem}.thumb.jpg")
     return KeptFile(await store.local_path(row["stored_path"]), row["media_type"], row["original_filename"])

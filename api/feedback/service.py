@@ -104,13 +104,13 @@ async def _visit_of_code(token: str, env: ServiceContext, now: dt.datetime) -> i
     result = verify_token(token, env.keyring, now)
     claims = result.claims
     if result.outcome not in RATABLE_OUTCOMES or not isinstance(claims, VisitClaims):
-        raise Forbidden("This is not a valid visit code.", code="invalid_code", outcome=result.outcome.value)
+        raise Forbidden(tr("This is not a valid visit code."), code="invalid_code", outcome=result.outcome.value)
     row = await Visit.select(Visit.id, Visit.code_issued_at).where(Visit.id == claims.visit_id).first()
     if row is None:
-        raise Forbidden("This is not a valid visit code.", code="invalid_code", outcome="unknown_visit")
+        raise Forbidden(tr("This is not a valid visit code."), code="invalid_code", outcome="unknown_visit")
     if row["code_issued_at"] is not None and claims.issued_at < row["code_issued_at"]:
         # The visit was re-scheduled and re-approved: only its current code rates it.
-        raise Forbidden("This code was replaced by a newer one.", code="invalid_code", outcome="superseded")
+        raise Forbidden(tr("This code was replaced by a newer one."), code="invalid_code", outcome="superseded")
     return int(row["id"])
 
 
@@ -122,9 +122,9 @@ async def _rate(visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
         visit = await Visit.select(Visit.status).where(Visit.id == visit_id).first()
         status = visit["status"] if visit else None
         if status == VisitStatus.cancelled.value:
-            raise RuleViolation("A cancelled visit cannot be rated.", code="visit_cancelled")
+            raise RuleViolation(tr("A cancelled visit cannot be rated."), code="visit_cancelled")
         if status != VisitStatus.checked_out.value:
-            raise RuleViolation("A visit is rated after check-out.", code="visit_not_checked_out")
+            raise RuleViolation(tr("A visit is rated after check-out."), code="visit_not_checked_out")
         inserted = await Rating.raw(
             "INSERT INTO rating (visit, score, comment, at) VALUES ({}, {}, {}, {}) "
             "ON CONFLICT (visit) DO NOTHING RETURNING id",
@@ -134,7 +134,7 @@ async def _rate(visit_id: int, data: RatingCreate, now: dt.datetime) -> Written:
             now,
         )
         if not inserted:
-            raise Conflict("This visit has already been rated.", code="already_rated")
+            raise Conflict(tr("This visit has already been rated."), code="already_rated")
         # The rater is never recorded: the actor is always "anonymous".
         await audit.append(
             "rating",
@@ -165,7 +165,7 @@ def _rating_conditions(unit_code: str | None, start: dt.datetime | None, end: dt
 
 def _ensure_supervisor(actor: Actor) -> None:
     if not actor.sees_everything:
-        raise Forbidden("Ratings and complaints are read by the supervisor (司法局) only.")
+        raise Forbidden(tr("Ratings and complaints are read by the supervisor (司法局) only."))
 
 
 async def list_ratings(
@@ -232,7 +232,7 @@ async def file_enterprise_complaint(
     actor: Actor, data: ComplaintCreate, env: ServiceContext, now: dt.datetime
 ) -> Written:
     if actor.role != Role.enterprise or not actor.uscc:
-        raise Forbidden("Complaints are filed by enterprise accounts (or without login).")
+        raise Forbidden(tr("Complaints are filed by enterprise accounts (or without login)."))
     return await _file_complaint(data, actor.uscc, actor.username, env, now)
 
 
@@ -385,7 +385,9 @@ async def read_complaint(actor: Actor, complaint_id: int, now: dt.datetime) -> C
         query = query.where(condition)
     row = await query.first()
     if row is None:
-        raise NotFound(f"Complaint {complaint_id} does not exist.", code="complaint_not_found")
+        raise NotFound(
+            tr("Complaint {complaint_id} does not exist.", complaint_id=complaint_id), code="complaint_not_found"
+        )
     steps = await ComplaintStep.select().where(ComplaintStep.complaint == complaint_id).order_by(ComplaintStep.id)
     return ComplaintDetail(
         **msgspec.structs.asdict(_read(row, now)),
@@ -428,20 +430,27 @@ async def advance_complaint(actor: Actor, complaint_id: int, data: AdvanceReques
     async with write_transaction():
         row = await Complaint.select().where(Complaint.id == complaint_id).first()
         if row is None:
-            raise NotFound(f"Complaint {complaint_id} does not exist.", code="complaint_not_found")
+            raise NotFound(
+                tr("Complaint {complaint_id} does not exist.", complaint_id=complaint_id), code="complaint_not_found"
+            )
         current = ComplaintStatus(row["status"])
         allowed = NEXT_STATUS[current]
         if data.to not in allowed:
             names = ", ".join(s.value for s in allowed) or "none (archived is final)"
             raise RuleViolation(
-                f"A {current.value} complaint cannot move to {data.to.value}; next: {names}.",
+                tr(
+                    "A {value} complaint cannot move to {value2}; next: {names}.",
+                    value=current.value,
+                    value2=data.to.value,
+                    names=names,
+                ),
                 code="invalid_transition",
                 field="to",
                 allowed=[s.value for s in allowed],
             )
         if current == ComplaintStatus.feedback and data.to == ComplaintStatus.archived and not data.note.strip():
             raise RuleViolation(
-                "Archiving without 纠错 needs a note saying why nothing was corrected (e.g. found unfounded).",
+                tr("Archiving without 纠错 needs a note saying why nothing was corrected (e.g. found unfounded)."),
                 code="note_required",
                 field="note",
             )

@@ -25,6 +25,7 @@ import msgspec
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound
+from api.i18n import tr
 from api.plans.entries import copied_rows, entry_in, entry_read, entry_rows, validate_entries
 from api.plans.inputs import IN_FORCE
 from api.plans.policy import PlanPolicy, local_today
@@ -47,7 +48,7 @@ STEPS: dict[str, tuple[str, str, Role, str]] = {
 async def _row(plan_id: int) -> dict[str, Any]:
     row = await AnnualPlan.select().where(AnnualPlan.id == plan_id).first()
     if row is None:
-        raise NotFound(f"Annual plan {plan_id} does not exist.", code="annual_plan_not_found")
+        raise NotFound(tr("Annual plan {plan_id} does not exist.", plan_id=plan_id), code="annual_plan_not_found")
     return row
 
 
@@ -62,13 +63,16 @@ def can_read(actor: Actor, row: dict[str, Any]) -> bool:
 def _ensure(actor: Actor, row: dict[str, Any], role: Role, action: str) -> None:
     if actor.is_admin or (actor.role == role and actor.unit_id == row["unit"]):
         return
-    raise Forbidden(f"Only the unit's {role.value} may {action} its annual plan.", code="not_your_unit")
+    raise Forbidden(
+        tr("Only the unit's {value} may {action} its annual plan.", value=role.value, action=action),
+        code="not_your_unit",
+    )
 
 
 async def _visible_row(actor: Actor, plan_id: int) -> dict[str, Any]:
     row = await _row(plan_id)
     if not can_read(actor, row):
-        raise NotFound(f"Annual plan {plan_id} does not exist.", code="annual_plan_not_found")
+        raise NotFound(tr("Annual plan {plan_id} does not exist.", plan_id=plan_id), code="annual_plan_not_found")
     return row
 
 
@@ -78,13 +82,14 @@ async def create_plan(actor: Actor, data: AnnualPlanCreate, policy: PlanPolicy, 
     elif actor.role == Role.planner and actor.unit_id is not None:
         unit_id = actor.unit_id
     else:
-        raise Forbidden("A unit's planner creates its annual plan (admins name the unit).", code="not_your_unit")
+        raise Forbidden(tr("A unit's planner creates its annual plan (admins name the unit)."), code="not_your_unit")
     await validate_entries(unit_id, data.entries)
     async with write_transaction():
         exists = await AnnualPlan.exists().where((AnnualPlan.unit == unit_id) & (AnnualPlan.year == data.year))
         if exists:
             raise Conflict(
-                f"The unit already has an annual plan for {data.year}; amend it instead.", code="annual_plan_exists"
+                tr("The unit already has an annual plan for {year}; amend it instead.", year=data.year),
+                code="annual_plan_exists",
             )
         inserted = await AnnualPlan.insert(
             AnnualPlan(
@@ -129,7 +134,10 @@ async def replace_entries(actor: Actor, plan_id: int, entries: list[PlanEntryIn]
     async with write_transaction():
         current = await _row(plan_id)
         if current["status"] != "draft":
-            raise Conflict(f"Only a draft can change; this version is {current['status']}.", code="plan_not_draft")
+            raise Conflict(
+                tr("Only a draft can change; this version is {current}.", current=current["status"]),
+                code="plan_not_draft",
+            )
         await AnnualPlanEntry.delete().where(AnnualPlanEntry.plan == plan_id)
         if entries:
             await AnnualPlanEntry.insert(*entry_rows(plan_id, entries, used))
@@ -150,7 +158,7 @@ async def step(actor: Actor, plan_id: int, action: str, policy: PlanPolicy, now:
     if action == "submit":
         entries = await AnnualPlanEntry.select().where(AnnualPlanEntry.plan == plan_id)
         if not entries:
-            raise Conflict("An annual plan without entries cannot be submitted.", code="plan_without_entries")
+            raise Conflict(tr("An annual plan without entries cannot be submitted."), code="plan_without_entries")
         await validate_entries(row["unit"], [entry_in(e) for e in entries])  # the lists may have changed
     values: dict[Any, Any] = {
         AnnualPlan.status: after,
@@ -191,7 +199,12 @@ async def _transition(
         if not done:
             current = await _row(plan_id)
             raise Conflict(
-                f"The annual plan is {current['status']}; this step needs it {before}.", code="plan_wrong_status"
+                tr(
+                    "The annual plan is {current}; this step needs it {before}.",
+                    current=current["status"],
+                    before=before,
+                ),
+                code="plan_wrong_status",
             )
         await audit.append(
             f"plan.{action}",
@@ -218,10 +231,12 @@ async def amend(
         )
         assert latest is not None
         if latest["id"] != plan_id:
-            raise Conflict(f"Version {latest['version']} is newer; amend that one.", code="plan_superseded")
+            raise Conflict(
+                tr("Version {latest} is newer; amend that one.", latest=latest["version"]), code="plan_superseded"
+            )
         if row["status"] not in ("filed", "published"):
             raise Conflict(
-                "Only a filed or published plan is amended; change the draft instead.", code="plan_not_filed"
+                tr("Only a filed or published plan is amended; change the draft instead."), code="plan_not_filed"
             )
         inserted = await AnnualPlan.insert(
             AnnualPlan(
@@ -275,7 +290,7 @@ async def list_plans(
     actor: Actor, year: int | None, unit_code: str | None, status: str | None, filed_only: bool = False
 ) -> list[AnnualPlanRead]:
     if actor.role == Role.enterprise:
-        raise Forbidden("Annual plans are for the inspecting units and the supervisor.")
+        raise Forbidden(tr("Annual plans are for the inspecting units and the supervisor."))
     query = AnnualPlan.select()
     if year is not None:
         query = query.where(AnnualPlan.year == year)

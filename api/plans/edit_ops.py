@@ -49,7 +49,9 @@ async def split(
         visit = find_visit(month, row["id"])
         present = {task.unit_id for task in visit.tasks}
         if any(unit not in present for part in unit_parts for unit in part):
-            raise RuleViolation("Every unit named in a part must have a task in the visit.", code="unit_not_in_visit")
+            raise RuleViolation(
+                tr("Every unit named in a part must have a task in the visit."), code="unit_not_in_visit"
+            )
         return [visit], list(split_visit(visit, unit_parts))
 
     return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy, now, "split")
@@ -62,7 +64,7 @@ async def unmerge(actor: Actor, task_id: int, policy: PlanPolicy, now: dt.dateti
     def edit(month: EnterpriseMonth) -> tuple[list[Visit], list[Visit]]:
         visit = find_visit(month, row["id"])
         if len(visit.tasks) < 2:
-            raise RuleViolation("The task is alone in its visit; there is nothing to unmerge.", code="not_joint")
+            raise RuleViolation(tr("The task is alone in its visit; there is nothing to unmerge."), code="not_joint")
         return [visit], list(unmerge_task(visit, task["unit"]))
 
     return await apply_edit(actor, row["schedule"], row["uscc"], edit, policy, now, "unmerge")
@@ -85,14 +87,19 @@ async def merge(
 ) -> EditResult:
     rows = [await plan_visit_row(visit_id) for visit_id in dict.fromkeys(visit_ids)]
     if len(rows) < 2:
-        raise RuleViolation("Name at least two different visits to merge.", code="merge_needs_two_visits")
+        raise RuleViolation(tr("Name at least two different visits to merge."), code="merge_needs_two_visits")
     if len({(r["schedule"], r["uscc"]) for r in rows}) != 1:
-        raise RuleViolation("Only visits to one enterprise in one month can merge.", code="merge_across_enterprises")
+        raise RuleViolation(
+            tr("Only visits to one enterprise in one month can merge."), code="merge_across_enterprises"
+        )
     scenario = None
     if scenario_code is not None:
         scenario = next((s for s in (await load_lists()).scenarios if s.code == scenario_code), None)
         if scenario is None:
-            raise NotFound(f"Scenario {scenario_code} is not a published scenario.", code="scenario_not_found")
+            raise NotFound(
+                tr("Scenario {scenario_code} is not a published scenario.", scenario_code=scenario_code),
+                code="scenario_not_found",
+            )
     leads = [r["lead_unit"] for r in rows] + ([scenario.lead_unit_id] if scenario else [])
     ensure_planner(actor, leads, tr("a merged visit's lead unit"))
 
@@ -106,12 +113,14 @@ async def merge(
 async def _task_and_visit(task_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     task = await task_row(task_id)
     if task["status"] != "planned" or task["visit_seq"] is None:
-        raise RuleViolation(f"Plan task {task_id} is {task['status']}.", code="plan_task_cancelled")
+        raise RuleViolation(
+            tr("Plan task {task_id} is {task}.", task_id=task_id, task=task["status"]), code="plan_task_cancelled"
+        )
     row = (
         await PlanVisit.select()
         .where((PlanVisit.schedule == task["schedule"]) & (PlanVisit.seq == task["visit_seq"]))
         .first()
     )
     if row is None:
-        raise NotFound(f"Plan task {task_id} has no visit.", code="plan_visit_not_found")
+        raise NotFound(tr("Plan task {task_id} has no visit.", task_id=task_id), code="plan_visit_not_found")
     return task, row

@@ -18,6 +18,7 @@ import msgspec
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, RuleViolation
+from api.i18n import tr
 from api.plans.bulk import to_json
 from api.plans.policy import period_text
 from api.plans.schemas import ExtraTaskCreate, ExtraTaskRead
@@ -78,9 +79,9 @@ async def _check_month_open(year: int, month: int) -> None:
     if not row:
         return
     if row[0]["status"] == "published":
-        raise Conflict(f"{period} is published; it takes no more tasks.", code="schedule_published")
+        raise Conflict(tr("{period} is published; it takes no more tasks.", period=period), code="schedule_published")
     if await ScheduleApproval.exists().where(ScheduleApproval.schedule == row[0]["id"]):
-        raise Conflict(f"{period} is approved; it takes no more tasks.", code="schedule_approved")
+        raise Conflict(tr("{period} is approved; it takes no more tasks.", period=period), code="schedule_approved")
 
 
 async def add_extra_task(actor: Actor, year: int, month: int, data: ExtraTaskCreate, now: dt.datetime) -> ExtraTaskRead:
@@ -89,7 +90,7 @@ async def add_extra_task(actor: Actor, year: int, month: int, data: ExtraTaskCre
     elif actor.role == Role.planner and actor.unit_id is not None and data.unit_code is None:
         unit_id = actor.unit_id
     else:
-        raise Forbidden("A unit's planner adds its own extra tasks (admins name the unit).", code="not_your_unit")
+        raise Forbidden(tr("A unit's planner adds its own extra tasks (admins name the unit)."), code="not_your_unit")
     await _validate(unit_id, data)
     async with write_transaction():
         await _check_month_open(year, month)

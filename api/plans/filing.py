@@ -13,6 +13,7 @@ from api.actor import Actor
 from api.clock import LOCAL_TZ
 from api.context import ServiceContext
 from api.errors import InvalidInput, NotFound, RuleViolation
+from api.i18n import tr
 from api.plans.schemas import FileTaskRequest
 from api.registry.lookups import unit_codes_by_id
 from api.visits import filing as visits
@@ -30,12 +31,12 @@ async def file_from_task(
 ) -> VisitRead:
     task = await PlanTask.select().where(PlanTask.id == task_id).first()
     if task is None:
-        raise NotFound(f"Plan task {task_id} does not exist.", code="plan_task_not_found")
+        raise NotFound(tr("Plan task {task_id} does not exist.", task_id=task_id), code="plan_task_not_found")
     schedule = await ScheduleMonth.select(ScheduleMonth.status).where(ScheduleMonth.id == task["schedule"]).first()
     if schedule is None or schedule["status"] != "published":
-        raise RuleViolation("Only tasks of a published month are filed.", code="plan_task_not_published")
+        raise RuleViolation(tr("Only tasks of a published month are filed."), code="plan_task_not_published")
     if task["status"] != "planned":
-        raise RuleViolation(f"Plan task {task_id} is cancelled.", code="plan_task_cancelled")
+        raise RuleViolation(tr("Plan task {task_id} is cancelled.", task_id=task_id), code="plan_task_cancelled")
     visit, group = await group_of(task)
     lead = next(t for t in group if t["unit"] == visit["lead_unit"])
     units = await unit_codes_by_id()
@@ -43,7 +44,7 @@ async def file_from_task(
     items = list(dict.fromkeys(code for t in ordered for code in json_list(t["item_codes"])))
     start, end = data.window_start, data.window_end
     if (start is None) != (end is None):
-        raise InvalidInput("Give both window_start and window_end, or neither.", code="window_incomplete")
+        raise InvalidInput(tr("Give both window_start and window_end, or neither."), code="window_incomplete")
     if start is None or end is None:
         day = as_date(visit["window_start"])
         start = dt.datetime(day.year, day.month, day.day, DEFAULT_HOURS[0], tzinfo=LOCAL_TZ)

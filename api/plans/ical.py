@@ -13,6 +13,7 @@ from icalendar import Calendar, Event
 
 from api.actor import Actor
 from api.errors import Forbidden, NotFound
+from api.i18n import tr
 from api.plans.policy import local_today
 from api.plans.public import PublishedVisit, feed_token, published_visits, token_matches, upcoming_visits
 from api.plans.schemas import UpcomingRead
@@ -107,7 +108,7 @@ async def unit_feed_for(actor: Actor, unit_code: str, issuer: str, now: dt.datet
     """The unit's staff, the supervisor and admins read a unit's feed."""
     unit = await unit_by_code(unit_code)
     if not (actor.sees_everything or (actor.is_unit_role and actor.unit_id == unit["id"])):
-        raise Forbidden("Only the unit's own staff (or the supervisor) read its calendar.", code="not_your_unit")
+        raise Forbidden(tr("Only the unit's own staff (or the supervisor) read its calendar."), code="not_your_unit")
     return await unit_feed(unit["id"], unit["name"], issuer, now)
 
 
@@ -115,14 +116,14 @@ async def enterprise_feed_for(uscc: str, token: str | None, secret: str, issuer:
     """The enterprise's feed for the holder of its secret token; anything else looks like an unknown one."""
     enterprise = await Enterprise.select(Enterprise.name).where(Enterprise.uscc == uscc).first()
     if enterprise is None or not token_matches(secret, uscc, token):
-        raise NotFound("No calendar at this address.", code="feed_not_found")
+        raise NotFound(tr("No calendar at this address."), code="feed_not_found")
     return await enterprise_feed(uscc, enterprise["name"], issuer, now)
 
 
 async def my_upcoming(actor: Actor, secret: str, base_url: str, now: dt.datetime) -> UpcomingRead:
     """检查预告: the logged-in enterprise's published tasks whose window has not ended, and its feed URL."""
     if actor.role != Role.enterprise or not actor.uscc:
-        raise Forbidden("Only an enterprise account has upcoming inspections.")
+        raise Forbidden(tr("Only an enterprise account has upcoming inspections."))
     token = feed_token(secret, actor.uscc)
     url = f"{base_url.rstrip('/')}/api/v1/public/schedules/enterprise/{actor.uscc}.ics?token={token}"
     return UpcomingRead(uscc=actor.uscc, ics_url=url, visits=await upcoming_visits(actor.uscc, local_today(now)))

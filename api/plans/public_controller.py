@@ -13,6 +13,7 @@ from litestar.response import Template
 from api.auth import STAFF, require
 from api.deps import CurrentActor, Now, provide_actor
 from api.errors import NotFound
+from api.i18n import tr
 from api.openapi_tags import PUBLIC_SCHEDULES, SCHEDULES
 from api.pages import page
 from api.plans.ical import enterprise_feed_for, my_upcoming, unit_feed_for
@@ -37,7 +38,7 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 def _feed_name(feed: str) -> str:
     if not feed.endswith(".ics") or len(feed) <= 4:
-        raise NotFound("Calendar feeds end in .ics.", code="feed_not_found")
+        raise NotFound(tr("Calendar feeds end in .ics."), code="feed_not_found")
     return feed[:-4]
 
 

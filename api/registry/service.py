@@ -66,7 +66,9 @@ async def create_unit(actor: Actor, data: UnitCreate, now: dt.datetime) -> UnitR
     ensure_admin(actor, "units")
     async with write_transaction():
         if await Unit.exists().where(Unit.code == data.code):
-            raise Conflict(f"Unit code {data.code!r} is already taken.", code="unit_code_taken", field="code")
+            raise Conflict(
+                tr("Unit code {code} is already taken.", code=repr(data.code)), code="unit_code_taken", field="code"
+            )
         parent = (await unit_by_code(data.parent_code, field="parent_code"))["id"] if data.parent_code else None
         await Unit.insert(Unit(code=data.code, name=data.name, kind=data.kind.value, parent=parent))
         await audit.append("unit.created", actor.username, f"unit:{data.code}", msgspec.to_builtins(data), at=now)
@@ -83,7 +85,9 @@ async def update_unit(actor: Actor, code: str, data: UnitUpdate, now: dt.datetim
             parent_code = changes.pop("parent_code")
             parent = (await unit_by_code(parent_code, field="parent_code"))["id"] if parent_code else None
             if parent == row["id"]:
-                raise RuleViolation("A unit cannot be its own parent.", code="unit_parent_cycle", field="parent_code")
+                raise RuleViolation(
+                    tr("A unit cannot be its own parent."), code="unit_parent_cycle", field="parent_code"
+                )
             values[Unit.parent] = parent
         values.update({getattr(Unit, k): v for k, v in changes.items()})
         if values:
@@ -115,7 +119,7 @@ def _inspector_scope(actor: Actor) -> int | None:
         return None
     if actor.is_unit_role and actor.unit_id is not None:
         return actor.unit_id
-    raise Forbidden("Enterprises see inspectors only on their visits.")
+    raise Forbidden(tr("Enterprises see inspectors only on their visits."))
 
 
 async def list_inspectors(
@@ -142,22 +146,24 @@ async def read_inspector(actor: Actor, inspector_id: int) -> InspectorRead:
     row = await Inspector.select(*INSPECTOR_COLUMNS, Inspector.unit).where(Inspector.id == inspector_id).first()
     scope = _inspector_scope(actor)
     if row is None or (scope is not None and row["unit"] != scope):
-        raise NotFound(f"Inspector {inspector_id} does not exist.", code="inspector_not_found")
+        raise NotFound(
+            tr("Inspector {inspector_id} does not exist.", inspector_id=inspector_id), code="inspector_not_found"
+        )
     row.pop("unit")
     return msgspec.convert(row, InspectorRead)
 
 
 def _check_certificate(is_auxiliary: bool, cert_no: str | None, valid_from: Any, valid_to: Any) -> None:
     if is_auxiliary and cert_no:
-        raise RuleViolation("Auxiliary staff hold no 执法证.", code="auxiliary_with_certificate", field="cert_no")
+        raise RuleViolation(tr("Auxiliary staff hold no 执法证."), code="auxiliary_with_certificate", field="cert_no")
     if not is_auxiliary and not (cert_no and valid_from and valid_to):
         raise RuleViolation(
-            "A certified inspector needs a 执法证 number with valid_from and valid_to.",
+            tr("A certified inspector needs a 执法证 number with valid_from and valid_to."),
             code="certificate_required",
             field="cert_no",
         )
     if valid_from and valid_to and valid_to < valid_from:
-        raise RuleViolation("valid_to is before valid_from.", code="invalid_validity", field="valid_to")
+        raise RuleViolation(tr("valid_to is before valid_from."), code="invalid_validity", field="valid_to")
 
 
 async def create_inspector(actor: Actor, data: InspectorCreate, now: dt.datetime) -> InspectorRead:
@@ -166,7 +172,11 @@ async def create_inspector(actor: Actor, data: InspectorCreate, now: dt.datetime
     async with write_transaction():
         unit = await unit_by_code(data.unit_code)
         if data.cert_no and await Inspector.exists().where(Inspector.cert_no == data.cert_no):
-            raise Conflict(f"执法证 {data.cert_no} is already registered.", code="cert_no_taken", field="cert_no")
+            raise Conflict(
+                tr("执法证 {cert_no} is already registered.", cert_no=data.cert_no),
+                code="cert_no_taken",
+                field="cert_no",
+            )
         rows = await Inspector.insert(
             Inspector(
                 name=data.name,
@@ -197,7 +207,9 @@ async def update_inspector(
     async with write_transaction():
         row = await Inspector.select().where(Inspector.id == inspector_id).first()
         if row is None:
-            raise NotFound(f"Inspector {inspector_id} does not exist.", code="inspector_not_found")
+            raise NotFound(
+                tr("Inspector {inspector_id} does not exist.", inspector_id=inspector_id), code="inspector_not_found"
+            )
         merged = {**row, **changes}
         _check_certificate(row["is_auxiliary"], row["cert_no"], merged["valid_from"], merged["valid_to"])
         values: dict[Any, Any] = {}
@@ -269,7 +281,7 @@ async def read_enterprise(actor: Actor, uscc: str) -> EnterpriseRead:
     own = _enterprise_scope(actor)
     row = await Enterprise.select().where(Enterprise.uscc == code).first()
     if row is None or (own is not None and own != code):
-        raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found")
+        raise NotFound(tr("No enterprise with 统一社会信用代码 {code}.", code=code), code="enterprise_not_found")
     return msgspec.convert(row, EnterpriseRead)
 
 
@@ -279,7 +291,9 @@ async def create_enterprise(actor: Actor, data: EnterpriseCreate, now: dt.dateti
     values["uscc"] = normalize_uscc(data.uscc)
     async with write_transaction():
         if await Enterprise.exists().where(Enterprise.uscc == values["uscc"]):
-            raise Conflict(f"Enterprise {values['uscc']} is already registered.", code="uscc_taken", field="uscc")
+            raise Conflict(
+                tr("Enterprise {values} is already registered.", values=values["uscc"]), code="uscc_taken", field="uscc"
+            )
         await Enterprise.insert(Enterprise(**values))
         await audit.append(
             "enterprise.created", actor.username, audit.enterprise_subject(values["uscc"]), values, at=now
@@ -293,7 +307,7 @@ SUPERVISOR_FIELDS = frozenset({"whitelisted", "whitelist_reason", "whitelist_unt
 
 async def update_enterprise(actor: Actor, uscc: str, data: EnterpriseUpdate, now: dt.datetime) -> EnterpriseRead:
     if actor.role not in (Role.admin, Role.supervisor):
-        raise Forbidden("Only an admin or the supervisor may change enterprise records.")
+        raise Forbidden(tr("Only an admin or the supervisor may change enterprise records."))
     code = normalize_uscc(uscc)
     changes = _set_fields(data)
     if actor.role == Role.supervisor and (others := sorted(set(changes) - SUPERVISOR_FIELDS)):
@@ -309,7 +323,7 @@ async def update_enterprise(actor: Actor, uscc: str, data: EnterpriseUpdate, now
         columns = [getattr(Enterprise, k) for k in changes] or [Enterprise.id]
         before = await Enterprise.select(*columns).where(Enterprise.uscc == code).first()
         if before is None:
-            raise NotFound(f"No enterprise with 统一社会信用代码 {code}.", code="enterprise_not_found")
+            raise NotFound(tr("No enterprise with 统一社会信用代码 {code}.", code=code), code="enterprise_not_found")
         if changes:
             await Enterprise.update({getattr(Enterprise, k): v for k, v in changes.items()}).where(
                 Enterprise.uscc == code

@@ -11,7 +11,7 @@ from api.audit import chain as audit
 from api.catalogue.versioning import list_versions
 from api.context import ServiceContext
 from api.errors import Forbidden, NotFound, RuleViolation
-from api.i18n import DEFAULT_LOCALE, render
+from api.i18n import DEFAULT_LOCALE, render, tr
 from api.registry.uscc import normalize_uscc
 from api.visits.codes import check_code_fits, issue_code, revoke_codes
 from api.visits.plan_link import check_plan_link
@@ -42,7 +42,7 @@ async def _units(codes: list[str]) -> dict[str, int]:
     found = {r["code"]: r["id"] for r in rows}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise NotFound(f"Unknown units: {', '.join(missing)}.", code="unit_not_found", field="unit_codes")
+        raise NotFound(tr("Unknown units: {missing}.", missing=missing), code="unit_not_found", field="unit_codes")
     return found
 
 
@@ -52,7 +52,7 @@ async def _inspector_facts(ids: list[int]) -> tuple[InspectorFact, ...]:
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(
-            f"Unknown inspectors: {', '.join(map(str, missing))}.", code="inspector_not_found", field="inspector_ids"
+            tr("Unknown inspectors: {map}.", map=map(str, missing)), code="inspector_not_found", field="inspector_ids"
         )
     return tuple(InspectorFact.from_row(found[i]) for i in dict.fromkeys(ids))
 
@@ -66,7 +66,9 @@ async def _item_facts(codes: list[str]) -> tuple[tuple[ItemFact, ...], dict[str,
     found = {r["code"]: r for r in rows}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise NotFound(f"Items not on the list: {', '.join(missing)}.", code="item_not_found", field="item_codes")
+        raise NotFound(
+            tr("Items not on the list: {missing}.", missing=missing), code="item_not_found", field="item_codes"
+        )
     facts = tuple(
         ItemFact(
             code=c,
@@ -132,19 +134,21 @@ def _check_origin(data: VisitCreate) -> None:
     if data.origin == VisitOrigin.planned:
         if data.trigger_type is not None:
             raise RuleViolation(
-                "A planned visit has no trigger; file it as triggered.",
+                tr("A planned visit has no trigger; file it as triggered."),
                 code="planned_with_trigger",
                 field="trigger_type",
             )
         return  # its plan task (or the lack of one) is checked by plans_link.check_plan_link
     if data.trigger_type is None:
-        raise RuleViolation("A triggered visit names its trigger type.", code="trigger_required", field="trigger_type")
+        raise RuleViolation(
+            tr("A triggered visit names its trigger type."), code="trigger_required", field="trigger_type"
+        )
     if not data.trigger_reason.strip():
         raise RuleViolation(
-            "A triggered visit states its reason.", code="trigger_reason_required", field="trigger_reason"
+            tr("A triggered visit states its reason."), code="trigger_reason_required", field="trigger_reason"
         )
     if data.trigger_type == VisitTrigger.emergency and data.kind != VisitKind.enforcement:
-        raise RuleViolation("Only inspections can be emergencies.", code="emergency_service_visit", field="kind")
+        raise RuleViolation(tr("Only inspections can be emergencies."), code="emergency_service_visit", field="kind")
 
 
 def _check_filer(actor: Actor, data: VisitCreate, lead_unit_id: int, inspector_ids: list[int]) -> None:
@@ -159,7 +163,8 @@ def _check_filer(actor: Actor, data: VisitCreate, lead_unit_id: int, inspector_i
     ):
         return  # 突发事件: the inspector on the spot files while inspecting
     raise Forbidden(
-        "Visits are filed by the lead unit's planner (inspectors may file their own emergencies).", code="not_your_unit"
+        tr("Visits are filed by the lead unit's planner (inspectors may file their own emergencies)."),
+        code="not_your_unit",
     )
 
 
@@ -167,23 +172,27 @@ async def file_visit(actor: Actor, data: VisitCreate, env: ServiceContext, now: 
     _check_origin(data)
     if data.kind == VisitKind.service and data.service_type is None:
         raise RuleViolation(
-            "A service visit names its type (服务/宣传/调研/观摩/督导).",
+            tr("A service visit names its type (服务/宣传/调研/观摩/督导)."),
             code="service_type_required",
             field="service_type",
         )
     uscc = normalize_uscc(data.uscc)
     unit_codes = list(dict.fromkeys(data.unit_codes))
     if data.lead_unit_code is None and len(unit_codes) > 1:
-        raise RuleViolation("A joint visit names its lead unit.", code="lead_unit_required", field="lead_unit_code")
+        raise RuleViolation(tr("A joint visit names its lead unit."), code="lead_unit_required", field="lead_unit_code")
     lead_code = data.lead_unit_code or unit_codes[0]
     async with write_transaction():
         enterprise = await Enterprise.select().where(Enterprise.uscc == uscc).first()
         if enterprise is None:
-            raise NotFound(f"No enterprise with 统一社会信用代码 {uscc}.", code="enterprise_not_found", field="uscc")
+            raise NotFound(
+                tr("No enterprise with 统一社会信用代码 {uscc}.", uscc=uscc), code="enterprise_not_found", field="uscc"
+            )
         units = await _units(unit_codes)
         lead_row = await Unit.select(Unit.id).where(Unit.code == lead_code).first()
         if lead_row is None:
-            raise NotFound(f"Unknown unit {lead_code}.", code="unit_not_found", field="lead_unit_code")
+            raise NotFound(
+                tr("Unknown unit {lead_code}.", lead_code=lead_code), code="unit_not_found", field="lead_unit_code"
+            )
         _check_filer(actor, data, lead_row["id"], data.inspector_ids)
         inspectors = await _inspector_facts(data.inspector_ids)
         items, item_ids = await _item_facts(data.item_codes)
@@ -312,7 +321,9 @@ def _ensure_lead_role(actor: Actor, row: dict[str, Any], roles: tuple[Role, ...]
     if actor.role in roles and actor.unit_id == row["lead_unit"]:
         return
     names = " or ".join(r.value for r in roles)
-    raise Forbidden(f"Only the lead unit's {names} may {action} this visit.", code="not_your_unit")
+    raise Forbidden(
+        tr("Only the lead unit's {names} may {action} this visit.", names=names, action=action), code="not_your_unit"
+    )
 
 
 async def approve_visit(actor: Actor, visit_id: int, env: ServiceContext, now: dt.datetime) -> VisitRead:
@@ -320,9 +331,9 @@ async def approve_visit(actor: Actor, visit_id: int, env: ServiceContext, now: d
         row = await visit_row(visit_id)
         _ensure_lead_role(actor, row, (Role.approver,), "approve")
         if row["status"] == VisitStatus.cancelled.value:
-            raise RuleViolation("A cancelled visit cannot be approved.", code="visit_cancelled")
+            raise RuleViolation(tr("A cancelled visit cannot be approved."), code="visit_cancelled")
         if row["approved_at"] is not None:
-            raise RuleViolation("The visit is already approved.", code="already_approved")
+            raise RuleViolation(tr("The visit is already approved."), code="already_approved")
         # People are checked again now: a 执法证 suspended, revoked or expired since filing refuses the approval.
         check_people(await _draft_of(row, row["window_start"], row["window_end"]), env.policy)
         # Only the emergency path may have started before approval; a planned visit stays "filed" until now.
@@ -344,7 +355,9 @@ async def cancel_visit(actor: Actor, visit_id: int, reason: str, env: ServiceCon
         row = await visit_row(visit_id)
         _ensure_lead_role(actor, row, (Role.planner, Role.approver), "cancel")
         if row["status"] not in (VisitStatus.filed.value, VisitStatus.approved.value):
-            raise RuleViolation(f"A visit that is {row['status']} cannot be cancelled.", code="visit_not_cancellable")
+            raise RuleViolation(
+                tr("A visit that is {row} cannot be cancelled.", row=row["status"]), code="visit_not_cancellable"
+            )
         await transition(
             row,
             {
@@ -389,7 +402,7 @@ async def reschedule_visit(
         _ensure_lead_role(actor, row, (Role.planner,), "re-schedule")
         if row["status"] not in (VisitStatus.filed.value, VisitStatus.approved.value) or row["is_emergency"]:
             raise RuleViolation(
-                f"A visit that is {row['status']} cannot be re-scheduled.", code="visit_not_reschedulable"
+                tr("A visit that is {row} cannot be re-scheduled.", row=row["status"]), code="visit_not_reschedulable"
             )
         draft = await _draft_of(row, data.window_start, data.window_end)
         history = await enterprise_history(row["enterprise"], data.window_start, exclude=visit_id)

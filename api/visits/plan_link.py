@@ -45,7 +45,9 @@ async def group_of(task: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         .first()
     )
     if visit is None:
-        raise RuleViolation(f"Plan task {task['id']} is not in a planned visit.", code="plan_task_cancelled")
+        raise RuleViolation(
+            tr("Plan task {task} is not in a planned visit.", task=task["id"]), code="plan_task_cancelled"
+        )
     tasks = await PlanTask.select().where(
         (PlanTask.schedule == task["schedule"])
         & (PlanTask.visit_seq == task["visit_seq"])
@@ -89,31 +91,39 @@ async def check_plan_link(
         )
     task = await PlanTask.select().where(PlanTask.id == plan_task_id).first()
     if task is None:
-        raise NotFound(f"Plan task {plan_task_id} does not exist.", code="plan_task_not_found", field=field)
+        raise NotFound(
+            tr("Plan task {plan_task_id} does not exist.", plan_task_id=plan_task_id),
+            code="plan_task_not_found",
+            field=field,
+        )
     if origin != VisitOrigin.planned:
-        raise RuleViolation("A visit filed from a plan task is a planned visit.", code="plan_task_requires_planned")
+        raise RuleViolation(tr("A visit filed from a plan task is a planned visit."), code="plan_task_requires_planned")
     schedule = await ScheduleMonth.select(ScheduleMonth.status).where(ScheduleMonth.id == task["schedule"]).first()
     if schedule is None or schedule["status"] != "published":
-        raise RuleViolation("The task's month is not published yet.", code="plan_task_not_published", field=field)
+        raise RuleViolation(tr("The task's month is not published yet."), code="plan_task_not_published", field=field)
     if task["status"] != "planned":
-        raise RuleViolation(f"Plan task {plan_task_id} is cancelled.", code="plan_task_cancelled", field=field)
+        raise RuleViolation(
+            tr("Plan task {plan_task_id} is cancelled.", plan_task_id=plan_task_id),
+            code="plan_task_cancelled",
+            field=field,
+        )
     if not task["onsite"]:
-        raise RuleViolation("A non-site task is not filed as a visit.", code="plan_task_nonsite", field=field)
+        raise RuleViolation(tr("A non-site task is not filed as a visit."), code="plan_task_nonsite", field=field)
     visit, group = await group_of(task)
     if task["unit"] != lead_unit_id or visit["lead_unit"] != lead_unit_id:
-        raise RuleViolation("Name the plan task of the visit's lead unit.", code="plan_task_not_lead", field=field)
+        raise RuleViolation(tr("Name the plan task of the visit's lead unit."), code="plan_task_not_lead", field=field)
     planned_units = {t["unit"] for t in group}
     planned_items = {code for t in group for code in json_list(t["item_codes"])}
     if task["uscc"] != uscc or planned_units != set(unit_ids) or planned_items != set(item_codes):
         raise RuleViolation(
-            "The visit must name the task's enterprise, the units and the items of its planned visit.",
+            tr("The visit must name the task's enterprise, the units and the items of its planned visit."),
             code="plan_task_mismatch",
             field=field,
         )
     first, last = as_date(visit["window_start"]), as_date(visit["window_end"])
     if _local_date(window_start) < first or _local_date(window_end - dt.timedelta(microseconds=1)) > last:
         raise RuleViolation(
-            f"The window must lie within the task's window {first}–{last}.",
+            tr("The window must lie within the task's window {first}–{last}.", first=first, last=last),
             code="plan_task_window_mismatch",
             field="window_start",
         )
@@ -122,4 +132,4 @@ async def check_plan_link(
         Visit.plan_task_id.is_in(group_ids) & (Visit.status != VisitStatus.cancelled.value)
     )
     if filed:
-        raise Conflict("A visit was already filed from this planned visit.", code="plan_task_already_filed")
+        raise Conflict(tr("A visit was already filed from this planned visit."), code="plan_task_already_filed")
