@@ -14,15 +14,14 @@ working days, anything else days off — the form the published Chinese holiday 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from icalendar import Calendar
 
 from api.errors import InvalidInput
 from api.i18n import tr
+from api.tabular import csv_records
 
 OFF_WORDS = {"off", "休", "holiday", "day off", "rest"}
 WORK_WORDS = {"work", "班", "workday", "working day", "补班", "上班"}
@@ -53,7 +52,7 @@ def _add(years: dict[int, ParsedYear], day: dt.date, kind: str, name: str) -> No
 
 def parse_csv(text: str) -> dict[int, ParsedYear]:
     years: dict[int, ParsedYear] = {}
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for number, row in enumerate(csv_records(text.encode("utf-8")), start=1):
         if not row or not row[0].strip() or row[0].lstrip().startswith("#"):
             continue
         if number == 1 and row[0].strip().lower() == "date":

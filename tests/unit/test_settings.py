@@ -14,7 +14,9 @@ from api.settings import Settings, SettingsError, declared_defaults
 ROOT = Path(__file__).resolve().parents[2]
 # The service's code: only api/settings.py reads the service's environment (api/cli.py names its app for Litestar).
 SERVICE_CODE = [ROOT / "api", ROOT / "models", ROOT / "schedules", ROOT / "qr", ROOT / "piccolo_conf.py"]
-MAY_READ_ENVIRONMENT = {ROOT / "api" / "settings.py", ROOT / "api" / "cli.py"}
+# The CLI reads the process environment as an operating system sets it: the entry point (umask, the app path)
+# and the console language (LANG and friends, the POSIX locale convention, not a ruqi setting).
+MAY_READ_ENVIRONMENT = {ROOT / "api" / "settings.py", ROOT / "api" / "cli.py", ROOT / "api" / "console.py"}
 
 
 def readme_configuration() -> dict[str, str]:

@@ -198,6 +198,9 @@ def test_cli_verify_exits_1_and_names_the_broken_seq(api: Api, settings: Setting
         os.environ, DATABASE_URL=settings.database_url, RUQI_DATA_DIR=str(settings.data_dir), RUQI_ENV="development"
     )
     env.pop("REDIS_URL", None)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(name, None)
+    env["LANG"] = "C.UTF-8"  # not English: the command speaks Chinese
     ruqi = str(Path(sys.executable).with_name("ruqi"))
     ok = subprocess.run([ruqi, "audit-verify"], env=env, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -211,7 +214,7 @@ def test_cli_verify_exits_1_and_names_the_broken_seq(api: Api, settings: Setting
     sql(api, "UPDATE audit_event SET subject = {} WHERE seq = {}", "visit:404", 3)
     broken = subprocess.run([ruqi, "audit-verify"], env=env, capture_output=True, text=True, timeout=120)
     assert broken.returncode == 1
-    assert json.loads(broken.stdout)["broken_seq"] == 3 and "BROKEN at seq 3" in broken.stderr
+    assert json.loads(broken.stdout)["broken_seq"] == 3 and "审计链在序号 3 处断裂" in broken.stderr
 
 
 # -- checkpoints -------------------------------------------------------------------------------------------

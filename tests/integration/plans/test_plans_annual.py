@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 
-from api.visits.rules import LOCAL_TZ
 from tests.support.api import Api
+from tests.support.clock import WORLD_INSTANT
 from tests.support.plans import advance, create_plan, entry, put
 from tests.support.world import USCC_A, USCC_B
 
-THIS_YEAR = dt.datetime.now(LOCAL_TZ).year
+THIS_YEAR = WORLD_INSTANT.year  # the pinned clock's year, not the import-time wall clock
 UNKNOWN_USCC = "91370112MA3C9999X0"
 
 REFUSALS: list[tuple[str, dict[str, Any]]] = [
