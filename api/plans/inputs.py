@@ -27,8 +27,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from api.clock import LOCAL_TZ
 from api.local_sql import local_bucket
 from api.plans.extra import approved_extra_tasks
+from models.appointment_tables import ResultAcceptance
 from models.enums import ItemCategory, ListStatus, VisitKind, VisitStatus
 from models.plan_tables import AnnualPlan, AnnualPlanEntry, PlanCarry, PlanTask, ScheduleMonth
 from models.tables import Enterprise, Item, LibraryEntry, Scenario, Unit
@@ -252,13 +254,45 @@ async def load_history(
             item_inspections[(r["uscc"], code)] += 1
     for group_uscc, group_month, _, _ in groups:
         by_month[(group_uscc, group_month)] += 1
+    entry_tasks = await _entry_tasks(sorted(counted.values()), uscc)
+    for key, accepted in (await _accepted_results(year, uscc)).items():
+        entry_tasks[key] = entry_tasks.get(key, 0) + accepted
     return History(
         unit_visits=dict(unit_visits),
         item_inspections=dict(item_inspections),
         onsite_visits_by_month=dict(by_month),
-        entry_tasks=await _entry_tasks(sorted(counted.values()), uscc),
+        entry_tasks=entry_tasks,
         built_months=frozenset(counted),
     )
+
+
+async def _accepted_results(year: int, uscc: str | None) -> dict[tuple[str, str], int]:
+    """检查结果互认: an entry whose every item the unit accepted from other units' results on an enterprise this
+    year counts one task done there (per inspection accepted), so the builder places no visit for it."""
+    query = ResultAcceptance.select(
+        ResultAcceptance.enterprise.uscc.as_alias("uscc"),
+        ResultAcceptance.unit,
+        ResultAcceptance.item.code.as_alias("item_code"),
+        ResultAcceptance.visit,
+        ResultAcceptance.accepted_at,
+    )
+    if uscc is not None:
+        query = query.where(ResultAcceptance.enterprise.uscc == uscc)
+    accepted: dict[tuple[str, int], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in await query:
+        if row["accepted_at"] is not None and row["accepted_at"].astimezone(LOCAL_TZ).year == year:
+            accepted[(row["uscc"], int(row["unit"]))][int(row["visit"])].add(row["item_code"])
+    if not accepted:
+        return {}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for entry in await load_entries(year):
+        for (enterprise_uscc, unit_id), by_visit in accepted.items():
+            if unit_id != entry.unit_id:
+                continue
+            done = sum(1 for codes in by_visit.values() if set(entry.item_codes) <= codes)
+            if done:
+                counts[(enterprise_uscc, entry.entry_id)] += done
+    return dict(counts)
 
 
 async def _unfiled_tasks(schedule_ids: list[int], uscc: str | None) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import time_machine
 
 from tests.support.api import Api
 from tests.support.cases import ok
+from tests.support.plans import advance, build, create_plan, entry, visits_of
 from tests.support.supervision import problem, set_checked_out
 from tests.support.visits import file_visit, visit_body, window
 from tests.support.world import USCC_A
@@ -86,3 +87,20 @@ def test_filing_points_out_another_units_recent_result(api: Api) -> None:
     }
     other = ok(api.post("/api/v1/visits", as_="planner-fire", json=visit_body(api, **unrelated)), 201)
     assert "recognizable_result" not in {w["code"] for w in other["warnings"]}
+
+
+@pytest.mark.at("2026-06-10T10:00:00+08:00")
+def test_an_accepted_result_counts_toward_the_plan_entry_and_the_builder_places_no_visit(api: Api) -> None:
+    # FIRE plans FIRE-001 once this year on A; MKT's June result on the equivalent MKT-001 (SC-REST) is accepted.
+    visit_id = mkt_result(api)
+    plan = create_plan(api, "fire", [entry(["FIRE-001"], [USCC_A], 1)])
+    advance(api, plan["id"], "fire", "submit", "approve")
+
+    def fire_tasks_on_a() -> list[dict[str, Any]]:
+        view = build(api, "2026-07", as_="planner-fire")
+        return [t for v in visits_of(view, USCC_A) for t in v["tasks"] if t["unit_code"] == "FIRE"]
+
+    assert fire_tasks_on_a(), "without an accepted result the entry needs its inspection"
+    body = {"visit_id": visit_id, "item_code": "FIRE-001", "note": "市场监管局6月已检查，互认结果"}
+    ok(api.post(ACCEPT, as_="planner-fire", json=body), 201)
+    assert fire_tasks_on_a() == []  # the year's one inspection is the accepted result
