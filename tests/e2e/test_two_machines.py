@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -151,7 +152,7 @@ def test_a_rotation_through_a_reaches_b(machines: TwoMachines) -> None:
     assert old_kid == before
 
     said = machines.machine_a.run("rotate-keys", "--keep-days", "30")
-    new = said.split("→")[1].split(";")[0].strip()
+    new = re.split("[;；]", said.split("→")[1])[0].strip()  # "签名密钥 OLD → NEW；…" (or the English line)
     assert new != before
 
     def leads_with_new_key(server: Server) -> bool:

@@ -17,7 +17,7 @@ from clients.sample_mobile import outbox, qrimage
 from clients.sample_mobile.api_client import LOCAL_TZ, ApiError
 from clients.sample_mobile.store import open_db
 from tests.e2e.servers import Server
-from tests.e2e.world import APPROVER, PLANNER, SUPERVISOR, Phone, World
+from tests.e2e.world import APPROVER, ENTERPRISE_PASSWORD, PLANNER, SUPERVISOR, Phone, World
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +106,7 @@ def test_a_visit_from_filing_to_rating(
     assert inspector.run("sync")[0]["state"] == "done"
     assert enterprise.run("verify", url)[-1]["can_rate"] is True
     # Only the inspected enterprise rates, logged in with its own account.
-    enterprise.run("login", world.enterprise_account(firm.uscc))
+    enterprise.run("login", world.enterprise_account(firm.uscc), "--password", ENTERPRISE_PASSWORD)
     enterprise.run("rate", url, "--score", "4", "--comment", "检查规范，用时短")
     assert enterprise.run("sync")[0]["state"] == "done"
     # Rating stays "open" on the code: its holders (the inspectors too) cannot tell whether the enterprise rated.

@@ -23,6 +23,8 @@ from clients.sample_mobile.schemas import EnterpriseRead, Visit, VisitDraft
 from tests.e2e.servers import REPO
 
 PASSWORD = "ruqi-demo"
+# Accounts the tests create need a password the policy accepts (the demo one exists only in the sample data).
+ENTERPRISE_PASSWORD = "e2e-企业-login-2026"
 UNIT = "U-D21"
 PLANNER, APPROVER, SUPERVISOR = "planner-u-d21", "approver-u-d21", "supervisor"
 INSPECTORS = ("inspector-1", "inspector-2")
@@ -73,9 +75,9 @@ class World:
             return next(self._enterprises)
 
     def enterprise_account(self, uscc: str) -> str:
-        """An enterprise login for ``uscc`` (created by the admin; the password is the demo one)."""
+        """An enterprise login for ``uscc``, created by the admin with ``ENTERPRISE_PASSWORD``."""
         username = f"ent-{uscc.lower()}"
-        body = json.dumps({"username": username, "password": PASSWORD, "role": "enterprise", "uscc": uscc})
+        body = json.dumps({"username": username, "password": ENTERPRISE_PASSWORD, "role": "enterprise", "uscc": uscc})
         with self.client("admin") as admin:
             answer = admin.send("POST", "/api/v1/users", body=body.encode())
         assert answer.status in (201, 409), answer.body
