@@ -274,7 +274,7 @@ def main() -> None:
     try:
         Settings.from_env()
     except SettingsError as exc:
-        click.echo(f"ruqi: {exc}", err=True)  # before anything is configured: the variable and its problem
+        say(tr("ruqi: {problem}", problem=exc.message), err=True)  # before anything is configured
         raise SystemExit(2) from None
     os.umask(0o077)  # the data directory's files (database, secret, keys, evidence) start private
     os.environ.setdefault("LITESTAR_APP", "api.asgi:app")

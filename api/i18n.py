@@ -8,12 +8,18 @@ themselves ``Text`` (an enumeration label, say) are rendered in the same languag
 the language's separator. The catalog is ``api/locale/zh_CN/LC_MESSAGES/messages.po``; a unit test fails
 when a msgid in the code has no Chinese translation there.
 
+Words kept in the database to be read later (a schedule's explanations, say) are stored as data with ``dump``
+and read with ``render_stored`` in the reader's language; ``Named`` puts a unit's name in where pure code
+knows only its id.
+
 Pure: no Litestar, no database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -58,9 +64,76 @@ class Text:
         return hash(self.msgid)
 
 
+_JOINED_SEPARATORS: dict[str, dict[str, str]] = {
+    "sentences": {DEFAULT_LOCALE: "", ENGLISH: " "},
+    "clauses": {DEFAULT_LOCALE: "；", ENGLISH: "; "},
+    "list": {DEFAULT_LOCALE: "、", ENGLISH: ", "},
+}
+
+
+class Joined(Text):
+    """Messages read one after another: sentences (no space between them in Chinese), clauses (；) or a list (、)."""
+
+    __slots__ = ()
+
+    def __init__(self, parts: Sequence[str | Text | Named], how: str = "sentences") -> None:
+        if how not in _JOINED_SEPARATORS:
+            raise ValueError(f"unknown joining {how!r}")
+        super().__init__("", parts=tuple(parts), how=how)
+
+    def render(self, locale: str = DEFAULT_LOCALE) -> str:
+        separator = _JOINED_SEPARATORS[self.params["how"]]
+        return separator.get(locale, separator[ENGLISH]).join(
+            str(_value(part, locale)) for part in self.params["parts"]
+        )
+
+    def __repr__(self) -> str:
+        return f"Joined({list(self.params['parts'])!r}, {self.params['how']!r})"
+
+
+class Named:
+    """A thing of the registry the reader knows by its name (a unit, say), given in code by its id.
+
+    Pure code cannot look names up; ``dump`` names it through the caller's look-up when the message is
+    stored. Unnamed, it reads as its kind and id ("单位 21" / "unit 21").
+    """
+
+    __slots__ = ("key", "kind")
+
+    def __init__(self, kind: str, key: int | str) -> None:
+        self.kind = kind
+        self.key = key
+
+    def render(self, locale: str = DEFAULT_LOCALE) -> str:
+        return tr("{kind} {key}", kind=_KIND_WORDS.get(self.kind, self.kind), key=self.key).render(locale)
+
+    def __str__(self) -> str:
+        return self.render(ENGLISH)
+
+    def __repr__(self) -> str:
+        return f"Named({self.kind!r}, {self.key!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Named) and (self.kind, self.key) == (other.kind, other.key)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.key))
+
+
+def unit(unit_id: int) -> Named:
+    """A unit named in a message (``dump`` puts its name in when the message is stored)."""
+    return Named("unit", unit_id)
+
+
 def tr(msgid: str, /, **params: Any) -> Text:
     """Mark ``msgid`` (English, ``{named}`` placeholders) for translation, with the values to fill in."""
     return Text(msgid, **params)
+
+
+_KIND_WORDS: dict[str, Text] = {"unit": tr("unit")}
+
+Message = str | Text
+"""Words for a reader: a plain string (typed by a user, or stored before messages were kept as data) or ``Text``."""
 
 
 def render(message: str | Text, locale: str = DEFAULT_LOCALE) -> str:
@@ -128,7 +201,7 @@ def _by_preference(header: str) -> list[str]:
 
 
 def _value(value: Any, locale: str) -> Any:
-    if isinstance(value, Text):
+    if isinstance(value, Text | Named):
         return value.render(locale)
     if isinstance(value, list | tuple | set | frozenset):
         items: Iterable[Any] = sorted(value) if isinstance(value, set | frozenset) else value
@@ -147,3 +220,73 @@ def load_catalog(locale: str) -> Catalog:
         return Catalog(locale=locale)
     with path.open("rb") as handle:
         return read_po(handle, locale=locale)
+
+
+# Stored messages: a message kept in the database as data (JSON), so that it is read in the reader's language
+# later. Plain strings are stored as they are; ``load`` returns them unchanged (old English rows included).
+_STORED_PREFIXES = ('{"msg":', '{"join":')
+
+
+def dump(message: Message, name: Callable[[Named], str | None] = lambda _: None) -> str:
+    """``message`` as text for a database column: JSON for ``Text`` (``Named`` things named by ``name``)."""
+    if not isinstance(message, Text):
+        return message
+    return json.dumps(_encode(message, name), ensure_ascii=False, separators=(",", ":"))
+
+
+def load(stored: str) -> Message:
+    """The message ``dump`` stored (a plain string stays a plain string)."""
+    if not stored.startswith(_STORED_PREFIXES):
+        return stored
+    try:
+        decoded = _decode(json.loads(stored))
+    except (ValueError, KeyError, TypeError):
+        return stored
+    return decoded if isinstance(decoded, Text) else stored
+
+
+def with_names(message: Message, name: Callable[[Named], str | None]) -> Message:
+    """``message`` with the ``Named`` things ``name`` knows replaced by their names (as ``dump`` does)."""
+    return message if not isinstance(message, Text) else _decode(_encode(message, name))
+
+
+def render_stored(stored: str, locale: str | None = None) -> str:
+    """A stored message in ``locale`` (default: the language of the request being served)."""
+    message = load(stored)
+    return render(message, _READER.get() if locale is None else locale)
+
+
+def _encode(value: Any, name: Callable[[Named], str | None]) -> Any:
+    if isinstance(value, Joined):
+        return {"join": value.params["how"], "parts": [_encode(part, name) for part in value.params["parts"]]}
+    if isinstance(value, Text):
+        encoded: dict[str, Any] = {"msg": value.msgid}
+        if value.params:
+            encoded["p"] = {key: _encode(item, name) for key, item in value.params.items()}
+        return encoded
+    if isinstance(value, Named):
+        named = name(value)
+        return named if named is not None else {"named": value.kind, "key": value.key}
+    if isinstance(value, set | frozenset):
+        return [_encode(item, name) for item in sorted(value, key=str)]
+    if isinstance(value, list | tuple):
+        return [_encode(item, name) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "join" in value:
+        return Joined([_decode(part) for part in value["parts"]], value["join"])
+    if "msg" in value:
+        return Text(value["msg"], **{key: _decode(item) for key, item in value.get("p", {}).items()})
+    if "named" in value:
+        return Named(value["named"], value["key"])
+    raise ValueError("not a stored message")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from api.i18n import Message, Text, tr
 from api.policies import FilingPolicy, PlanPolicy
 from models.enums import ItemCategory
 
@@ -30,11 +31,21 @@ KEK_BYTES = 32  # AES-256-GCM
 
 
 class SettingsError(ValueError):
-    """A setting's value is unusable; the message names its environment variable."""
+    """A setting's value is unusable; the message names its environment variable.
 
-    def __init__(self, variable: str, value: object, problem: str) -> None:
-        super().__init__(f"{variable}={value!r}: {problem}")
+    ``str()`` is English (logs); ``message`` is for the person starting ruqi, in their language (``api.console``).
+    """
+
+    def __init__(self, variable: str, value: object, problem: Message) -> None:
+        self.message = tr("{variable}={value}: {problem}", variable=variable, value=repr(value), problem=problem)
+        super().__init__(str(self.message))
         self.variable = variable
+
+
+def _problem(exc: ValueError) -> Message:
+    """What a parser or check said was wrong (a message of ours, or a library's English text)."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, Text) else str(exc)
 
 
 # -- parsers: text of an environment variable -> the setting's value (ValueError says what is wrong) -------------
@@ -56,7 +67,7 @@ def _whole_number(raw: str) -> int:
     try:
         return int(raw.strip())
     except ValueError:
-        raise ValueError("not a whole number") from None
+        raise ValueError(tr("not a whole number")) from None
 
 
 def _flag(raw: str) -> bool:
@@ -65,7 +76,7 @@ def _flag(raw: str) -> bool:
         return True
     if value in {"0", "false", "no", "off", ""}:
         return False
-    raise ValueError("not a flag: use 1 or 0")
+    raise ValueError(tr("not a flag: use 1 or 0"))
 
 
 def _path(raw: str) -> Path:
@@ -75,7 +86,7 @@ def _path(raw: str) -> Path:
 def _month_day(raw: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{2})-(\d{2})", raw.strip())
     if match is None:
-        raise ValueError("not a day of the year: use MM-DD, e.g. 03-31")
+        raise ValueError(tr("not a day of the year: use MM-DD, e.g. 03-31"))
     return int(match.group(1)), int(match.group(2))
 
 
@@ -84,7 +95,7 @@ def _days_of_month(raw: str) -> frozenset[int]:
     for part in (p.strip() for p in raw.split(",") if p.strip()):
         match = re.fullmatch(r"(\d{1,2})(?:-(\d{1,2}))?", part)
         if match is None:
-            raise ValueError(f"{part!r} is not a day or a range of days: use e.g. 1-15 or 1,2,3")
+            raise ValueError(tr("{part} is not a day or a range of days: use e.g. 1-15 or 1,2,3", part=repr(part)))
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         days.update(range(first, last + 1))
     return frozenset(days)
@@ -100,7 +111,7 @@ def _words(raw: str) -> frozenset[str]:
 def _at_least(minimum: int) -> Callable[[Any], None]:
     def check(value: Any) -> None:
         if value < minimum:
-            raise ValueError(f"must be at least {minimum}")
+            raise ValueError(tr("must be at least {minimum}", minimum=minimum))
 
     return check
 
@@ -108,35 +119,35 @@ def _at_least(minimum: int) -> Callable[[Any], None]:
 def _between(low: int, high: int) -> Callable[[Any], None]:
     def check(value: Any) -> None:
         if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
+            raise ValueError(tr("must be between {low} and {high}", low=low, high=high))
 
     return check
 
 
 def _database_url(value: Any) -> None:
     if urlparse(value).scheme not in {"sqlite", "postgres", "postgresql"}:
-        raise ValueError("use sqlite:///path/to/file or postgresql://user@host:port/db")
+        raise ValueError(tr("use sqlite:///path/to/file or postgresql://user@host:port/db"))
 
 
 def _redis_url(value: Any) -> None:
     if value is not None and urlparse(value).scheme not in {"redis", "rediss", "unix"}:
-        raise ValueError("use redis://host:port/db (or rediss://, unix://)")
+        raise ValueError(tr("use redis://host:port/db (or rediss://, unix://)"))
 
 
 def _http_url(value: Any) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
-        raise ValueError("use an http:// or https:// URL with a host")
+        raise ValueError(tr("use an http:// or https:// URL with a host"))
 
 
 def _environment(value: Any) -> None:
     if value not in {"", "development", "production"}:
-        raise ValueError("use production or development (unset: production on PostgreSQL, else development)")
+        raise ValueError(tr("use production or development (unset: production on PostgreSQL, else development)"))
 
 
 def _key_encryption_key(value: Any) -> None:
     if value and len(decode_kek(value)) != KEK_BYTES:
-        raise ValueError(f"must be {KEK_BYTES} random bytes in URL-safe Base64 (e.g. `ruqi new-kek`)")
+        raise ValueError(tr("must be {size} random bytes in URL-safe Base64 (e.g. `ruqi new-kek`)", size=KEK_BYTES))
 
 
 def decode_kek(value: str) -> bytes:
@@ -144,12 +155,12 @@ def decode_kek(value: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
     except ValueError:
-        raise ValueError("not URL-safe Base64") from None
+        raise ValueError(tr("not URL-safe Base64")) from None
 
 
 def _not_empty(value: Any) -> None:
     if not value:
-        raise ValueError("must not be empty")
+        raise ValueError(tr("must not be empty"))
 
 
 def _a_date(value: Any) -> None:
@@ -157,20 +168,28 @@ def _a_date(value: Any) -> None:
     try:
         dt.date(2025, month, day)  # not a leap year: a deadline must exist every year
     except ValueError:
-        raise ValueError("not a day that every year has") from None
+        raise ValueError(tr("not a day that every year has")) from None
 
 
 def _item_categories(value: Any) -> None:
     unknown = sorted(set(value) - {c.value for c in ItemCategory})
     if unknown:
-        raise ValueError(f"unknown item categories {unknown}: use {', '.join(c.value for c in ItemCategory)}")
+        raise ValueError(
+            tr(
+                "unknown item categories {unknown}: use {known}",
+                unknown=unknown,
+                known=[c.value for c in ItemCategory],
+            )
+        )
 
 
 def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     try:
         return tuple(ipaddress.ip_network(w.strip(), strict=False) for w in raw.split(",") if w.strip())
     except ValueError as exc:
-        raise ValueError(f"not an address or network ({exc}): use e.g. 10.0.0.5,192.168.1.0/24") from None
+        raise ValueError(
+            tr("not an address or network ({problem}): use e.g. 10.0.0.5,192.168.1.0/24", problem=str(exc))
+        ) from None
 
 
 MIN_JWT_SECRET_BYTES = 32
@@ -179,12 +198,14 @@ MIN_JWT_SECRET_BYTES = 32
 def _jwt_secret(value: Any) -> None:
     """Empty means "generate one"; a configured secret shorter than 32 bytes can be brute-forced offline."""
     if value and len(value.encode()) < MIN_JWT_SECRET_BYTES:
-        raise ValueError(f"too short: a JWT secret has at least {MIN_JWT_SECRET_BYTES} bytes (or leave it unset)")
+        raise ValueError(
+            tr("too short: a JWT secret has at least {size} bytes (or leave it unset)", size=MIN_JWT_SECRET_BYTES)
+        )
 
 
 def _days_in_a_month(value: Any) -> None:
     if any(not 1 <= d <= 31 for d in value):
-        raise ValueError("days of a month are 1 to 31")
+        raise ValueError(tr("days of a month are 1 to 31"))
 
 
 @dataclass(frozen=True)
@@ -477,7 +498,7 @@ class Settings:
                 try:
                     variable.check(value)
                 except ValueError as exc:
-                    raise SettingsError(variable.name, value, str(exc)) from None
+                    raise SettingsError(variable.name, value, _problem(exc)) from None
         # Built once here (dataclasses.replace builds them again from the new values).
         object.__setattr__(
             self,
@@ -521,7 +542,7 @@ class Settings:
                 if variable.check is not None:
                     variable.check(values[f])
             except ValueError as exc:
-                raise SettingsError(variable.name, raw, str(exc)) from None
+                raise SettingsError(variable.name, raw, _problem(exc)) from None
         if "database_url" not in values:
             values["database_url"] = f"sqlite:///{values.get('data_dir', DEFAULT_DATA_DIR)}/ruqi.sqlite3"
         settings = cls(**values)
@@ -546,8 +567,10 @@ class Settings:
                 raise SettingsError(
                     name,
                     value,
-                    "must be set in production (RUQI_ENV=production, or a PostgreSQL DATABASE_URL): every app "
-                    "machine needs the same value; set RUQI_ENV=development to run without it",
+                    tr(
+                        "must be set in production (RUQI_ENV=production, or a PostgreSQL DATABASE_URL): every app "
+                        "machine needs the same value; set RUQI_ENV=development to run without it"
+                    ),
                 )
 
     @property

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.plans.build import persist_result, result_rows
 from api.plans.bulk import PLAN_CARRY, PLAN_DROPPED, PLAN_SHORTFALL, PLAN_TASK, PLAN_VISIT, BulkTable
+from api.registry.lookups import unit_names_by_id
 from bench.bench_schedule_build import UNITS, generate
 from models.db import bind_engine, create_schema, engine_from_url, write_transaction
 from models.plan_tables import ScheduleMonth
@@ -141,7 +142,7 @@ async def run(args: argparse.Namespace) -> None:
     try:
         schedule_id = await prepare(database, args.year, args.month)
         started = time.perf_counter()
-        rows = result_rows(schedule_id, result)
+        rows = result_rows(schedule_id, result, await unit_names_by_id())
         prep = time.perf_counter() - started
         total = sum(len(r) for r in rows.values())
         print("rows: " + ", ".join(f"{key} {len(r):,}" for key, r in rows.items()) + f" = {total:,}")

@@ -61,6 +61,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from api.i18n import Joined, Message, tr, unit
 from schedules.calendar import WorkCalendar, default_calendar
 from schedules.explain import matching_note, overflow_reason, own_visit_note, task_from_draft
 from schedules.matching import (
@@ -108,11 +109,12 @@ from schedules.targeting import EnterpriseIndex
 # EXACT_LIMIT (12) tasks a tier always outweighs every task of the tiers below it.
 _WEIGHTS = (1_000_000, 10_000, 100, 1)
 _EXTRA_LABELS = {
-    SourceKind.triggered: "triggered task",
-    SourceKind.carried_over: "carried-over task",
-    SourceKind.special: "专项 task",
-    SourceKind.routine: "routine task",
+    SourceKind.triggered: tr("triggered task"),
+    SourceKind.carried_over: tr("carried-over task"),
+    SourceKind.special: tr("专项 task"),
+    SourceKind.routine: tr("routine task"),
 }
+_KIND_WORDS = {SourceKind.special: tr("专项"), SourceKind.routine: tr("routine")}
 _MAX_SEARCH_MONTHS = 36
 
 
@@ -177,7 +179,8 @@ def build_month(
         overflows = []
         moved = sorted(overflow + unplaceable, key=lambda pair: (pair[0].uscc, pair[0].unit_id, pair[0].onsite))
         for draft, reason in moved:
-            task = task_from_draft(year, month, draft, f"Moved to {to_year}-{to_month:02d}: {reason}.")
+            moved_note = tr("Moved to {period}: {reason}.", period=f"{to_year}-{to_month:02d}", reason=reason)
+            task = task_from_draft(year, month, draft, moved_note)
             overflows.append(Overflow(task, to_year, to_month, reason))
         shortfalls = _shortfalls(year, entry_list, due.excess, refused, drafts, overflows, history, progress)
         return BuildResult(
@@ -197,7 +200,6 @@ def carry_over(overflow: Iterable[Overflow]) -> list[ExtraTask]:
     for moved in overflow:
         task = moved.task
         mode = "onsite" if task.onsite else "nonsite"
-        refs = ", ".join(source.ref for source in task.sources)
         carried.append(
             ExtraTask(
                 task_id=f"carry:{task.year}-{task.month:02d}:{task.uscc}:{task.unit_id}:{mode}",
@@ -206,7 +208,12 @@ def carry_over(overflow: Iterable[Overflow]) -> list[ExtraTask]:
                 item_codes=task.item_codes,
                 kind=SourceKind.carried_over,
                 onsite=task.onsite,
-                note=f"carried over from {task.year}-{task.month:02d} ({refs}): {moved.reason}",
+                note=tr(
+                    "carried over from {period} ({refs}): {reason}",
+                    period=f"{task.year}-{task.month:02d}",
+                    refs=[source.ref for source in task.sources],
+                    reason=moved.reason,
+                ),
                 entry_ids=task.entry_ids,
             )
         )
@@ -228,7 +235,11 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def _extra_candidates(extra_tasks: Iterable[ExtraTask]) -> list[Candidate]:
     candidates = []
     for extra in extra_tasks:
-        detail = f"{_EXTRA_LABELS[extra.kind]} {extra.task_id}" + (f" ({extra.note})" if extra.note else "")
+        label = _EXTRA_LABELS[extra.kind]
+        if extra.note:
+            detail = tr("{label} {task} ({note})", label=label, task=extra.task_id, note=extra.note)
+        else:
+            detail = tr("{label} {task}", label=label, task=extra.task_id)
         source = TaskSource(extra.kind, extra.task_id, detail, extra.entry_ids)
         candidates.append(make_candidate(extra.uscc, extra.unit_id, extra.item_codes, extra.onsite, source))
     return candidates
@@ -307,27 +318,42 @@ def _joinable_scenarios(entry: PlanEntry, scenarios: ScenarioIndex) -> tuple[Sce
     return tuple(scenario for scenario in scenarios.scenarios if covers_task(scenario, task))
 
 
-def _months_text(months: Iterable[int]) -> str:
-    return ", ".join(str(m) for m in months) or "none"
+def _months_text(months: Iterable[int]) -> Message:
+    listed = [str(m) for m in months]
+    return Joined(listed, "list") if listed else tr("none")
 
 
 def _entry_source(
     entry: PlanEntry, kind: SourceKind, offset: int, done: int, allocation: Allocation, aligned_on: str | None
 ) -> TaskSource:
-    months = _months_text(due_months(offset, entry.frequency))
-    aligned = f", aligned with scenario {aligned_on}" if aligned_on else ""
-    detail = (
-        f"plan entry {entry.entry_id} of unit {entry.unit_id} ({kind.value}, {entry.frequency}/year, "
-        f"due in months {months}{aligned}"
-    )
+    facts: list[Message] = [
+        tr(
+            "{kind}, {frequency} a year, due in months {months}",
+            kind=_KIND_WORDS.get(kind, kind.value),
+            frequency=entry.frequency,
+            months=_months_text(due_months(offset, entry.frequency)),
+        )
+    ]
+    if aligned_on:
+        facts.append(tr("aligned with scenario {scenario}", scenario=aligned_on))
     if allocation.catch_up or allocation.excess:
-        detail += (
-            f"; {done} done in other months, {allocation.remaining} to go, now in months "
-            f"{_months_text(allocation.months)}"
+        facts.append(
+            tr(
+                "{done} done in other months, {remaining} to go, now in months {months}",
+                done=done,
+                remaining=allocation.remaining,
+                months=_months_text(allocation.months),
+            )
         )
         if allocation.catch_up:
-            detail += f", catching up in {_months_text(allocation.catch_up)}"
-    return TaskSource(kind, entry.entry_id, detail + ")", (entry.entry_id,))
+            facts.append(tr("catching up in months {months}", months=_months_text(allocation.catch_up)))
+    detail = tr(
+        "plan entry {entry} of {unit} ({facts})",
+        entry=entry.entry_id,
+        unit=unit(entry.unit_id),
+        facts=Joined(facts, "clauses"),
+    )
+    return TaskSource(kind, entry.entry_id, detail, (entry.entry_id,))
 
 
 def _shortfalls(
@@ -342,18 +368,27 @@ def _shortfalls(
 ) -> list[Shortfall]:
     """Every (entry, enterprise) of this build whose yearly frequency cannot be met, with the reasons."""
     by_id = {entry.entry_id: entry for entry in entries}
-    lost: dict[tuple[str, str], list[str]] = defaultdict(list)
+    lost: dict[tuple[str, str], list[Message]] = defaultdict(list)
     for candidate, drops in refused:
         for entry_id in candidate.source.entry_ids:
             if entry_id in by_id and not _admitted(drafts, candidate.uscc, candidate.unit_id, entry_id):
                 reasons = lost[(candidate.uscc, entry_id)]
-                reasons += [f"refused this month: {d.reason}" for d in drops if d.reason not in reasons]
+                for d in drops:
+                    refusal = tr("refused this month: {reason}", reason=d.reason)
+                    if refusal not in reasons:
+                        reasons.append(refusal)
     for moved in overflows:
         if moved.to_year > year:
             for entry_id in moved.task.entry_ids:
                 if entry_id in by_id:
-                    when = f"{moved.to_year}-{moved.to_month:02d}"
-                    lost[(moved.task.uscc, entry_id)].append(f"moved to {when}, past the end of {year}: {moved.reason}")
+                    lost[(moved.task.uscc, entry_id)].append(
+                        tr(
+                            "moved to {period}, past the end of {year}: {reason}",
+                            period=f"{moved.to_year}-{moved.to_month:02d}",
+                            year=year,
+                            reason=moved.reason,
+                        )
+                    )
     open_text = _months_text(progress.open_months)
     shortfalls = []
     for uscc, entry_id in sorted(set(excess) | set(lost)):
@@ -366,15 +401,21 @@ def _shortfalls(
             short = allocation.excess
             reasons.insert(
                 0,
-                f"{allocation.remaining} of its {entry.frequency} a year still to do ({done} in other months) but "
-                f"only {len(progress.open_months)} month(s) can take one (months {open_text}; one task of an "
-                "entry a month)",
+                tr(
+                    "{remaining} of its {frequency} a year still to do ({done} in other months) but only {open} "
+                    "month(s) can take one (months {months}; one task of an entry a month)",
+                    remaining=allocation.remaining,
+                    frequency=entry.frequency,
+                    done=done,
+                    open=len(progress.open_months),
+                    months=open_text,
+                ),
             )
         is_lost = (uscc, entry_id) in lost
         planned = done + (0 if is_lost else 1)
         missing = short + (1 if is_lost else 0)
         shortfalls.append(
-            Shortfall(uscc, entry.unit_id, entry_id, entry.frequency, planned, missing, "; ".join(reasons))
+            Shortfall(uscc, entry.unit_id, entry_id, entry.frequency, planned, missing, Joined(reasons, "clauses"))
         )
     return shortfalls
 
@@ -396,13 +437,13 @@ def _match_enterprises(
     scenario_index: ScenarioIndex,
     history: History,
     config: BuildConfig,
-) -> tuple[list[PlannedVisit], list[tuple[TaskDraft, str]]]:
+) -> tuple[list[PlannedVisit], list[tuple[TaskDraft, Message]]]:
     """Group each enterprise's on-site tasks into visits within the monthly limit; non-site ones stand alone."""
     by_uscc: dict[str, list[TaskDraft]] = defaultdict(list)
     for draft in drafts:
         by_uscc[draft.uscc].append(draft)
     planned: list[PlannedVisit] = []
-    overflow: list[tuple[TaskDraft, str]] = []
+    overflow: list[tuple[TaskDraft, Message]] = []
     cache: dict[tuple[object, ...], Grouping] = {}
     obstacles = _Obstacles(scenario_index)
     for uscc, own in by_uscc.items():
@@ -443,11 +484,11 @@ class _Obstacles:
 
     def __init__(self, scenario_index: ScenarioIndex) -> None:
         self.scenarios = scenario_index
-        self.cache: dict[tuple[object, ...], str] = {}
+        self.cache: dict[tuple[object, ...], Message] = {}
 
     def against(
         self, keys: Sequence[TaskKey], task: int, groups: Sequence[Group], industry_code: str
-    ) -> list[tuple[list[int], str]]:
+    ) -> list[tuple[list[int], Message]]:
         found = []
         for group in groups:
             partners = tuple(keys[i] for i in group.members)
@@ -461,7 +502,7 @@ class _Obstacles:
         return found
 
 
-_NO_OBSTACLE = "a scenario could carry them together, but the matching of more than 12 tasks is greedy"
+_NO_OBSTACLE = tr("a scenario could carry them together, but the matching of more than 12 tasks is greedy")
 
 
 def _match(

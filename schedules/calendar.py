@@ -48,6 +48,8 @@ from types import MappingProxyType
 import chinese_calendar
 from holidays.countries.china import China as ChinaHolidays
 
+from api.i18n import Joined, Message, Text, tr
+
 PROVISIONAL_SOURCE = "provisional"
 _WEEKEND = (5, 6)
 
@@ -211,17 +213,23 @@ class WorkCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         return day in self.working_days(day.year, day.month)
 
-    def day_off_reason(self, day: dt.date) -> str:
-        """Why a day is (not) a working day, in a short English phrase with the holiday's name."""
+    def day_off_reason(self, day: dt.date) -> Text:
+        """Why a day is (not) a working day, in a short phrase with the holiday's name."""
         year = self.year(day.year)
-        note = f"; provisional {day.year} calendar" if year.provisional else ""
+        iso = day.isoformat()
         if day in year.extra_workdays:
-            return f"{day.isoformat()} is a working day (调休 make-up day for {year.extra_workdays[day]}{note})"
-        if day in year.days_off:
-            return f"{day.isoformat()} is a day off ({year.days_off[day]}{note})"
-        if day.weekday() in _WEEKEND:
-            return f"{day.isoformat()} is a weekend day"
-        return f"{day.isoformat()} is a working day"
+            why: Message = tr("调休 make-up day for {holiday}", holiday=year.extra_workdays[day])
+        elif day in year.days_off:
+            why = year.days_off[day]
+        elif day.weekday() in _WEEKEND:
+            return tr("{day} is a weekend day", day=iso)
+        else:
+            return tr("{day} is a working day", day=iso)
+        if year.provisional:
+            why = Joined([why, tr("provisional {year} calendar", year=day.year)], "clauses")
+        if day in year.extra_workdays:
+            return tr("{day} is a working day ({why})", day=iso, why=why)
+        return tr("{day} is a day off ({why})", day=iso, why=why)
 
 
 @lru_cache(maxsize=1)
@@ -251,7 +259,7 @@ def is_working_day(day: dt.date, calendar: WorkCalendar | None = None) -> bool:
     return _calendar(calendar).is_working_day(day)
 
 
-def day_off_reason(day: dt.date, calendar: WorkCalendar | None = None) -> str:
+def day_off_reason(day: dt.date, calendar: WorkCalendar | None = None) -> Text:
     """Why a day is not a working day: the holiday's name, 调休, or the weekend."""
     return _calendar(calendar).day_off_reason(day)
 

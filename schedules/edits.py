@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
+from api.i18n import Text, tr
 from schedules.matching import TaskKey, lead_unit
 from schedules.model import ScenarioInfo, Task, Visit
 
@@ -25,7 +26,8 @@ from schedules.model import ScenarioInfo, Task, Visit
 def move_visit(visit: Visit, start: dt.date, end: dt.date | None = None) -> Visit:
     """The visit with a new window (``end`` defaults to ``start``)."""
     end = end or start
-    return replace(visit, window_start=start, window_end=end, explanation=f"Moved by the planner to {start}–{end}.")
+    explanation = tr("Moved by the planner to {start}–{end}.", start=start.isoformat(), end=end.isoformat())
+    return replace(visit, window_start=start, window_end=end, explanation=explanation)
 
 
 def split_visit(visit: Visit, parts: Sequence[Collection[int]]) -> tuple[Visit, ...]:
@@ -36,7 +38,7 @@ def split_visit(visit: Visit, parts: Sequence[Collection[int]]) -> tuple[Visit, 
     """
     remaining = {task.unit_id for task in visit.tasks} - {unit for part in parts for unit in part}
     groups = [[t for t in visit.tasks if t.unit_id in part] for part in [*parts, remaining]]
-    return tuple(_part(visit, tasks, "Split by the planner") for tasks in groups if tasks)
+    return tuple(_part(visit, tasks, tr("Split by the planner")) for tasks in groups if tasks)
 
 
 def unmerge_task(visit: Visit, unit_id: int) -> tuple[Visit, Visit]:
@@ -45,7 +47,7 @@ def unmerge_task(visit: Visit, unit_id: int) -> tuple[Visit, Visit]:
     rest = [task for task in visit.tasks if task.unit_id != unit_id]
     if not own or not rest:
         raise ValueError(f"unit {unit_id} is not one of several units of the visit")
-    return _part(visit, rest, "Unmerged by the planner"), _part(visit, own, "Unmerged by the planner")
+    return _part(visit, rest, tr("Unmerged by the planner")), _part(visit, own, tr("Unmerged by the planner"))
 
 
 def merge_visits(visits: Sequence[Visit], scenario: ScenarioInfo | None) -> Visit:
@@ -56,14 +58,16 @@ def merge_visits(visits: Sequence[Visit], scenario: ScenarioInfo | None) -> Visi
     tasks = tuple(sorted((task for visit in visits for task in visit.tasks), key=lambda t: t.unit_id))
     lead = lead_unit(scenario, _keys(tasks))
     code = scenario.code if scenario is not None else None
-    explanation = f"Merged by the planner under scenario {code}." if code else "Merged by the planner."
+    explanation = (
+        tr("Merged by the planner under scenario {scenario}.", scenario=code) if code else tr("Merged by the planner.")
+    )
     return replace(first, tasks=tasks, lead_unit_id=lead, scenario_code=code, explanation=explanation)
 
 
 def cancel_task(visit: Visit, unit_id: int) -> Visit | None:
     """The visit without that unit's task; ``None`` when nothing is left to visit for."""
     rest = [task for task in visit.tasks if task.unit_id != unit_id]
-    return _part(visit, rest, "Task cancelled by the planner") if rest else None
+    return _part(visit, rest, tr("Task cancelled by the planner")) if rest else None
 
 
 def replace_visits(schedule: Sequence[Visit], old: Sequence[Visit], new: Sequence[Visit]) -> tuple[Visit, ...]:
@@ -78,7 +82,7 @@ def _keys(tasks: Sequence[Task]) -> list[TaskKey]:
     return [TaskKey(task.unit_id, frozenset(task.item_codes)) for task in tasks]
 
 
-def _part(visit: Visit, tasks: Sequence[Task], why: str) -> Visit:
+def _part(visit: Visit, tasks: Sequence[Task], why: Text) -> Visit:
     if len(tasks) == 1:
         return replace(visit, tasks=tuple(tasks), lead_unit_id=tasks[0].unit_id, scenario_code=None, explanation=why)
     units = {task.unit_id for task in tasks}

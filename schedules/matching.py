@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from api.i18n import Text, tr, unit
 from schedules.model import ScenarioInfo
 
 EXACT_LIMIT = 12
@@ -93,42 +94,60 @@ def lead_unit(scenario: ScenarioInfo | None, tasks: Sequence[TaskKey]) -> int:
 
 def joint_obstacle(
     task: TaskKey, partners: Sequence[TaskKey], applicable: Sequence[ScenarioInfo], industry_code: str
-) -> str | None:
+) -> Text | None:
     """Why no published scenario carries ``task`` together with all ``partners`` (``None``: one does).
 
     ``applicable``: the published scenarios that apply to the enterprise's industry, sorted by code
     (``ScenarioIndex.applicable``). See the module docstring for the order of the checks.
     """
     if not applicable:
-        return f"no published scenario applies to industry {industry_code}"
+        return tr("no published scenario applies to industry {industry}", industry=industry_code)
     with_unit = [s for s in applicable if task.unit_id in s.unit_ids]
     if not with_unit:
-        return f"no scenario for industry {industry_code} includes unit {task.unit_id}"
+        return tr(
+            "no scenario for industry {industry} includes {unit}", industry=industry_code, unit=unit(task.unit_id)
+        )
     covering = [s for s in with_unit if covers_task(s, task)]
     if not covering:
         first = with_unit[0]
-        outside = ", ".join(sorted(task.item_codes - first.item_codes))
-        others = (
-            f" (nor any of {len(with_unit) - 1} other scenario(s) with unit {task.unit_id})"
-            if len(with_unit) > 1
-            else ""
+        outside = sorted(task.item_codes - first.item_codes)
+        if len(with_unit) > 1:
+            return tr(
+                "the item(s) {items} of {unit} are outside scenario {scenario} (nor any of {others} other "
+                "scenario(s) with {unit})",
+                items=outside,
+                unit=unit(task.unit_id),
+                scenario=first.code,
+                others=len(with_unit) - 1,
+            )
+        return tr(
+            "the item(s) {items} of {unit} are outside scenario {scenario}",
+            items=outside,
+            unit=unit(task.unit_id),
+            scenario=first.code,
         )
-        return f"unit {task.unit_id}'s item(s) {outside} are outside scenario {first.code}{others}"
     if any(all(covers_task(s, partner) for partner in partners) for s in covering):
         return None
     first = covering[0]
     partner = next(p for p in partners if not covers_task(first, p))
-    others = f" (nor does any of {len(covering) - 1} other scenario(s) covering it)" if len(covering) > 1 else ""
     if partner.unit_id not in first.unit_ids:
-        return (
-            f"scenario {first.code} covers unit {task.unit_id}'s task but not unit {partner.unit_id}, "
-            f"which is not one of its units{others}"
+        why = tr(
+            "scenario {scenario} covers the task of {unit} but not {partner}, which is not one of its units",
+            scenario=first.code,
+            unit=unit(task.unit_id),
+            partner=unit(partner.unit_id),
         )
-    outside = ", ".join(sorted(partner.item_codes - first.item_codes))
-    return (
-        f"scenario {first.code} covers unit {task.unit_id}'s task but unit {partner.unit_id}'s item(s) {outside} "
-        f"are outside it{others}"
-    )
+    else:
+        why = tr(
+            "scenario {scenario} covers the task of {unit} but the item(s) {items} of {partner} are outside it",
+            scenario=first.code,
+            unit=unit(task.unit_id),
+            items=sorted(partner.item_codes - first.item_codes),
+            partner=unit(partner.unit_id),
+        )
+    if len(covering) > 1:
+        return tr("{why} (nor does any of {others} other scenario(s) covering it)", why=why, others=len(covering) - 1)
+    return why
 
 
 class ScenarioIndex:

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from api.i18n import Message
 from models.enums import ItemCategory
 
 
@@ -154,7 +155,7 @@ class ExtraTask:
     item_codes: tuple[str, ...]
     kind: SourceKind
     onsite: bool = True
-    note: str = ""
+    note: Message = ""
     entry_ids: tuple[str, ...] = ()
 
 
@@ -173,7 +174,7 @@ class BuildConfig:
 class TaskSource:
     kind: SourceKind
     ref: str  # plan entry id or extra task id
-    detail: str  # human-readable: which plan entry or extra task, and why this month
+    detail: Message  # which plan entry or extra task, and why this month
     entry_ids: tuple[str, ...] = ()  # the plan entries this source serves: (ref,) for a plan entry
 
 
@@ -188,7 +189,7 @@ class Task:
     item_codes: tuple[str, ...]
     onsite: bool
     sources: tuple[TaskSource, ...]
-    explanation: str
+    explanation: Message
 
     @property
     def triggered(self) -> bool:
@@ -211,7 +212,7 @@ class Visit:
     window_start: dt.date
     window_end: dt.date
     onsite: bool
-    explanation: str
+    explanation: Message
 
     @property
     def unit_ids(self) -> tuple[int, ...]:
@@ -234,7 +235,7 @@ class Overflow:
     task: Task
     to_year: int
     to_month: int
-    reason: str
+    reason: Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +254,7 @@ class Shortfall:
     wanted: int
     planned: int
     missing: int
-    reason: str
+    reason: Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +265,7 @@ class Dropped:
     unit_id: int
     item_codes: tuple[str, ...]
     source: TaskSource
-    reason: str
+    reason: Message
 
 
 @dataclass(frozen=True)

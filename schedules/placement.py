@@ -17,19 +17,24 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
+from api.i18n import Message, Text, tr
 from schedules.calendar import WorkCalendar, allowed_days, quiet_day_exempt, spread_windows, window_end
 from schedules.explain import task_from_draft, visit_explanation
 from schedules.model import BuildConfig, ItemInfo, ScenarioInfo, Visit
 from schedules.spread import TaskDraft
 
 
-def no_allowed_day(today: dt.date | None = None) -> str:
-    after = f" after {today.isoformat()}" if today is not None else ""
-    return f"no working day of the month{after} lies outside the quiet days, and its items are not exempt"
+def no_allowed_day(today: dt.date | None = None) -> Text:
+    if today is None:
+        return tr("no working day of the month lies outside the quiet days, and its items are not exempt")
+    return tr(
+        "no working day of the month after {today} lies outside the quiet days, and its items are not exempt",
+        today=today.isoformat(),
+    )
 
 
 NO_ALLOWED_DAY = no_allowed_day()
-_NONSITE_NOTE = "Non-site inspection: it does not count as a visit."
+_NONSITE_NOTE = tr("Non-site inspection: it does not count as a visit.")
 
 
 class PlannedVisit(NamedTuple):
@@ -39,13 +44,15 @@ class PlannedVisit(NamedTuple):
     scenario: ScenarioInfo | None
     onsite: bool
     lead: int  # matching.lead_unit of the members
-    note: str  # why the tasks are in this visit (explain.matching_note / own_visit_note)
+    note: Message  # why the tasks are in this visit (explain.matching_note / own_visit_note)
 
 
-def no_day_left(year: int, month: int, today: dt.date) -> str:
-    return (
-        f"no working day of {year}-{month:02d} is left after {today.isoformat()} (a task needs approval, "
-        "publication and filing before its window)"
+def no_day_left(year: int, month: int, today: dt.date) -> Text:
+    return tr(
+        "no working day of {period} is left after {today} (a task needs approval, publication and filing before "
+        "its window)",
+        period=f"{year}-{month:02d}",
+        today=today.isoformat(),
     )
 
 
@@ -57,7 +64,7 @@ def place_visits(
     config: BuildConfig,
     calendar: WorkCalendar,
     today: dt.date | None = None,
-) -> tuple[list[Visit], list[tuple[TaskDraft, str]]]:
+) -> tuple[list[Visit], list[tuple[TaskDraft, Message]]]:
     """Visits with windows, sorted by (enterprise, on-site first, units); and the drafts left without a day."""
     buckets: dict[tuple[bool, bool], list[tuple[tuple[str, tuple[int, ...]], PlannedVisit]]] = defaultdict(list)
     for visit in planned:
@@ -65,7 +72,7 @@ def place_visits(
         order = (visit.members[0].uscc, tuple(draft.unit_id for draft in visit.members))
         buckets[(visit.onsite, exempt)].append((order, visit))
     placed: list[tuple[tuple[str, bool, tuple[int, ...]], Visit]] = []
-    unplaceable: list[tuple[TaskDraft, str]] = []
+    unplaceable: list[tuple[TaskDraft, Message]] = []
     working = calendar.working_days_after(year, month, today)
     for (onsite, exempt), bucket in sorted(buckets.items()):
         bucket.sort(key=itemgetter(0))

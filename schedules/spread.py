@@ -84,6 +84,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
+from api.i18n import Joined, Message, Text, tr, unit
 from models.enums import ItemCategory
 from schedules.calendar import WorkCalendar
 from schedules.model import (
@@ -205,7 +206,9 @@ def make_candidate(uscc: str, unit_id: int, item_codes: tuple[str, ...], onsite:
 
 _TRIGGERED_RANK = SOURCE_RANK[SourceKind.triggered]
 # (on-site items, non-site items, (reason, refused codes) pairs, note on a redirect to non-site)
-_ItemSorting = tuple[tuple[ItemInfo, ...], tuple[ItemInfo, ...], tuple[tuple[str, tuple[str, ...]], ...], str]
+_ItemSorting = tuple[
+    tuple[ItemInfo, ...], tuple[ItemInfo, ...], tuple[tuple[Message, tuple[str, ...]], ...], Message | None
+]
 
 
 class TaskDraft:
@@ -219,7 +222,7 @@ class TaskDraft:
         self.onsite = onsite
         self.item_codes: list[str] = []
         self.sources: list[TaskSource] = []
-        self.notes: list[str] = []
+        self.notes: list[Message] = []
         self.triggered = False
         self.rank = len(SOURCE_RANK)
 
@@ -282,42 +285,63 @@ class MonthAdmission:
         """Which items go on-site, which non-site, which are refused and why (cached by ``admit``)."""
         onsite: list[ItemInfo] = []
         nonsite: list[ItemInfo] = []
-        refused: dict[str, list[str]] = defaultdict(list)
+        refused: dict[Message, list[str]] = defaultdict(list)
         for code in dict.fromkeys(candidate.item_codes):
             item = self.items.get(code)
             if item is None:
-                refused["not a published item of the list"].append(code)
+                refused[_NOT_PUBLISHED].append(code)
             elif item.unit_id != candidate.unit_id:
-                refused[f"an item of unit {item.unit_id}, not of unit {candidate.unit_id}"].append(code)
+                refused[
+                    tr("an item of {owner}, not of {unit}", owner=unit(item.unit_id), unit=unit(candidate.unit_id))
+                ].append(code)
             elif not candidate.onsite and not item.nonsite_capable:
-                refused["cannot be inspected non-site"].append(code)
+                refused[_NOT_NONSITE].append(code)
             elif not candidate.onsite or triggered or not _needs_trigger(enterprise, item):
                 (onsite if candidate.onsite else nonsite).append(item)
             elif item.nonsite_capable:
                 nonsite.append(item)
             else:
-                refused[f"{_trigger_reason(enterprise, item)}: no routine on-site inspection"].append(code)
-        note = ""
+                refused[tr("{why}: no routine on-site inspection", why=_trigger_reason(enterprise, item))].append(code)
+        note: Message | None = None
         if candidate.onsite and nonsite:
-            reasons = "; ".join(sorted({_trigger_reason(enterprise, item) for item in nonsite}))
-            note = f"Items {', '.join(i.code for i in nonsite)} redirected to non-site ({reasons})."
+            reasons = Joined(sorted({_trigger_reason(enterprise, item) for item in nonsite}, key=str), "clauses")
+            note = tr(
+                "Items {items} redirected to non-site ({reasons}).", items=[i.code for i in nonsite], reasons=reasons
+            )
         return tuple(onsite), tuple(nonsite), tuple((r, tuple(c)) for r, c in refused.items()), note
 
     def _place(
-        self, candidate: Candidate, items: tuple[ItemInfo, ...], onsite: bool, triggered: bool, note: str = ""
+        self,
+        candidate: Candidate,
+        items: tuple[ItemInfo, ...],
+        onsite: bool,
+        triggered: bool,
+        note: Message | None = None,
     ) -> bool:
         uscc, unit_id = candidate.uscc, candidate.unit_id
         draft = self.drafts.get((uscc, unit_id, onsite))
-        notes = [note] if note else []
+        notes: list[Message] = [note] if note is not None else []
         ledger = self.ledger
         if onsite and draft is None:
             used, cap = ledger.unit_visits(uscc, unit_id), self.config.unit_yearly_cap
             if used >= cap and not triggered:
-                reason = f"unit {unit_id} has used its yearly cap on this enterprise ({used} of {cap} visits)"
+                reason = tr(
+                    "{unit} has used its yearly cap on this enterprise ({used} of {cap} visits)",
+                    unit=unit(unit_id),
+                    used=used,
+                    cap=cap,
+                )
                 self._drop(candidate, [item.code for item in items], reason)
                 return False
             if used >= cap:
-                notes.append(f"Triggered: passes unit {unit_id}'s yearly cap ({used} of {cap} visits already).")
+                notes.append(
+                    tr(
+                        "Triggered: passes the yearly cap of {unit} ({used} of {cap} visits already).",
+                        unit=unit(unit_id),
+                        used=used,
+                        cap=cap,
+                    )
+                )
         kept: list[str] = []
         for item in items:
             if draft is not None and item.code in draft.item_codes:
@@ -327,9 +351,21 @@ class MonthAdmission:
             if used < item.yearly_cap or triggered:
                 kept.append(item.code)
                 if used >= item.yearly_cap:
-                    notes.append(f"Triggered: passes item {item.code}'s yearly cap ({used} of {item.yearly_cap}).")
+                    notes.append(
+                        tr(
+                            "Triggered: passes item {item}'s yearly cap ({used} of {cap}).",
+                            item=item.code,
+                            used=used,
+                            cap=item.yearly_cap,
+                        )
+                    )
             else:
-                reason = f"item {item.code} has used its yearly cap on this enterprise ({used} of {item.yearly_cap})"
+                reason = tr(
+                    "item {item} has used its yearly cap on this enterprise ({used} of {cap})",
+                    item=item.code,
+                    used=used,
+                    cap=item.yearly_cap,
+                )
                 self._drop(candidate, [item.code], reason)
         if not kept:
             return False
@@ -347,7 +383,7 @@ class MonthAdmission:
         draft.rank = min(draft.rank, SOURCE_RANK[candidate.source.kind])
         return True
 
-    def _drop(self, candidate: Candidate, codes: Sequence[str], reason: str) -> None:
+    def _drop(self, candidate: Candidate, codes: Sequence[str], reason: Message) -> None:
         dropped = Dropped(candidate.uscc, candidate.unit_id, tuple(codes), candidate.source, reason)
         self.dropped.append(dropped)
 
@@ -356,7 +392,13 @@ def _needs_trigger(enterprise: EnterpriseInfo, item: ItemInfo) -> bool:
     return enterprise.whitelisted or item.category == ItemCategory.no_disturbance
 
 
-def _trigger_reason(enterprise: EnterpriseInfo, item: ItemInfo) -> str:
+def _trigger_reason(enterprise: EnterpriseInfo, item: ItemInfo) -> Text:
     if item.category == ItemCategory.no_disturbance:
-        return f"item {item.code} is 无事不扰"
-    return "the enterprise is whitelisted (白名单)" if enterprise.whitelisted else "routine"
+        return tr("item {item} is 无事不扰", item=item.code)
+    return _WHITELISTED if enterprise.whitelisted else _ROUTINE
+
+
+_NOT_PUBLISHED = tr("not a published item of the list")
+_NOT_NONSITE = tr("cannot be inspected non-site")
+_WHITELISTED = tr("the enterprise is whitelisted (白名单)")
+_ROUTINE = tr("routine")

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden
-from api.i18n import tr
+from api.i18n import Message, tr
 from api.plans.bulk import (
     PLAN_CARRY,
     PLAN_DROPPED,
@@ -47,7 +47,8 @@ from api.plans.holidays import load_work_calendar
 from api.plans.inputs import load_inputs, month_passed
 from api.plans.policy import PlanPolicy, local_today, period_text
 from api.plans.schedule import locked_schedule
-from api.registry.lookups import unit_codes_by_id
+from api.plans.words import message_store
+from api.registry.lookups import unit_codes_by_id, unit_names_by_id
 from models.db import write_transaction
 from models.enums import Role
 from models.plan_tables import (
@@ -206,20 +207,31 @@ async def clear_schedule(
     await approvals
 
 
-def _sources_json(sources: Iterable[TaskSource], cache: dict[tuple[TaskSource, ...], str]) -> str:
+def _sources_json(
+    sources: Iterable[TaskSource], cache: dict[tuple[TaskSource, ...], str], store: Callable[[Message], str]
+) -> str:
     key = tuple(sources)
     text = cache.get(key)
     if text is None:
         text = cache[key] = to_json(
-            [{"kind": s.kind.value, "ref": s.ref, "detail": s.detail, "entry_ids": list(s.entry_ids)} for s in key]
+            [
+                {"kind": s.kind.value, "ref": s.ref, "detail": store(s.detail), "entry_ids": list(s.entry_ids)}
+                for s in key
+            ]
         )
     return text
 
 
 def result_rows(
-    schedule_id: int, result: BuildResult, *, skip_usccs: Collection[str] = (), first_seq: int = 1
+    schedule_id: int,
+    result: BuildResult,
+    unit_names: Mapping[int, str],
+    *,
+    skip_usccs: Collection[str] = (),
+    first_seq: int = 1,
 ) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of every table for one build, in ``plans_bulk`` column order (without ``skip_usccs``)."""
+    store = message_store(unit_names)
     visits: list[tuple[Any, ...]] = []
     tasks: list[tuple[Any, ...]] = []
     sources: dict[tuple[TaskSource, ...], str] = {}
@@ -237,7 +249,7 @@ def result_rows(
                 visit.window_start,
                 visit.window_end,
                 visit.onsite,
-                visit.explanation,
+                store(visit.explanation),
             )
         )
         tasks += [
@@ -249,8 +261,8 @@ def result_rows(
                 items.get(task.item_codes) or items.setdefault(task.item_codes, to_json(task.item_codes)),
                 task.onsite,
                 "planned",
-                _sources_json(task.sources, sources),
-                task.explanation,
+                _sources_json(task.sources, sources, store),
+                store(task.explanation),
             )
             for task in visit.tasks
         ]
@@ -265,19 +277,19 @@ def result_rows(
             to_json(extra.item_codes),
             extra.kind.value,
             extra.onsite,
-            extra.note,
+            store(extra.note),
             to_json(extra.entry_ids),
         )
         for moved, extra in zip(result.overflow, carry_over(result.overflow), strict=True)
         if extra.uscc not in skip
     ]
     dropped = [
-        (schedule_id, d.uscc, d.unit_id, to_json(d.item_codes), d.source.kind.value, d.source.ref, d.reason)
+        (schedule_id, d.uscc, d.unit_id, to_json(d.item_codes), d.source.kind.value, d.source.ref, store(d.reason))
         for d in result.dropped
         if d.uscc not in skip
     ]
     shortfalls = [
-        (schedule_id, f.uscc, f.unit_id, f.entry_id, f.wanted, f.planned, f.missing, f.reason)
+        (schedule_id, f.uscc, f.unit_id, f.entry_id, f.wanted, f.planned, f.missing, store(f.reason))
         for f in result.shortfalls
         if f.uscc not in skip
     ]
@@ -290,7 +302,7 @@ async def persist_result(schedule_id: int, result: BuildResult, *, skip_usccs: C
     first_seq = 1
     if skip_usccs:
         first_seq = await _next_seq(schedule_id)
-    rows = result_rows(schedule_id, result, skip_usccs=skip_usccs, first_seq=first_seq)
+    rows = result_rows(schedule_id, result, await unit_names_by_id(), skip_usccs=skip_usccs, first_seq=first_seq)
     written = await bulk_insert(PLAN_VISIT, rows["visits"])
     written += await bulk_insert(PLAN_TASK, rows["tasks"])
     written += await bulk_insert(PLAN_CARRY, rows["carried"])

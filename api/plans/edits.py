@@ -29,14 +29,15 @@ from piccolo.columns import Column
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import Text, tr
+from api.i18n import Joined, Message, Text, for_reader, load, tr, with_names
 from api.plans.holidays import load_work_calendar
 from api.plans.inputs import load_enterprises, load_history, load_lists
 from api.plans.inputs import source_entry_ids as _entry_ids
 from api.plans.policy import PlanPolicy, local_today
 from api.plans.schedule import locked_schedule, visit_reads
 from api.plans.schemas import EditResult
-from api.registry.lookups import unit_codes_by_id
+from api.plans.words import message_store, unit_namer
+from api.registry.lookups import unit_codes_by_id, unit_names_by_id
 from models.db import write_transaction
 from models.enums import Role
 from models.plan_tables import PlanTask, PlanVisit, ScheduleApproval, ScheduleMonth
@@ -92,11 +93,12 @@ async def load_month(schedule_id: int, uscc: str) -> EnterpriseMonth:
         own = []
         for t in sorted((t for t in tasks if t["visit_seq"] == row["seq"]), key=lambda t: t["unit"]):
             sources = tuple(
-                TaskSource(SourceKind(s["kind"]), s["ref"], s["detail"], tuple(_entry_ids(s)))
+                TaskSource(SourceKind(s["kind"]), s["ref"], load(s["detail"]), tuple(_entry_ids(s)))
                 for s in json_list(t["sources"])
             )
             items = tuple(json_list(t["item_codes"]))
-            task = Task(year, month, uscc, t["unit"], items, bool(t["onsite"]), sources, t["explanation"])
+            explanation = load(t["explanation"])
+            task = Task(year, month, uscc, t["unit"], items, bool(t["onsite"]), sources, explanation)
             task_ids[id(task)] = t["id"]
             own.append(task)
         visit = Visit(
@@ -107,7 +109,7 @@ async def load_month(schedule_id: int, uscc: str) -> EnterpriseMonth:
             window_start=as_date(row["window_start"]),
             window_end=as_date(row["window_end"]),
             onsite=bool(row["onsite"]),
-            explanation=row["explanation"],
+            explanation=load(row["explanation"]),
         )
         visit_ids[id(visit)] = row["id"]
         visits.append(visit)
@@ -156,17 +158,20 @@ async def apply_edit(
         today=today,
     )
     units = await unit_codes_by_id()
+    unit_names = await unit_names_by_id()
+    store = message_store(unit_names)
     if violations:
+        messages = [with_names(v.message, unit_namer(unit_names)) for v in violations]
         listed = [
-            {"code": v.code, "message": v.message, "uscc": v.uscc, "unit_code": units.get(v.unit_id or 0)}
-            for v in violations
+            {"code": v.code, "message": for_reader(m), "uscc": v.uscc, "unit_code": units.get(v.unit_id or 0)}
+            for v, m in zip(violations, messages, strict=True)
         ]
         raise RuleViolation(
-            tr("The edit breaks the planning rules: {violations}", violations="; ".join(v.message for v in violations)),
+            tr("The edit breaks the planning rules: {violations}", violations=Joined(messages, "clauses")),
             code="schedule_edit_refused",
             violations=listed,
         )
-    return await _write(month, old, new, units, actor, now, f"{action}:{uscc}")
+    return await _write(month, old, new, units, store, actor, now, f"{action}:{uscc}")
 
 
 def _reuse(month: EnterpriseMonth, old: list[Visit], new: list[Visit]) -> dict[int, int]:
@@ -192,6 +197,7 @@ async def _write(
     old: list[Visit],
     new: list[Visit],
     units: dict[int, str],
+    store: Callable[[Message], str],
     actor: Actor,
     now: dt.datetime,
     action: str,  # "<edit>:<uscc>"
@@ -231,7 +237,7 @@ async def _write(
                 PlanVisit.window_start: visit.window_start,
                 PlanVisit.window_end: visit.window_end,
                 PlanVisit.onsite: visit.onsite,
-                PlanVisit.explanation: visit.explanation,
+                PlanVisit.explanation: store(visit.explanation),
             }
             if i in reuse:
                 visit_id = reuse[i]
@@ -253,7 +259,7 @@ async def _write(
                         window_start=visit.window_start,
                         window_end=visit.window_end,
                         onsite=visit.onsite,
-                        explanation=visit.explanation,
+                        explanation=store(visit.explanation),
                     )
                 ).returning(PlanVisit.id)
                 visit_id = inserted[0]["id"]

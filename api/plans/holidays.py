@@ -24,7 +24,7 @@ from typing import Any
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Forbidden, RuleViolation
-from api.i18n import tr
+from api.i18n import dump, render_stored, tr
 from api.plans.schemas import CalendarDayRead, CalendarLoadRead, CalendarYearRead, CalendarYearWrite, FlaggedVisitRead
 from api.registry.lookups import unit_by_code, unit_codes_by_id
 from models.db import write_transaction
@@ -181,7 +181,8 @@ async def flag_year(year: int, calendar: WorkCalendar) -> int:
         flag = ""
         if bad:
             count += 1
-            flag = f"Official {year} calendar: {calendar.day_off_reason(bad[0])}; move the visit."
+            why = calendar.day_off_reason(bad[0])
+            flag = dump(tr("Official {year} calendar: {why}; move the visit.", year=year, why=why))
         if flag != row["calendar_flag"]:
             await PlanVisit.update({PlanVisit.calendar_flag: flag}).where(PlanVisit.id == row["id"])
     return count
@@ -225,7 +226,7 @@ async def flagged_visits(
                 unit_codes=sorted(units[u] for u in unit_ids),
                 window_start=as_date(r["window_start"]),
                 window_end=as_date(r["window_end"]),
-                flag=r["calendar_flag"],
+                flag=render_stored(r["calendar_flag"]),
             )
         )
     return found

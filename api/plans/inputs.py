@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.clock import LOCAL_TZ
+from api.i18n import load
 from api.local_sql import local_bucket
 from api.plans.extra import approved_extra_tasks
 from models.appointment_tables import ResultAcceptance
@@ -383,7 +384,7 @@ async def load_extra_tasks(year: int, month: int, schedule_id: int | None, today
             item_codes=tuple(json_list(r["item_codes"])),
             kind=SourceKind(r["kind"]),
             onsite=bool(r["onsite"]),
-            note=r["note"],
+            note=load(r["note"]),
             entry_ids=tuple(str(e) for e in json_list(r["entry_ids"])),
         )
         for r in rows

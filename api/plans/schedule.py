@@ -22,7 +22,7 @@ from typing import Any
 from api.actor import Actor
 from api.audit import chain as audit
 from api.errors import Conflict, Forbidden, NotFound, RuleViolation
-from api.i18n import tr
+from api.i18n import render_stored, tr
 from api.plans.holidays import load_work_calendar
 from api.plans.policy import period_text
 from api.plans.schemas import (
@@ -128,13 +128,13 @@ async def visit_reads(schedule_id: int, rows: list[dict[str, Any]]) -> list[Plan
             window_end=as_date(r["window_end"]),
             onsite=bool(r["onsite"]),
             joint=bool(r["onsite"]) and len(tasks[r["seq"]]) >= 2,
-            explanation=r["explanation"],
+            explanation=render_stored(r["explanation"]),
             tasks=[_task_read(t, units) for t in sorted(tasks[r["seq"]], key=lambda t: units[t["unit"]])]
             if r["status"] == "planned"
             else [],
             status=r["status"],
             replaced_by=r["replaced_by"],
-            calendar_flag=r["calendar_flag"],
+            calendar_flag=render_stored(r["calendar_flag"]),
         )
         for r in rows
     ]
@@ -147,8 +147,8 @@ def _task_read(row: dict[str, Any], units: dict[int, str]) -> PlanTaskRead:
         item_codes=json_list(row["item_codes"]),
         onsite=bool(row["onsite"]),
         status=row["status"],
-        explanation=row["explanation"],
-        sources=[TaskSourceRead(s["kind"], s["ref"], s["detail"]) for s in json_list(row["sources"])],
+        explanation=render_stored(row["explanation"]),
+        sources=[TaskSourceRead(s["kind"], s["ref"], render_stored(s["detail"])) for s in json_list(row["sources"])],
     )
 
 
@@ -223,7 +223,7 @@ async def read_schedule(
                 item_codes=json_list(c["item_codes"]),
                 onsite=bool(c["onsite"]),
                 to_period=period_text(c["year"], c["month"]),
-                note=c["note"],
+                note=render_stored(c["note"]),
             )
             for c in carried_rows
         ],
@@ -235,7 +235,7 @@ async def read_schedule(
                 item_codes=json_list(d["item_codes"]),
                 source_kind=d["source_kind"],
                 source_ref=d["source_ref"],
-                reason=d["reason"],
+                reason=render_stored(d["reason"]),
             )
             for d in dropped_rows
         ],
@@ -248,7 +248,7 @@ async def read_schedule(
                 wanted=f["wanted"],
                 planned=f["planned"],
                 missing=f["missing"],
-                reason=f["reason"],
+                reason=render_stored(f["reason"]),
             )
             for f in shortfall_rows
         ],

@@ -20,6 +20,10 @@ async def unit_codes_by_id() -> dict[int, str]:
     return {r["id"]: r["code"] for r in await Unit.select(Unit.id, Unit.code)}
 
 
+async def unit_names_by_id() -> dict[int, str]:
+    return {r["id"]: r["name"] for r in await Unit.select(Unit.id, Unit.name)}
+
+
 async def item_by_code(code: str, *, field: str = "item_code") -> dict[str, Any]:
     row = await Item.select().where(Item.code == code).first()
     if row is None:

@@ -30,14 +30,20 @@ class Api:
         token = self.app.state.jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
         return {"Authorization": f"Bearer {token}"}
 
+    def _merged(self, as_: str | None, extra: dict[str, str] | None) -> dict[str, str] | None:
+        """The bearer header of ``as_`` (if any) with the request's own headers (Accept-Language, say)."""
+        if as_ is None:
+            return extra
+        return {**self.headers(as_), **(extra or {})}
+
     def get(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.get(path, headers=self.headers(as_) if as_ else None, **kw)
+        return self.client.get(path, headers=self._merged(as_, kw.pop("headers", None)), **kw)
 
     def post(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.post(path, headers=self.headers(as_) if as_ else None, **kw)
+        return self.client.post(path, headers=self._merged(as_, kw.pop("headers", None)), **kw)
 
     def patch(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.patch(path, headers=self.headers(as_) if as_ else None, **kw)
+        return self.client.patch(path, headers=self._merged(as_, kw.pop("headers", None)), **kw)
 
     def delete(self, path: str, as_: str | None = None, **kw: Any) -> Any:
-        return self.client.delete(path, headers=self.headers(as_) if as_ else None, **kw)
+        return self.client.delete(path, headers=self._merged(as_, kw.pop("headers", None)), **kw)

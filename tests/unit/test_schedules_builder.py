@@ -89,7 +89,7 @@ def test_tasks_of_two_units_merge_under_a_scenario_led_by_its_lead_unit() -> Non
     [visit] = result.visits
     assert visit.is_joint and visit.scenario_code == "S1" and visit.lead_unit_id == 1 and visit.unit_ids == (1, 2)
     for task in visit.tasks:
-        assert "S1" in task.explanation and task.sources[0].ref in task.explanation
+        assert "S1" in str(task.explanation) and task.sources[0].ref in str(task.explanation)
     assert result.joint_task_rate == 1.0 and result.joint_visit_rate == 1.0
 
 
@@ -99,7 +99,7 @@ def test_no_scenario_for_the_industry_means_separate_tasks_and_overflow() -> Non
     assert len(result.visits) == 1 and not result.visits[0].is_joint
     [moved] = result.overflow
     assert (moved.to_year, moved.to_month) == (2026, 11)
-    assert moved.task.explanation.count("Moved to 2026-11") == 1 and "no published scenario" in moved.reason
+    assert str(moved.task.explanation).count("Moved to 2026-11") == 1 and "no published scenario" in str(moved.reason)
 
 
 def test_overflow_moves_to_the_next_month_and_is_placed_first_there() -> None:
@@ -107,10 +107,10 @@ def test_overflow_moves_to_the_next_month_and_is_placed_first_there() -> None:
     october = _build(entries)
     assert [v.unit_ids for v in october.visits] == [(1, 2)]  # the joint visit keeps more tasks
     [moved] = october.overflow
-    assert moved.task.unit_id == 3 and "Moved to 2026-11" in moved.task.explanation
+    assert moved.task.unit_id == 3 and "Moved to 2026-11" in str(moved.task.explanation)
     november = _build(entries, month=11, extra=carry_over(october.overflow))
     assert [v.unit_ids for v in november.visits] == [(3,)]  # carried-over work outranks new routine work
-    assert "carried-over task" in november.visits[0].tasks[0].explanation
+    assert "carried-over task" in str(november.visits[0].tasks[0].explanation)
     assert {o.task.unit_id for o in november.overflow} == {1, 2}
     december = _build(entries, month=12)
     assert {(o.to_year, o.to_month) for o in december.overflow} == {(2026 + 1, 1)}
@@ -120,22 +120,22 @@ def test_visits_already_this_month_count_against_the_limit() -> None:
     history = History(onsite_visits_by_month={(E1, 10): 1})
     result = _build(JOINT, history=history)
     assert not result.visits and len(result.overflow) == 2
-    assert "already has 1 on-site visit(s)" in result.overflow[0].reason
+    assert "already has 1 on-site visit(s)" in str(result.overflow[0].reason)
 
 
 def test_whitelisted_enterprise_gets_no_planned_onsite_task() -> None:
     result = _build([_entry(2, "P-B", ["B1", "ND"], [E2])])
     assert all(not visit.onsite for visit in result.visits)
     [nonsite] = result.visits
-    assert nonsite.tasks[0].item_codes == ("ND",) and "redirected to non-site" in nonsite.tasks[0].explanation
+    assert nonsite.tasks[0].item_codes == ("ND",) and "redirected to non-site" in str(nonsite.tasks[0].explanation)
     [dropped] = result.dropped
-    assert dropped.item_codes == ("B1",) and "whitelisted" in dropped.reason
+    assert dropped.item_codes == ("B1",) and "whitelisted" in str(dropped.reason)
 
 
 def test_triggered_work_may_visit_a_whitelisted_enterprise() -> None:
     trigger = ExtraTask("T1", E2, 1, ("A1",), SourceKind.triggered, note="complaint 12345")
     [visit] = _build([], extra=[trigger]).visits
-    assert visit.onsite and visit.tasks[0].triggered and "complaint 12345" in visit.tasks[0].explanation
+    assert visit.onsite and visit.tasks[0].triggered and "complaint 12345" in str(visit.tasks[0].explanation)
 
 
 def test_triggered_work_is_kept_beyond_the_monthly_limit_and_routine_work_waits() -> None:
@@ -150,7 +150,7 @@ def test_no_disturbance_items_get_no_routine_onsite_inspection() -> None:
     onsite_items = {code for visit in result.visits if visit.onsite for t in visit.tasks for code in t.item_codes}
     assert onsite_items == {"B1"}
     assert {code for visit in result.visits if not visit.onsite for t in visit.tasks for code in t.item_codes} == {"ND"}
-    assert [d.item_codes for d in result.dropped] == [("NX",)] and "无事不扰" in result.dropped[0].reason
+    assert [d.item_codes for d in result.dropped] == [("NX",)] and "无事不扰" in str(result.dropped[0].reason)
 
 
 def _many(count: int, items: Sequence[str] = ("A1",)) -> tuple[list[EnterpriseInfo], list[PlanEntry]]:
@@ -188,7 +188,7 @@ def test_a_visit_with_no_allowed_day_moves_to_the_next_month() -> None:
     result = _build([_entry(1, "P-A1", ["A1"], [E1])], config=everything_quiet, extra=[trigger])
     assert [visit.uscc for visit in result.visits] == [E3]  # triggered work may use quiet days
     [moved] = result.overflow
-    assert moved.task.uscc == E1 and "quiet days" in moved.reason
+    assert moved.task.uscc == E1 and "quiet days" in str(moved.reason)
 
 
 def test_a_window_spans_the_configured_number_of_allowed_days() -> None:
@@ -206,7 +206,7 @@ def test_unit_and_item_caps_count_the_history() -> None:
     history = History(unit_visits={(E1, 1): 2}, item_inspections={(E3, "C1"): 1})
     result = _build(entries, history=history, items=items, config=BuildConfig())
     assert [(v.uscc, v.unit_ids) for v in result.visits] == [(E3, (1,))]
-    reasons = sorted(d.reason for d in result.dropped)
+    reasons = sorted(str(d.reason) for d in result.dropped)
     assert "item C1 has used its yearly cap" in reasons[0] and "unit 1 has used its yearly cap" in reasons[1]
 
 

@@ -72,7 +72,7 @@ def test_a_move_into_a_holiday_or_a_quiet_day_is_reported() -> None:
     [visit] = before
     assert not chinese_calendar.is_workday(dt.date(2026, 10, 7))
     [violation] = _new_violations(before, (move_visit(visit, dt.date(2026, 10, 7)),))
-    assert violation.code == "window_not_working_day" and "National Day" in violation.message
+    assert violation.code == "window_not_working_day" and "National Day" in str(violation.message)
     on_first = _new_violations(before, (move_visit(visit, dt.date(2026, 10, 1)),))
     assert _codes(on_first) == {"window_not_working_day", "window_on_quiet_day"}  # CONFIG's quiet days are 1–5
     weekend = next(d for d in (dt.date(2026, 10, day) for day in range(8, 32)) if not chinese_calendar.is_workday(d))

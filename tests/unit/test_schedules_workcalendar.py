@@ -120,7 +120,9 @@ def test_make_up_weekend_days_of_2026_are_working_days() -> None:
     assert all(day.weekday() >= 5 and chinese_calendar.is_workday(day) for day in make_up)
     assert all(is_working_day(day) for day in make_up)
     assert {D(2026, 2, 14), D(2026, 2, 28)} <= set(working_days(2026, 2))
-    assert day_off_reason(D(2026, 2, 14)) == "2026-02-14 is a working day (调休 make-up day for Spring Festival 春节)"
+    assert (
+        str(day_off_reason(D(2026, 2, 14))) == "2026-02-14 is a working day (调休 make-up day for Spring Festival 春节)"
+    )
 
 
 def test_a_calendar_mixes_official_imported_and_provisional_years() -> None:
@@ -139,12 +141,12 @@ def test_a_calendar_mixes_official_imported_and_provisional_years() -> None:
     assert calendar.is_provisional(2025)  # not given: provisional too, never an error
     assert D(2027, 2, 20) in calendar.working_days(2027, 2) and D(2027, 2, 9) not in calendar.working_days(2027, 2)
     assert D(2027, 2, 20) not in default_calendar().working_days(2027, 2)  # the provisional year has no swap
-    assert calendar.day_off_reason(D(2027, 2, 9)) == "2027-02-09 is a day off (Spring Festival 春节)"
-    assert calendar.day_off_reason(D(2028, 1, 26)) == (
+    assert str(calendar.day_off_reason(D(2027, 2, 9))) == "2027-02-09 is a day off (Spring Festival 春节)"
+    assert str(calendar.day_off_reason(D(2028, 1, 26))) == (
         "2028-01-26 is a day off (Spring Festival 春节; provisional 2028 calendar)"
     )
-    assert calendar.day_off_reason(D(2028, 1, 29)) == "2028-01-29 is a weekend day"
-    assert calendar.day_off_reason(D(2028, 2, 29)) == "2028-02-29 is a working day"
+    assert str(calendar.day_off_reason(D(2028, 1, 29))) == "2028-01-29 is a weekend day"
+    assert str(calendar.day_off_reason(D(2028, 2, 29))) == "2028-02-29 is a working day"
     assert supported_years(calendar) == range(2026, 2028)
     with pytest.raises(ValueError, match="two calendars for 2026"):
         WorkCalendar([official_2026, official_2026])

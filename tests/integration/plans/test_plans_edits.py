@@ -33,7 +33,10 @@ def test_moves_are_checked_against_the_calendar(api: Api) -> None:
     holiday = api.post(path, as_="planner-mkt", json={"window_start": "2026-10-01"})  # National Day
     assert _refusal(holiday) == {"window_not_working_day"}
     [violation] = holiday.json()["violations"]
-    assert violation["uscc"] == USCC_A and "National Day" in violation["message"]
+    assert violation["uscc"] == USCC_A and violation["message"].startswith("2026-10-01 是休息日（National Day")
+    assert "2026-10-01 是休息日" in holiday.json()["detail"]  # the planner reads why, in Chinese
+    english = api.post(path, as_="planner-mkt", json={"window_start": "2026-10-01"}, headers={"Accept-Language": "en"})
+    assert english.json()["violations"][0]["message"].startswith("2026-10-01 is a day off (National Day")
     assert _refusal(api.post(path, as_="planner-mkt", json={"window_start": "2026-11-02"})) == {"window_outside_month"}
     assert api.post(path, as_="planner-fire", json={"window_start": "2026-10-20"}).json()["code"] == "not_your_unit"
     make_up = next(d for d in working_days(2026, 10) if d.weekday() >= 5)  # a 调休 Saturday is a working day

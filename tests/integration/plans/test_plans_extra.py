@@ -100,7 +100,7 @@ def test_triggered_tasks_pass_the_caps_only_with_a_warning(api: Api) -> None:
             assert len(visits_of(view, USCC_A)) == len(visits_of(view, USCC_B)) == 1
             publish(api, period, units=("mkt",))
     _, triggered = _task(view, USCC_A, "MKT")
-    assert "Triggered: passes unit" in triggered["explanation"] and "2 of 2" in triggered["explanation"]
+    assert "触发式检查：超出" in triggered["explanation"] and "2/2" in triggered["explanation"]
     assert not visits_of(view, USCC_B)  # planned 专项 work over the cap is dropped
     [dropped] = [d for d in view["dropped"] if d["uscc"] == USCC_B]
-    assert "yearly cap" in dropped["reason"] and "2 of 2" in dropped["reason"]
+    assert "年度检查次数已用完" in dropped["reason"] and "2/2" in dropped["reason"]

@@ -199,7 +199,7 @@ def test_a_year_without_official_data_is_provisional_until_loaded_and_loading_it
     assert ("2027-02", feb_visit["id"]) in flagged and any(period == "2027-01" for period, _ in flagged)
     assert {f["status"] for f in body["flagged"]} == {"draft", "published"}
     mine = api.get("/api/v1/calendar/flags", as_="planner-mkt", params={"unit_code": "MKT", "year": 2027}).json()
-    assert mine and all("MKT" in f["unit_codes"] for f in mine) and "day off" in mine[0]["flag"]
+    assert mine and all("MKT" in f["unit_codes"] for f in mine) and "休息日" in mine[0]["flag"]
     view = schedule(api, "2027-02")
     assert not view["provisional"] and view["flagged_visits"] >= 1
     [shown] = [v for v in view["visits"] if v["id"] == feb_visit["id"]]
@@ -254,7 +254,7 @@ def test_units_merge_under_a_scenario_whose_lead_has_no_task_there(api: Api) -> 
     approved_plans(api)
     alone = build(api, "2026-10")
     [moved] = [c for c in alone["carried_over"] if c["uscc"] == USCC_B]
-    assert "no published scenario applies to industry C2614" in moved["note"]  # the real reason, named
+    assert "没有适用于行业 C2614 的已发布联合检查场景" in moved["note"]  # the real reason, named
     item = {
         "code": "P-ENV",
         "name": "P-ENV 计划检查事项",

@@ -42,9 +42,12 @@ def test_a_built_month_is_deterministic_joint_and_explained(api: Api) -> None:
     assert [(t["unit_code"], t["item_codes"]) for t in joint["tasks"]] == [("FIRE", ["P-FIRE"]), ("MKT", ["P-MKT"])]
     assert dt.date.fromisoformat(joint["window_start"]) in working_days(2026, 10)
     mkt_task = next(t for t in joint["tasks"] if t["unit_code"] == "MKT")
-    assert (
-        mkt_task["sources"][0]["ref"] == "MKT-2026-E1" and "plan entry MKT-2026-E1" in mkt_task["sources"][0]["detail"]
-    )
+    assert mkt_task["sources"][0]["ref"] == "MKT-2026-E1" and "计划条目 MKT-2026-E1" in mkt_task["sources"][0]["detail"]
+    assert "历城区市场监督管理局" in joint["explanation"] and "联合检查" in joint["explanation"]
+    assert "unit" not in joint["explanation"] and "unit" not in mkt_task["explanation"]  # units by name, in Chinese
+    english = api.get(f"/api/v1/schedules/{OCT}", as_="planner-mkt", headers={"Accept-Language": "en"}).json()
+    [joint_en] = [v for v in visits_of(english, USCC_A) if v["onsite"]]
+    assert joint_en["explanation"].startswith("Joint visit of ") and "历城区市场监督管理局" in joint_en["explanation"]
     rates = first["rates"]
     assert rates["onsite_visits"] == 2 and rates["joint_visits"] == 1 and rates["joint_visit_rate"] == 0.5
     assert rates["onsite_tasks"] == 3 and rates["tasks_in_joint_visits"] == 2 and rates["joint_task_rate"] == 0.6667
@@ -60,10 +63,10 @@ def test_whitelist_and_no_disturbance_exclusions_are_visible(api: Api) -> None:
     assert "P-ND" not in onsite_items  # 无事不扰: never a routine on-site inspection
     assert not [v for v in visits_of(view, USCC_W) if v["onsite"]]  # whitelisted (白名单)
     [w_dropped] = [d for d in view["dropped"] if d["uscc"] == USCC_W]
-    assert w_dropped["item_codes"] == ["P-MKT"] and "whitelisted" in w_dropped["reason"]
+    assert w_dropped["item_codes"] == ["P-MKT"] and "白名单" in w_dropped["reason"]
     [w_nonsite] = [t for v in visits_of(view, USCC_W) for t in v["tasks"]]
     assert w_nonsite["item_codes"] == ["P-MKTN"] and not w_nonsite["onsite"]
-    assert "redirected to non-site" in w_nonsite["explanation"] and "whitelisted" in w_nonsite["explanation"]
+    assert "改为非现场检查" in w_nonsite["explanation"] and "白名单" in w_nonsite["explanation"]
     b_nonsite = [t for v in visits_of(view, USCC_B) if not v["onsite"] for t in v["tasks"]]
     assert [t["item_codes"] for t in b_nonsite] == [["P-ND"]] and "无事不扰" in b_nonsite[0]["explanation"]
     a_nonsite = [t for v in visits_of(view, USCC_A) if not v["onsite"] for t in v["tasks"]]
@@ -77,7 +80,7 @@ def test_overflow_is_carried_into_the_next_month(api: Api) -> None:
     b_onsite = [v for v in visits_of(view, USCC_B) if v["onsite"]]
     assert len(b_onsite) == 1  # no scenario joins MKT and FIRE on chemicals: one visit a month, one task waits
     [moved] = view["carried_over"]
-    assert moved["uscc"] == USCC_B and moved["to_period"] == "2026-11" and "carried over" in moved["note"]
+    assert moved["uscc"] == USCC_B and moved["to_period"] == "2026-11" and "顺延" in moved["note"]
     publish(api, OCT)
     november = build(api, "2026-11")
     [b_visit] = [v for v in visits_of(november, USCC_B) if v["onsite"]]
@@ -95,7 +98,7 @@ def test_caps_count_visits_already_filed_this_year(api: Api) -> None:
     a_onsite = [v for v in visits_of(view, USCC_A) if v["onsite"]]
     assert [[t["unit_code"] for t in v["tasks"]] for v in a_onsite] == [["FIRE"]]
     [capped] = [d for d in view["dropped"] if d["uscc"] == USCC_A and d["unit_code"] == "MKT"]
-    assert "yearly cap" in capped["reason"] and "2 of 2" in capped["reason"]
+    assert "年度检查次数已用完" in capped["reason"] and "2/2" in capped["reason"]
     b_units = {t["unit_code"] for v in visits_of(view, USCC_B) if v["onsite"] for t in v["tasks"]}
     assert len(b_units) == 1  # B was not visited: its caps are untouched
 
