@@ -328,7 +328,7 @@ async def table_sizes() -> dict[str, Any]:
         "  SELECT sum(greatest(p.reltuples, 0))::bigint AS rows, sum(pg_total_relation_size(t.relid)) AS bytes "
         "  FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) s "
         "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-        "ORDER BY s.bytes DESC LIMIT 12"
+        "ORDER BY s.bytes DESC NULLS LAST LIMIT 12"
     )
     database = await Visit.raw("SELECT pg_database_size(current_database()) AS bytes")
     return {
