@@ -136,7 +136,7 @@ async def load_verification_log(now: dt.datetime, seed: int) -> dict[str, Any]:
     engine = VerificationLog._meta.db
     rows = folded = 0
     for month in months:
-        records = sorted(by_month[month])
+        records = sorted(by_month[month], key=lambda r: r[0])  # ids in time order, as the app logs them
         async with engine.pool.acquire() as conn:  # type: ignore[attr-defined]
             await conn.copy_records_to_table("verification_log", records=records, columns=LOG_COLUMNS)
         rows += len(records)
@@ -160,7 +160,7 @@ async def a_day_since_the_checkpoint(now: dt.datetime, seed: int) -> None:
         for _ in range(NEW_CHECKS)
     ]
     async with VerificationLog._meta.db.pool.acquire() as conn:  # type: ignore[attr-defined]
-        await conn.copy_records_to_table("verification_log", records=sorted(checks), columns=LOG_COLUMNS)
+        await conn.copy_records_to_table("verification_log", records=sorted(checks, key=lambda r: r[0]), columns=LOG_COLUMNS)
     await fold_verifications(now)
 
 
