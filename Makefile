@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export RUQI_DATA_DIR ?= var
 
-.PHONY: run test lint install install-test chromium faketime messages openapi bench
+.PHONY: run test lint install install-test chromium faketime messages openapi bench bench-province
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,3 +64,10 @@ BENCH_ARGS ?=
 bench: install-test
 	$(BIN)/python bench/bench_handwritten.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_sqlite.py $(BENCH_ARGS)
+
+## Issue 17, part 4: SCALE× the sample district (1, 10 or 100) on a throw-away PostgreSQL database, loaded with
+## COPY; metrics, audit verify from the last checkpoint, the public schedule and the lists measured on it.
+## Results: bench/results/province_<SCALE>x.json; docs/benchmarks.md.
+SCALE ?= 1
+bench-province: install-test
+	$(BIN)/python bench/bench_province.py --scale $(SCALE)

@@ -29,6 +29,7 @@ from api.accounts.controller import AuthController, UserController
 from api.accounts.tokens import TokenVersions
 from api.appointments.controller import ServiceRequestController
 from api.audit.controller import AuditController
+from api.audit.retention import partitions_ahead
 from api.auth import build_jwt_auth
 from api.catalogue.controller import (
     CatalogueController,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         elif isinstance(engine, PooledSQLiteEngine):  # the embedded default: WAL, one writer, parallel readers
             await engine.start_pool()
         secure_data_dir(settings.data_dir, settings.database_url)  # the SQLite file may be new since
+        await partitions_ahead(clock.now())  # the verification log's coming months (PostgreSQL)
         try:
             async with contextlib.AsyncExitStack() as running:
                 if shared_keys is not None:

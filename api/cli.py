@@ -155,8 +155,31 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             default=None,
             help="Build the district as on this day (YYYY-MM-DD, 08:00 Beijing time) instead of today.",
         )
-        def seed(app: Litestar, if_empty: bool, seed_value: int, enterprises: int, history: bool, as_of: Any) -> None:
-            _seed(app, if_empty=if_empty, seed=seed_value, enterprises=enterprises, history=history, as_of=as_of)
+        @click.option(
+            "--history-years",
+            default=2,
+            show_default=True,
+            type=click.IntRange(2, 10),
+            help="Years of history; above 2 its volume grows with --enterprises (the province benchmark).",
+        )
+        def seed(
+            app: Litestar,
+            if_empty: bool,
+            seed_value: int,
+            enterprises: int,
+            history: bool,
+            as_of: Any,
+            history_years: int,
+        ) -> None:
+            _seed(
+                app,
+                if_empty=if_empty,
+                seed=seed_value,
+                enterprises=enterprises,
+                history=history,
+                as_of=as_of,
+                history_years=history_years,
+            )
 
         @cli.command(name="create-user", help="Create an account.")
         @click.option("--username", required=True)
@@ -194,7 +217,9 @@ class RuqiCLIPlugin(CLIPluginProtocol):
             say(tr("created {username} ({role})", username=user.username, role=user.role.value))
 
 
-def _seed(app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history: bool, as_of: Any) -> None:
+def _seed(
+    app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history: bool, as_of: Any, history_years: int = 2
+) -> None:
     from api.auth import hash_password
     from api.sample.generate import DEMO_PASSWORD
     from api.sample.seed import AlreadyLoaded, seed_database
@@ -203,19 +228,26 @@ def _seed(app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history
         now = dt.datetime(as_of.year, as_of.month, as_of.day, 8, tzinfo=LOCAL_TZ)
     else:
         now = app.state.clock.now()
-    try:
-        outcome = asyncio.run(
-            seed_database(
-                seed=seed,
-                enterprises=enterprises,
-                history=history,
-                if_empty=if_empty,
-                now=now,
-                env=app.state.context,
-                policy=app.state.settings.plan_policy,
-                password_hasher=hash_password,
-            )
+
+    async def load() -> Any:
+        # Shared key rings (a key-encryption key is set) are read from the database when the app starts; the
+        # seed signs this month's codes, so it loads them first.
+        if app.state.shared_keys is not None:
+            await app.state.shared_keys.start(app.state.clock.now())
+        return await seed_database(
+            seed=seed,
+            enterprises=enterprises,
+            history=history,
+            history_years=history_years,
+            if_empty=if_empty,
+            now=now,
+            env=app.state.context,
+            policy=app.state.settings.plan_policy,
+            password_hasher=hash_password,
         )
+
+    try:
+        outcome = asyncio.run(load())
     except AlreadyLoaded:
         raise click.ClickException(
             render(tr("the database already holds data; seed loads only into an empty one"), cli_locale())

@@ -24,7 +24,7 @@ class Visit(Table, tablename="visit"):
     kind = Varchar(length=16)
     service_type = Varchar(length=16, null=True, default=None)
     origin = Varchar(length=16)
-    plan_task_id = Integer(null=True, default=None)
+    plan_task_id = Integer(null=True, default=None, index=True)  # plan building: which tasks have a visit
     trigger_type = Varchar(length=24, null=True, default=None)
     trigger_ref = Varchar(length=200, default="")
     trigger_reason = Text(default="")

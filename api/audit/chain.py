@@ -268,7 +268,7 @@ async def verify_chain(
         first = min(pending)
         return report(False, seq + 1, "missing", f"a checkpoint covers seq {first} but the chain ends at seq {seq}")
     # The verification log is covered by digest events: an edited or deleted row breaks its digest.
-    mismatches = await digest_mismatches()
+    mismatches = await digest_mismatches(after_seq)
     if mismatches:
         return report(False, mismatches[0].seq, "verification_log_mismatch", "; ".join(m.detail for m in mismatches))
     return report(True)

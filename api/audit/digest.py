@@ -70,13 +70,18 @@ class DigestMismatch:
         return f"verification digest at seq {self.seq}: {covered}"
 
 
-async def digest_mismatches() -> list[DigestMismatch]:
-    """Digest events whose verification log rows no longer hash to what the chain recorded, naming the rows."""
+async def digest_mismatches(after_seq: int = 0) -> list[DigestMismatch]:
+    """Digest events (after ``after_seq``) whose verification log rows no longer hash to what the chain recorded,
+    naming the rows.
+
+    A verify from a checkpoint passes the checkpoint's seq: the digests before it were checked when it was signed,
+    so the work follows the rows logged since, not the whole log; a full verify (``after_seq`` 0) reads them all.
+    """
     broken = []
     pruned_through = await pruned_through_id()
     events = (
         await AuditEvent.select(AuditEvent.seq, AuditEvent.payload)
-        .where(AuditEvent.type == DIGEST_TYPE)
+        .where((AuditEvent.type == DIGEST_TYPE) & (AuditEvent.seq > after_seq))
         .order_by(AuditEvent.seq)
     )
     for event in events:

@@ -287,8 +287,16 @@ async def read_plan(actor: Actor, plan_id: int) -> AnnualPlanRead:
 
 
 async def list_plans(
-    actor: Actor, year: int | None, unit_code: str | None, status: str | None, filed_only: bool = False
-) -> list[AnnualPlanRead]:
+    actor: Actor,
+    year: int | None,
+    unit_code: str | None,
+    status: str | None,
+    filed_only: bool = False,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[AnnualPlanRead], int]:
+    """One page of the plans the actor may read (by year, unit, version) and how many there are in all."""
     if actor.role == Role.enterprise:
         raise Forbidden(tr("Annual plans are for the inspecting units and the supervisor."))
     query = AnnualPlan.select()
@@ -301,7 +309,8 @@ async def list_plans(
     if filed_only:
         query = query.where(AnnualPlan.filed_at.is_not_null())
     rows = [r for r in await query.order_by(AnnualPlan.year).order_by(AnnualPlan.unit) if can_read(actor, r)]
-    return await _reads(sorted(rows, key=lambda r: (r["year"], r["unit"], r["version"])))
+    rows.sort(key=lambda r: (r["year"], r["unit"], r["version"]))
+    return await _reads(rows[offset : offset + limit]), len(rows)  # entries are read for the page only
 
 
 async def _in_force_ids(keys: set[tuple[int, int]]) -> set[int]:

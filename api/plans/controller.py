@@ -17,6 +17,7 @@ from litestar.types import ControllerRouterHandler
 from api.auth import STAFF, any_authenticated, require
 from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
 from api.openapi_tags import ANNUAL_PLANS, CALENDAR, SCHEDULES
+from api.pagination import Page
 from api.plans import annual as plans_annual
 from api.plans import edit_ops as plans_edit_ops
 from api.plans import extra as plans_extra
@@ -126,20 +127,28 @@ class AnnualPlanController(Controller):
         year: FromQuery[int | None] = None,
         unit_code: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
-    ) -> list[AnnualPlanRead]:
-        """可见的年度检查计划（含每个版本），可按年份、单位、状态筛选。
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[AnnualPlanRead]:
+        """可见的年度检查计划（含每个版本），按年份、单位、版本排序，可按年份、单位、状态筛选，分页。
 
         角色：司法局看全部；规划员、主体负责人、执法人员看本单位的计划和其他单位已公开的计划；企业不可（403）。
         """
-        return await plans_annual.list_plans(actor, year, unit_code, status)
+        rows, total = await plans_annual.list_plans(actor, year, unit_code, status, limit=limit, offset=offset)
+        return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/filings", guards=[require(Role.supervisor)], summary="已向司法局备案的年度计划")
-    async def filings(self, actor: CurrentActor, year: FromQuery[int | None] = None) -> list[AnnualPlanRead]:
-        """已备案的年度计划，逾期备案（晚于备案截止日，默认 3 月 31 日）的标出 `late`。
+    async def filings(
+        self, actor: CurrentActor, year: FromQuery[int | None] = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[AnnualPlanRead]:
+        """已备案的年度计划，逾期备案（晚于备案截止日，默认 3 月 31 日）的标出 `late`；分页。
 
         角色：司法局（supervisor）。English: plans filed with the supervisor, late ones flagged.
         """
-        return await plans_annual.list_plans(actor, year, None, None, filed_only=True)
+        rows, total = await plans_annual.list_plans(
+            actor, year, None, None, filed_only=True, limit=limit, offset=offset
+        )
+        return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{plan_id:int}", guards=[any_authenticated], summary="查看一份年度计划")
     async def read(self, actor: CurrentActor, plan_id: FromPath[int]) -> AnnualPlanRead:

@@ -134,12 +134,22 @@ async def published_visits(where: str, *args: Any, confidential: bool = False) -
     return sorted(found, key=lambda v: (v.window_start, v.enterprise_name, v.uscc, v.seq))
 
 
-async def public_schedule(year: int, month: int) -> PublicScheduleRead:
+PUBLIC_PAGE = 200  # visits per page of the public month (the exports hold the whole month)
+
+
+async def public_schedule(year: int, month: int, limit: int | None = None, offset: int = 0) -> PublicScheduleRead:
+    """The published month, or one page of it (``limit`` visits from ``offset``, in window order)."""
     schedule = await published_schedule(year, month)
     visits = await published_visits("s.id = {} AND pv.onsite = {} AND e.above_scale = {}", schedule["id"], True, True)
+    total = len(visits)
+    if limit is not None:
+        visits = visits[offset : offset + limit]
     return PublicScheduleRead(
         period=schedule["period"],
         published_at=schedule["published_at"],
+        total=total,
+        limit=total if limit is None else limit,
+        offset=0 if limit is None else offset,
         visits=[
             PublicVisitRead(
                 enterprise_name=v.enterprise_name,

@@ -7,18 +7,18 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import Provide
 from litestar.openapi.spec import Example
-from litestar.params import FromPath, FromQuery, PathParameter
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.response import Template
 
 from api.auth import STAFF, require
-from api.deps import CurrentActor, Now, provide_actor
+from api.deps import CurrentActor, Limit, Now, Offset, provide_actor
 from api.errors import NotFound
 from api.i18n import tr
 from api.openapi_tags import PUBLIC_SCHEDULES, SCHEDULES
 from api.pages import page
 from api.plans.ical import enterprise_feed_for, my_upcoming, unit_feed_for
 from api.plans.policy import parse_month
-from api.plans.public import EXPORT_HEADERS, export_rows, public_schedule, published_periods
+from api.plans.public import EXPORT_HEADERS, PUBLIC_PAGE, export_rows, public_schedule, published_periods
 from api.plans.schemas import PublicScheduleRead, UpcomingRead
 from api.settings import Settings
 from api.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv, write_xlsx
@@ -29,6 +29,7 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 MonthPath = Annotated[
     str, PathParameter(description="月份，YYYY-MM", examples=[Example(summary="2026 年 7 月", value="2026-07")])
 ]
+PageNumber = Annotated[int, QueryParameter(query="page", ge=1, le=100_000, description="页码，从 1 开始")]
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -58,21 +59,26 @@ class PublicScheduleController(Controller):
         return page("public_schedules.html", {"periods": await published_periods()})
 
     @get("/public/schedules/{period:str}", media_type=MediaType.HTML, include_in_schema=False)
-    async def page(self, period: FromPath[str]) -> Template:
+    async def page(self, period: FromPath[str], page_no: PageNumber = 1) -> Template:
         year, month = parse_month(period)
-        view = await public_schedule(year, month)
-        return page("public_schedule.html", {"view": view, "year": year, "month": month})
+        view = await public_schedule(year, month, PUBLIC_PAGE, (page_no - 1) * PUBLIC_PAGE)
+        pages = max(1, -(-view.total // PUBLIC_PAGE))
+        context = {"view": view, "year": year, "month": month, "page_no": page_no, "pages": pages}
+        return page("public_schedule.html", context)
 
     @get("/api/v1/public/schedules/{period:str}", summary="规上企业月度检查计划公示")
-    async def read(self, period: MonthPath) -> Response[PublicScheduleRead]:
+    async def read(
+        self, period: MonthPath, limit: Limit = PUBLIC_PAGE, offset: Offset = 0
+    ) -> Response[PublicScheduleRead]:
         """一个已发布月份的公示：规上企业的现场检查计划（企业、检查单位、事项、周次、时间窗口、是否联合检查），
-        不含执法人员。浏览器打开 `/public/schedules/{period}` 得到同样内容的网页。
+        不含执法人员；分页（`limit`、`offset`，`total` 为全月条数），整月请下载导出文件。浏览器打开
+        `/public/schedules/{period}` 得到同样内容的网页（`?page=` 翻页）。
 
         角色：无需登录。拒绝：404 `schedule_not_published`；400 `invalid_period`。
-        English: the published month's planned visits to above-scale enterprises (规上企业月公示).
+        English: the published month's planned visits to above-scale enterprises (规上企业月公示), one page at a time.
         """
         year, month = parse_month(period)
-        return Response(await public_schedule(year, month), headers=PUBLIC_CACHE)
+        return Response(await public_schedule(year, month, limit, offset), headers=PUBLIC_CACHE)
 
     @get("/api/v1/public/schedules/{period:str}/export", summary="下载公示（Excel 或 CSV）")
     async def export(self, period: MonthPath, format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") -> Response[bytes]:

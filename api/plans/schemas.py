@@ -259,7 +259,10 @@ class PublicVisitRead(msgspec.Struct, kw_only=True):
 class PublicScheduleRead(msgspec.Struct, kw_only=True):
     period: str
     published_at: dt.datetime | None
-    visits: list[PublicVisitRead]
+    visits: list[PublicVisitRead]  # one page: ``limit`` visits from ``offset``, of ``total``
+    total: int = 0
+    limit: int = 0
+    offset: int = 0
 
 
 class UpcomingVisitRead(msgspec.Struct, kw_only=True):

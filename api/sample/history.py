@@ -51,6 +51,8 @@ YEAR_PLANS = (
     YearPlan(1, 2300, 0.40, 0.25, 0.6),
     YearPlan(0, 1700, 0.75, 0.65, 1.25),
 )
+# Years before Y−2 (only with ``years`` > 2, the province benchmark): like Y−2.
+EARLIER_YEAR = YearPlan(3, 2500, 0.30, 0.20, 0.5)
 UNPLANNED_SHARE = 0.08  # of the present year's volume, when its planned visits come from the schedules
 HISTORY_MONTHS = 24
 MONTH_WEIGHTS = (0.7, 0.6, 1.0, 1.05, 1.0, 1.05, 1.1, 1.0, 1.05, 0.85, 1.1, 1.0)
@@ -86,9 +88,20 @@ def history_days(year: int, first: dt.date, last: dt.date) -> dict[int, list[dt.
     return out
 
 
-def first_history_day(today: dt.date) -> dt.date:
-    """The 1st of the current month, two years back."""
-    return dt.date(today.year - HISTORY_MONTHS // 12, today.month, 1)
+def first_history_day(today: dt.date, years: int = HISTORY_MONTHS // 12) -> dt.date:
+    """The 1st of the current month, two (or ``years``) years back."""
+    return dt.date(today.year - years, today.month, 1)
+
+
+def year_plans(years: int) -> tuple[YearPlan, ...]:
+    """The plans of the ``years`` + 1 calendar years a history of ``years`` years touches, oldest first."""
+    earlier = tuple(
+        YearPlan(
+            back, EARLIER_YEAR.onsite, EARLIER_YEAR.joint_rate, EARLIER_YEAR.nonsite_ratio, EARLIER_YEAR.ecology_ratio
+        )
+        for back in range(years, 2, -1)
+    )
+    return earlier + YEAR_PLANS
 
 
 def generate_history(
@@ -97,21 +110,31 @@ def generate_history(
     *,
     plans_this_year: bool = False,
     reserved: frozenset[str] = frozenset(),
+    years: int = HISTORY_MONTHS // 12,
+    only_year: int | None = None,
+    world: World | None = None,
 ) -> SampleHistory:
-    rng = random.Random((district.seed if seed is None else seed) * 7919 + 1)
-    world = World(district)
+    """With ``years`` > 2 (the province benchmark, ``bench/bench_province.py``) the history goes further back and
+    its volume grows with the enterprises instead of stopping at the full district's; ``only_year`` then makes
+    one calendar year of it at a time (its own random stream), so a large history never sits in memory whole."""
+    rng = random.Random((district.seed if seed is None else seed) * 7919 + 1 + (only_year or 0))
+    world = world or World(district)
     today = district.reference_date
     last_day = today - dt.timedelta(days=1)
-    first_day = first_history_day(today)
+    first_day = first_history_day(today, years)
     maker = VisitMaker(rng, world, Ledger(), last_day)
     fleet = history_nonsite.assets(rng)
     records = history_nonsite.RecordMaker(rng, world, fleet)
     visits: list[HistoryVisit] = []
     nonsite = []
-    scale = min(1.0, len(world.firms) / FULL_SIZE)  # a small district gets a proportionally small history
+    scale = len(world.firms) / FULL_SIZE
+    if years <= HISTORY_MONTHS // 12:
+        scale = min(1.0, scale)  # a small district gets a proportionally small history; a big one the full one
     ecology_share = 0.0
-    for plan in YEAR_PLANS:
+    for plan in year_plans(years):
         year = today.year - plan.back
+        if only_year is not None and year != only_year:
+            continue
         months = history_days(year, max(first_day, dt.date(year, 1, 1)), min(last_day, dt.date(year, 12, 31)))
         if not months:
             continue
@@ -141,6 +164,9 @@ def generate_history(
         ecology = round(onsite * ecology_share * plan.ecology_ratio)
         year_records = records.year(all_days, round(onsite * plan.nonsite_ratio), ecology)
         nonsite += sorted(year_records, key=lambda r: r.started_at)
+    if only_year is not None:
+        first_day = max(first_day, dt.date(only_year, 1, 1))
+        last_day = min(last_day, dt.date(only_year, 12, 31))
     return SampleHistory(
         seed=district.seed if seed is None else seed,
         first_day=first_day,

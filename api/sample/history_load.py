@@ -226,6 +226,8 @@ async def _nonsite(
     events: list[Event],
 ) -> dict[str, int]:
     created = dt.datetime.combine(history.first_day, dt.time(8), tzinfo=LOCAL_TZ)
+    known = await _ids(NonsiteAsset, "code")  # loaded by an earlier year of a history loaded year by year
+    fresh = [a for a in history.assets if a.code not in known]
     asset_rows = [
         dict(
             code=a.code,
@@ -238,10 +240,10 @@ async def _nonsite(
             created_at=created,
             sample=True,
         )
-        for a in history.assets
+        for a in fresh
     ]
-    asset_ids = dict(zip((a.code for a in history.assets), await _insert_ids(NonsiteAsset, asset_rows), strict=True))
-    for a in history.assets:
+    asset_ids = known | dict(zip((a.code for a in fresh), await _insert_ids(NonsiteAsset, asset_rows), strict=True))
+    for a in fresh:
         payload = {"asset_id": asset_ids[a.code], "code": a.code, "kind": a.kind, "unit": a.unit_code, "sample": True}
         events.append(Event(created, "nonsite.asset", f"nonsite_asset:{a.code}", payload))
     record_rows = [

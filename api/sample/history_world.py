@@ -73,6 +73,9 @@ class World:
                     self.scenarios.setdefault(industry, []).append(scenario)
         self.joint_firms = [f for f in self.firms if f.industry_code in self.scenarios]
         self._on: dict[tuple[str, dt.date], list[SampleInspector]] = {}
+        # A history longer than the present 执法证 (five years, issued at most three years ago): before it the same
+        # person held the previous one; the sample keeps one number for both (the province benchmark only).
+        self.renewed_certificates = False
 
     def scenario_units(self, scenario: SampleScenario) -> tuple[str, ...]:
         """The scenario's units, lead first."""
@@ -82,7 +85,12 @@ class World:
     def inspectors_on(self, unit_code: str, day: dt.date) -> list[SampleInspector]:
         key = (unit_code, day)
         if key not in self._on:
-            self._on[key] = [p for p in self.inspectors.get(unit_code, []) if certified_on(p, day, day)]
+            self._on[key] = [
+                p
+                for p in self.inspectors.get(unit_code, [])
+                if certified_on(p, day, day)
+                or (self.renewed_certificates and p.valid_from is not None and day < p.valid_from)
+            ]
         return self._on[key]
 
 

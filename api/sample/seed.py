@@ -19,6 +19,7 @@ from api.policies import PlanPolicy
 from api.sample.generate import demo_logins, generate_district
 from api.sample.history import generate_history
 from api.sample.history_load import load_history
+from api.sample.history_world import World
 from api.sample.load import load_sample
 from api.sample.plans import annual_entries, planned_usccs
 from api.sample.present import seed_present
@@ -79,7 +80,10 @@ async def seed_database(
     env: ServiceContext,
     policy: PlanPolicy,
     password_hasher: Callable[[str], str],
+    history_years: int = 2,
 ) -> SeedOutcome:
+    """``history_years`` > 2 (the province benchmark): that many years of history, its volume growing with the
+    enterprises, generated and loaded one calendar year at a time."""
     if await Unit.count() > 0:
         if not if_empty:
             raise AlreadyLoaded
@@ -92,8 +96,18 @@ async def seed_database(
     counts = await load_sample(district, password_hasher=password_hasher, now=now)
     if history:
         reserved = planned_usccs(annual_entries(district, today.year))
-        past = generate_history(district, plans_this_year=True, reserved=reserved)
-        counts |= await load_history(past, now=now)
+        if history_years <= 2:
+            past = generate_history(district, plans_this_year=True, reserved=reserved)
+            counts |= await load_history(past, now=now)
+        else:
+            world = World(district)
+            world.renewed_certificates = True
+            for year in range(today.year - history_years, today.year + 1):
+                chunk = generate_history(
+                    district, plans_this_year=True, reserved=reserved, years=history_years, only_year=year, world=world
+                )
+                for key, n in (await load_history(chunk, now=now)).items():
+                    counts[key] = counts.get(key, 0) + n
         counts |= await seed_present(district, now=now, env=env, policy=policy)
     return SeedOutcome(
         True,

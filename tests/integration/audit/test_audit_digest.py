@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from api.audit.digest import mismatched_digests
+from api.audit.folding import fold_verifications
 from api.settings import Settings
 from models.visit_tables import VerificationLog
 from tests.support.api import Api
@@ -69,7 +70,22 @@ def test_checkpoint_folds_the_verification_log_and_edits_are_detected(api: Api) 
     assert report["broken_seq"] == digests[0]["seq"]
     edited = [r for r, _ in payload["rows"]][:3]
     assert f"edited verification_log row(s) {', '.join(map(str, edited))}" in report["detail"]
-    assert api.post("/api/v1/audit/checkpoints", as_="supervisor").status_code == 422
+    # A checkpoint re-reads only the digests since the last one (its cost follows the new rows, not the whole
+    # log): the edit of rows an earlier checkpoint covered is the full verify's to name, as above.
+    assert api.post("/api/v1/audit/checkpoints", as_="supervisor").status_code == 201
+
+    # Rows digested since the last checkpoint and then edited: no checkpoint is signed over them.
+    api.get(f"/api/v1/public/verify/{token}")
+    _in_app(api, lambda: fold_verifications(dt.datetime.now(dt.UTC)))
+    latest = max(_in_app(api, lambda: VerificationLog.select(VerificationLog.id)), key=lambda r: r["id"])["id"]
+
+    async def tamper_latest() -> None:
+        await VerificationLog.update({VerificationLog.channel: "page"}).where(VerificationLog.id == latest)
+        await VerificationLog.update({VerificationLog.client: "edited"}).where(VerificationLog.id == latest)
+
+    _in_app(api, tamper_latest)
+    refused = api.post("/api/v1/audit/checkpoints", as_="supervisor")
+    assert refused.status_code == 422 and refused.json()["code"] == "audit_chain_broken", refused.json()
 
 
 def digest_events(api: Api) -> list[dict[str, Any]]:

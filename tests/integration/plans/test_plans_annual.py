@@ -68,7 +68,7 @@ def test_workflow_with_late_filing_and_who_sees_what(api: Api) -> None:
     assert api.get(path, as_="planner-fire").status_code == 404  # another unit's draft is not theirs to see
     assert api.get(path, as_="supervisor").status_code == 200
     assert api.get(path, as_="enterprise-a").status_code == 404
-    assert plan["id"] not in [p["id"] for p in api.get("/api/v1/annual-plans", as_="planner-fire").json()]
+    assert plan["id"] not in [p["id"] for p in api.get("/api/v1/annual-plans", as_="planner-fire").json()["items"]]
     assert api.post(f"{path}/submit", as_="approver-mkt").status_code == 403
     assert api.post(f"{path}/approve", as_="approver-mkt").json()["code"] == "plan_wrong_status"
     advance(api, plan["id"], "mkt", "submit")
@@ -81,7 +81,7 @@ def test_workflow_with_late_filing_and_who_sees_what(api: Api) -> None:
     assert approved["status"] == "approved" and approved["in_force"] and approved["approved_by"] == "approver-mkt"
     filed = advance(api, plan["id"], "mkt", "file")
     assert filed["status"] == "filed" and filed["late"] is True and filed["filed_by"] == "planner-mkt"
-    filings = api.get("/api/v1/annual-plans/filings", as_="supervisor", params={"year": year}).json()
+    filings = api.get("/api/v1/annual-plans/filings", as_="supervisor", params={"year": year}).json()["items"]
     assert [(f["unit_code"], f["late"]) for f in filings] == [("MKT", True)]
     assert api.get("/api/v1/annual-plans/filings", as_="planner-mkt").status_code == 403
     assert api.get(path, as_="planner-fire").status_code == 404  # filed, not yet published
@@ -121,7 +121,21 @@ def test_amendments_make_new_versions_and_keep_the_old_readable(api: Api) -> Non
     advance(api, v2["id"], "mkt", "submit", "approve")
     old = api.get(path, as_="planner-mkt").json()
     assert old["status"] == "published" and old["in_force"] is False and len(old["entries"]) == 2
-    versions = api.get("/api/v1/annual-plans", as_="supervisor", params={"unit_code": "MKT", "year": 2026}).json()
+    versions = api.get("/api/v1/annual-plans", as_="supervisor", params={"unit_code": "MKT", "year": 2026}).json()[
+        "items"
+    ]
     assert [(v["version"], v["in_force"]) for v in versions] == [(1, False), (2, True)]
     copied = api.post(f"/api/v1/annual-plans/{v2['id']}/file", as_="planner-mkt").json()
     assert copied["late"] is False  # lateness is the original filing's; an amendment states its reason
+
+
+def test_the_plan_lists_are_paged(api: Api) -> None:
+    for unit in ("mkt", "fire"):
+        assert api.post("/api/v1/annual-plans", as_=f"planner-{unit}", json={"year": 2026}).status_code == 201
+    whole = api.get("/api/v1/annual-plans", as_="supervisor", params={"year": 2026}).json()
+    assert (whole["total"], whole["limit"], whole["offset"], len(whole["items"])) == (2, 100, 0, 2)
+    second = api.get("/api/v1/annual-plans", as_="supervisor", params={"year": 2026, "limit": 1, "offset": 1}).json()
+    assert second["total"] == 2 and [p["id"] for p in second["items"]] == [whole["items"][1]["id"]]
+    assert api.get("/api/v1/annual-plans", as_="supervisor", params={"limit": 0}).status_code == 400
+    filings = api.get("/api/v1/annual-plans/filings", as_="supervisor", params={"limit": 1}).json()
+    assert (filings["total"], filings["limit"], filings["items"]) == (0, 1, [])

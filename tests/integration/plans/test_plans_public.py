@@ -109,3 +109,16 @@ def test_the_unit_feed_is_for_the_units_staff(api: Api) -> None:
     assert api.get("/api/v1/schedules/unit/FIRE.ics", as_="planner-mkt").json()["code"] == "not_your_unit"
     assert api.get("/api/v1/schedules/unit/FIRE.ics", as_="enterprise-a").status_code == 403
     assert api.get("/api/v1/schedules/unit/FIRE.ics").status_code == 401
+
+
+def test_the_public_month_is_paged(api: Api) -> None:
+    _published(api)
+    whole = api.get(f"/api/v1/public/schedules/{OCT}").json()
+    assert (whole["total"], whole["limit"], whole["offset"]) == (1, 200, 0) and len(whole["visits"]) == 1
+    beyond = api.get(f"/api/v1/public/schedules/{OCT}", params={"limit": 1, "offset": 1}).json()
+    assert (beyond["total"], beyond["limit"], beyond["offset"], beyond["visits"]) == (1, 1, 1, [])
+    assert api.get(f"/api/v1/public/schedules/{OCT}", params={"limit": 501}).status_code == 400
+    assert "济南泉城餐饮有限公司（测试）" in api.get(f"/public/schedules/{OCT}", params={"page": 1}).text
+    second = api.get(f"/public/schedules/{OCT}", params={"page": 2})
+    assert second.status_code == 200 and "济南泉城餐饮有限公司（测试）" not in second.text
+    assert api.get(f"/public/schedules/{OCT}", params={"page": 0}).status_code == 400

@@ -26,7 +26,7 @@ def test_a_year_is_planned_and_published_month_by_month(api: Api) -> None:
         plan = create_plan(api, unit, ENTRIES[unit])
         filed = advance(api, plan["id"], unit, "submit", "approve", "file")
         assert filed["status"] == "filed" and filed["in_force"]
-    filings = api.get("/api/v1/annual-plans/filings", as_="supervisor", params={"year": 2026}).json()
+    filings = api.get("/api/v1/annual-plans/filings", as_="supervisor", params={"year": 2026}).json()["items"]
     assert sorted(p["unit_code"] for p in filings) == ["FIRE", "MKT"]
     unit_visits: Counter[tuple[str, str]] = Counter()
     item_inspections: Counter[tuple[str, str]] = Counter()

@@ -70,7 +70,9 @@ def test_seed_as_of_a_day_gives_a_published_month_a_draft_plans_and_history(seed
         assert draft["approvals"] == [] and len(draft["units_pending"]) >= 3  # awaiting every unit's approval
 
         supervisor = login(client, "supervisor")
-        plans = client.get("/api/v1/annual-plans", headers=supervisor, params={"year": today.year}).json()
+        plans = client.get(
+            "/api/v1/annual-plans", headers=supervisor, params={"year": today.year, "limit": 500}
+        ).json()["items"]
         assert len({p["unit_code"] for p in plans}) == 47
         assert all(p["status"] == "published" and p["in_force"] and not p["late"] for p in plans)
         assert all(e["note"].endswith("（样例）") for p in plans for e in p["entries"])
