@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from api.actor import Actor
 from api.clock import LOCAL_TZ
@@ -27,6 +28,7 @@ async def cases_box(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     _, accepted_total = await list_acceptances(actor, start=year_start, limit=1)
     return {
         "accepted_results_total": accepted_total,
+        "accepted_since": urlencode({"since": year_start.isoformat()}),
         "open_total": open_total,
         "overdue_total": len(overdue),
         "overdue": overdue[:FIRST_OVERDUE],

@@ -28,6 +28,7 @@ from api.auth import require
 from api.context import ServiceContext
 from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
+from api.labels import COMPLAINT_KINDS as COMPLAINT_KIND_LABELS
 from api.openapi_tags import VERIFICATION
 from api.pagination import Page
 from api.settings import Settings
@@ -45,13 +46,7 @@ from models.enums import Role
 
 LIVE_MAX_SECONDS = 6 * 3600  # a page left open all day reconnects (or polls) after this
 Uscc = Annotated[str | None, QueryParameter(max_length=64, description="The scanning enterprise's USCC.")]
-COMPLAINT_KINDS = (  # the values of api.feedback.schemas.ComplaintKind
-    ("unfiled_inspection", "未备案/无效的检查"),
-    ("too_frequent", "频繁、重复检查"),
-    ("disguised_inspection", "以服务等名义变相检查"),
-    ("inspector_conduct", "执法人员行为问题"),
-    ("other", "其他"),
-)
+COMPLAINT_KINDS = tuple(COMPLAINT_KIND_LABELS.items())  # the values of api.feedback.schemas.ComplaintKind
 
 
 def _client(connection: Request[Any, Any, Any] | WebSocket[Any, Any, Any]) -> str:
