@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from api.auth import token_extras
 from tests.support.api import Api
+from tests.support.cases import open_case
 from tests.support.metrics_data import build_history
 from tests.support.visits import approved_visit
 from tests.support.world import PASSWORD
@@ -130,10 +132,24 @@ def _hrefs(html: str) -> set[str]:
 def test_every_link_on_the_dashboard_opens_in_the_browser(api: Api) -> None:
     """No link a supervisor can click answers 401 JSON: nothing under /api/ (bearer only), every page HTML."""
     build_history(api)
+    case = open_case(api)
+    document = {"kind": "opinion", "unit_code": "MKT", "title": "检查频次过多", "case_id": case["id"]}
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=15)).isoformat()
+    assert (
+        api.post(
+            "/api/v1/supervision/documents", as_="supervisor", json=document | {"response_due_at": due}
+        ).status_code
+        == 201
+    )
     login(api, "supervisor")
     browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     seen: set[str] = set()
-    queue = ["/dashboard?period=2025-07", "/dashboard?period=2025-07&unit_code=MKT"]
+    queue = [
+        "/dashboard?period=2025-07",
+        "/dashboard?period=2025-07&unit_code=MKT",
+        "/dashboard/cases",
+        "/dashboard/documents",
+    ]
     shapes: dict[str, int] = {}
     while queue:
         link = queue.pop(0)
@@ -151,9 +167,9 @@ def test_every_link_on_the_dashboard_opens_in_the_browser(api: Api) -> None:
         found = _hrefs(response.text)
         assert not [h for h in found if h.startswith("/api/")], (link, [h for h in found if h.startswith("/api/")])
         queue += sorted(found - seen)
-    assert {"/dashboard/visits", "/dashboard/unfiled-attempts", "/dashboard/complaints", "/dashboard/acceptances"} <= {
-        link.split("?")[0] for link in seen
-    }
+    opened = {re.sub(r"\d+", "N", link.split("?")[0]) for link in seen}
+    for page in ("visits", "visits/N", "unfiled-attempts", "complaints", "acceptances", "cases/N", "documents/N"):
+        assert f"/dashboard/{page}" in opened, page
 
 
 @pytest.mark.at("2025-07-10T18:00:00+08:00")
@@ -190,3 +206,10 @@ def test_a_visit_s_record_reads_in_words(api: Api) -> None:
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", events.group(0))
     assert "备案" in cells and "批准（签发检查码）" in cells
     assert not [c for c in cells if re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", c)]  # no machine event names
+
+
+def test_a_case_s_record_reads_in_words(api: Api) -> None:
+    case = open_case(api)
+    login(api, "supervisor")
+    page = api.client.get(f"/dashboard/cases/{case['id']}").text
+    assert '<td title="opened">立案</td>' in page and "/api/" not in page
