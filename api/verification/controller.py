@@ -124,7 +124,7 @@ def verify_rate_limit(per_minute: int) -> RateLimitConfig:
 
 _RATE_LIMITED = ResponseSpec(
     None,
-    description="Too many verifications from this client: problem+json with RateLimit-* headers",
+    description="该客户端核验过于频繁；RateLimit-* 响应头说明何时可重试。 Too many verifications",
     media_type="application/problem+json",
 )
 
@@ -207,7 +207,7 @@ def _cacheable(request: Request[Any, Any, Any], body: bytes, max_age: int) -> Re
     return Response(body, media_type=MediaType.JSON, headers=headers)
 
 
-_NOT_MODIFIED = ResponseSpec(None, description="Not modified (If-None-Match matched the ETag)")
+_NOT_MODIFIED = ResponseSpec(None, description="未改变（If-None-Match 与 ETag 相同），无内容。 Not modified")
 
 
 class PublicKeysController(Controller):
@@ -220,7 +220,10 @@ class PublicKeysController(Controller):
     @get(
         "/.well-known/jwks.json",
         summary="核验公钥（JWK Set）",
-        responses={200: ResponseSpec(dict[str, list[dict[str, str]]], description="JWK Set"), 304: _NOT_MODIFIED},
+        responses={
+            200: ResponseSpec(dict[str, list[dict[str, str]]], description="核验公钥（JWK Set）。 The public keys"),
+            304: _NOT_MODIFIED,
+        },
     )
     async def jwks(self, now: Now, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
         """离线核验检查码和企业码用的 Ed25519 公钥，每个带 `kid`（8 个 Base32 字符，与码的 COSE 头一致）；
@@ -239,7 +242,10 @@ class PublicKeysController(Controller):
     @get(
         "/api/v1/public/revocations",
         summary="检查码吊销列表",
-        responses={200: ResponseSpec(RevocationList, description="Revocations after the cursor"), 304: _NOT_MODIFIED},
+        responses={
+            200: ResponseSpec(RevocationList, description="游标之后的吊销记录。 Revocations after the cursor"),
+            304: _NOT_MODIFIED,
+        },
     )
     async def revocations(
         self,
