@@ -30,6 +30,15 @@ from models.enums import (
     accept_words,
 )
 
+# api.feedback.schemas.ComplaintKind (kept apart from models.enums): what the complainant chose on the verify page.
+COMPLAINT_KINDS = {
+    "unfiled_inspection": "未备案/无效的检查",
+    "too_frequent": "频繁、重复检查",
+    "disguised_inspection": "以服务等名义变相检查",
+    "inspector_conduct": "执法人员行为问题",
+    "other": "其他",
+}
+
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     Role: {
         "admin": "系统管理员",

@@ -1,4 +1,5 @@
-"""Two touches to the generated docs: Chinese descriptions without stray spaces, request examples by name.
+"""Three touches to the generated docs: Chinese descriptions without stray spaces, request examples by name, and a
+Chinese description of each operation's success response.
 
 Descriptions: ``OpenAPIConfig(use_handler_docstrings=True)`` makes a handler's docstring its operation's
 description (Markdown). A docstring's line breaks are soft breaks, which a browser draws as a space — between two
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from inspect import cleandoc
 
 from litestar.handlers import HTTPRouteHandler
@@ -59,6 +61,23 @@ def with_request_examples(base: type[Operation], examples: Sequence[Example]) ->
     return operation_class
 
 
+# Litestar's default describes a success by its HTTP reason phrase ("Request fulfilled, document follows").
+_SUCCESS = {
+    200: "成功。 Request fulfilled",
+    201: "已创建。 Created",
+    202: "已受理。 Accepted",
+    204: "成功，无内容。 No content",
+}
+
+
+def success_description(handler: HTTPRouteHandler) -> str:
+    """The success response's description in Chinese (English after it), unless the handler wrote its own."""
+    media_type = handler.media_type.value if isinstance(handler.media_type, Enum) else str(handler.media_type or "")
+    if handler.status_code == 200 and media_type and not media_type.startswith(("application/json", "text/html")):
+        return f"成功：返回文件（{media_type}）。 The file"
+    return _SUCCESS.get(handler.status_code, f"成功（HTTP {handler.status_code}）。 Success")
+
+
 class OpenAPIDocsPlugin(ReceiveRoutePlugin):
     """Sets each handler's description from its docstring and shows its body examples by name (module docstring)."""
 
@@ -68,5 +87,7 @@ class OpenAPIDocsPlugin(ReceiveRoutePlugin):
         for handler in route.route_handlers:
             if handler.description is None and handler.fn.__doc__:
                 handler.description = description_of(handler.fn.__doc__)
+            if handler.response_description is None:
+                handler.response_description = success_description(handler)
             if examples := request_examples(handler):
                 handler.operation_class = with_request_examples(handler.operation_class, examples)

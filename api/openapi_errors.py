@@ -125,7 +125,7 @@ STATUSES: dict[int, tuple[str, str, str | Text]] = {
         "数据库暂时不可用，请稍后重试（`database_unavailable`）。"
         " The database is unavailable; retry shortly (`database_unavailable`)",
         "database_unavailable",
-        "The database is unavailable; please retry shortly.",
+        tr("The database is unavailable; please retry shortly."),
     ),
 }
 

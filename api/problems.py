@@ -62,6 +62,11 @@ _HTTP_DETAILS: dict[int, Text] = {
     503: tr("The service is temporarily unavailable; please try again shortly."),
 }
 
+OUT_OF_RANGE = tr("A number in the request is outside the range the database stores.")
+DATABASE_UNAVAILABLE = tr("The database is unavailable; please retry shortly.")
+UNDECODABLE_BODY = tr("The request body is not valid UTF-8 JSON (or is nested too deeply).")
+UNEXPECTED = tr("An unexpected error occurred; it has been logged. Please try again later.")
+
 
 def problem(
     status: int, code: str, detail: str | Text, *, locale: str = DEFAULT_LOCALE, **extra: Any
@@ -138,18 +143,18 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return response
 
 
-def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Template:
     if is_out_of_range(exc):
         # An id or number the database cannot even store (e.g. /visits/99999999999999999999): no such record.
-        return problem(400, "out_of_range", "A number in the request is outside the range the database stores.")
+        return _answer(request, 400, "out_of_range", OUT_OF_RANGE)
     if is_database_unavailable(exc):
         logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-        return problem(503, "database_unavailable", "The database is unavailable; please retry shortly.")
+        return _answer(request, 503, "database_unavailable", DATABASE_UNAVAILABLE)
     if _is_undecodable_body(exc):
         logger.info("undecodable body on %s %s: %r", request.method, request.url.path, exc)
-        return problem(400, "bad_request", "The request body is not valid UTF-8 JSON (or is nested too deeply).")
+        return _answer(request, 400, "bad_request", UNDECODABLE_BODY)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred.")
+    return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", UNEXPECTED)
 
 
 def is_out_of_range(exc: BaseException) -> bool:

@@ -68,16 +68,21 @@ def monthly_chart(m: Metrics) -> str:
 
 
 def short_unit_name(name: str) -> str:
-    """A unit's name without the city and district every unit shares (济南市历城区市场监督管理局 → 市场监督管理局)."""
+    """A unit's name without the city and district every unit shares (济南市历城区市场监督管理局 → 市场监督管理局)
+    and without a trailing second name in brackets, which the chart's label column cannot hold
+    (城市管理局（综合行政执法局） → 城市管理局); the table below the chart keeps the full names."""
     for prefix in ("济南市", "历城区"):
         if name.startswith(prefix) and len(name) > len(prefix) + 2:
             name = name[len(prefix) :]
-    return name
+    head, bracket, _ = name.partition("（")
+    return head if bracket and len(head) >= 2 else name
 
 
 def unit_rates_chart(m: Metrics) -> str:
-    """Joint-inspection rate and 扫码入企 rate (percent) per unit, one labelled row per unit."""
-    units = m.units
+    """Joint-inspection rate and 扫码入企 rate (percent) per unit that inspected on site in the period, one labelled
+    row per unit (a unit without on-site inspections has no rate to draw)."""
+    units = [u for u in m.units if u.joint_rate is not None or u.scan_rate is not None] or m.units
+    labels = [short_unit_name(u.unit_name) for u in units]
     chart = pygal.HorizontalBar(
         **_options(
             width=1100,
@@ -86,9 +91,11 @@ def unit_rates_chart(m: Metrics) -> str:
             range=(0, 100),
             value_formatter=lambda v: f"{v:.1f}%",
             truncate_label=-1,
+            # pygal sizes the label column at 0.6 em a character; a Chinese character is a full em wide.
+            margin_left=int(0.45 * STYLE.label_font_size * max((len(label) for label in labels), default=0)),
         )
     )
-    chart.x_labels = [short_unit_name(u.unit_name) for u in units]
+    chart.x_labels = labels
     chart.add("联合检查率", [None if u.joint_rate is None else round(u.joint_rate * 100, 2) for u in units])
     chart.add("扫码入企率", [None if u.scan_rate is None else round(u.scan_rate * 100, 2) for u in units])
     return _svg(chart)

@@ -9,13 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from api.i18n import for_reader, tr
 from api.local_sql import local_bucket
 from api.metrics.sql import as_int, fetch, onsite_cte, unit_visits
 from api.plans.link import plan_execution_rate
 from models.enums import ComplaintStatus
 from models.tables import Unit
 
-PLAN_EXECUTION_NOTE = "no published plan task is due in the period"
+PLAN_EXECUTION_NOTE = tr("No published plan task is due in the period.")
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ async def plan_execution(start: dt.datetime, end: dt.datetime, unit_id: int | No
         row = await Unit.select(Unit.code).where(Unit.id == unit_id).first()
         unit_code = row["code"] if row else None
     rate = await plan_execution_rate(start, end, unit_code)
-    return rate, None if rate is not None else PLAN_EXECUTION_NOTE
+    return rate, None if rate is not None else for_reader(PLAN_EXECUTION_NOTE)
 
 
 # -- feedback (supervisors only) --------------------------------------------------------------------------------

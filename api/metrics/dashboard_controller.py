@@ -198,6 +198,16 @@ class DashboardController(Controller):
         context = await drilldown.unfiled_page(uscc=uscc, since=since, page=page)
         return _page("dashboard_unfiled.html", _with_helpers(actor, context))
 
+    @get("/acceptances", media_type=MediaType.HTML)
+    async def acceptances(
+        self, request: Request[Any, Any, Any], since: FromQuery[dt.datetime | None] = None, page: Page = 1
+    ) -> Template | Redirect:
+        actor = await cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await drilldown.acceptances_page(actor, since=since, page=page)
+        return _page("dashboard_acceptances.html", _with_helpers(actor, context))
+
     @get("/complaints", media_type=MediaType.HTML)
     async def complaints(
         self,

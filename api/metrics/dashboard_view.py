@@ -11,7 +11,7 @@ from api.clock import LOCAL_TZ
 from api.labels import LABELS
 from api.metrics.charts import monthly_chart, unit_rates_chart
 from api.metrics.drilldown import dashboard_link
-from api.metrics.export import OFFSITE_PROBLEMS
+from api.metrics.export import OFFSITE_PROBLEMS, UNFILED_REASONS
 from api.metrics.period import local_midnight
 from api.metrics.schemas import Metrics
 from api.metrics.service import unit_choices
@@ -19,8 +19,6 @@ from models.enums import ComplaintStatus
 
 FREQUENCY_KINDS = {"day": "当日超过 1 次", "week": "当周超过 2 次", "month": "当月超过 3 次"}
 COMPLAINT_STATUS = LABELS[ComplaintStatus]
-UNFILED_REASONS = {"no_matching_visit": "无匹配的已备案、已批准检查"}
-PLAN_NOTES = {"no published plan task is due in the period": "本期无已公示的计划任务"}
 
 
 def pct(value: float | None) -> str:
@@ -49,6 +47,21 @@ def query(form: dict[str, Any], **extra: str) -> str:
     return urlencode({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()})
 
 
+def compared(metrics: Metrics | None) -> dict[str, Any]:
+    """What year on year compares: last year's same days, only as far as this period has run (a running month
+    is compared with the same days last year, not with last year's whole month)."""
+    if metrics is None:
+        return {}
+    p = metrics.period
+    return {
+        "partial": p.compared_last_day < p.last_day,
+        "through": p.compared_last_day,
+        "days": (p.compared_last_day - p.start).days + 1,
+        "last_year_start": p.last_year_start,
+        "last_year_through": p.last_year_end - dt.timedelta(days=1),
+    }
+
+
 async def dashboard_context(
     metrics: Metrics | None, form: dict[str, Any], actor: Actor, today: dt.date, error: str = ""
 ) -> dict[str, Any]:
@@ -57,6 +70,7 @@ async def dashboard_context(
     units = await unit_choices()
     return {
         "m": metrics,
+        "compared": compared(metrics),
         "error": error,
         "form": form,
         "username": actor.username,
@@ -79,7 +93,6 @@ async def dashboard_context(
         "api_query": query(form),
         "export_csv": "/dashboard/export?" + query(form, format="csv"),
         "export_xlsx": "/dashboard/export?" + query(form, format="xlsx"),
-        "plan_notes": PLAN_NOTES,
         **display_helpers(),
     }
 

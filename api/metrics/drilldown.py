@@ -14,12 +14,28 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from api.actor import Actor
 from api.audit.chain import events_for, visit_subject
 from api.feedback import service as feedback
-from api.labels import label
+from api.labels import COMPLAINT_KINDS, label
+from api.metrics.service import unit_choices
+from api.recognition.service import list_acceptances
 from api.visits.reads import list_visits, read_visit
 from api.visits.scans import list_scans, list_unfiled_attempts
 from models.enums import ComplaintFinding, ComplaintStatus, VisitOrigin, VisitResult, VisitStatus
 
 PAGE_SIZE = 50
+# A visit's audit events as a supervisor reads them (the machine name stays in the cell's title).
+VISIT_EVENTS = {
+    "visit.filed": "备案",
+    "visit.approved": "批准（签发检查码）",
+    "visit.cancelled": "取消",
+    "visit.rescheduled": "改期（重新签发检查码）",
+    "code.issued": "出示检查码",
+    "scan": "扫码签到",
+    "checkout": "签退（登记检查结果）",
+    "visit_evidence": "上传现场证据",
+    "rating": "企业评价",
+}
+# Actors that are not accounts.
+ACTORS = {"anonymous": "匿名（企业评价不记名）", "sample-generator": "样例数据", "system": "系统"}
 # API list routes with a dashboard page of the same name and query.
 _DRILLABLE = ("/api/v1/visits", "/api/v1/unfiled-attempts", "/api/v1/complaints")
 
@@ -71,7 +87,8 @@ async def visits_page(
         query["start_from"] = start_from.isoformat()
     if start_to:
         query["start_to"] = start_to.isoformat()
-    return {"visits": rows, "query": query, **_pages(page, total)}
+    unit_name = dict(await unit_choices()).get(unit_code or "", unit_code)
+    return {"visits": rows, "query": query, "unit_name": unit_name, **_pages(page, total)}
 
 
 async def visit_page(actor: Actor, visit_id: int, now: dt.datetime) -> dict[str, Any]:
@@ -98,6 +115,14 @@ async def complaints_page(
     return {"complaints": rows, "query": query, **_pages(page, total)}
 
 
+async def acceptances_page(actor: Actor, *, since: dt.datetime | None, page: int) -> dict[str, Any]:
+    """检查结果互认: the results units accepted from another unit's inspection instead of inspecting again."""
+    page, offset = _page_of(page)
+    rows, total = await list_acceptances(actor, start=since, limit=PAGE_SIZE, offset=offset)
+    query = {"since": since.isoformat()} if since else {}
+    return {"acceptances": rows, "unit_names": dict(await unit_choices()), "query": query, **_pages(page, total)}
+
+
 def page_helpers() -> dict[str, Any]:
     """Words for the drill-down templates."""
     return {
@@ -106,5 +131,8 @@ def page_helpers() -> dict[str, Any]:
         "origin_label": lambda v: label(VisitOrigin, v),
         "complaint_label": lambda v: label(ComplaintStatus, v),
         "finding_label": lambda v: label(ComplaintFinding, v),
+        "kind_label": lambda v: COMPLAINT_KINDS.get(v, v),
         "with_page": lambda query, page: urlencode({**query, "page": page}),
+        "event_label": lambda v: VISIT_EVENTS.get(v, v),
+        "actor_label": lambda v: ACTORS.get(v, v),
     }

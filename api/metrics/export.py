@@ -1,8 +1,9 @@
 """The metrics as a workbook people can read: Chinese headers, one sheet per section.
 
 Sheets: 概览 (the period, inspections, rates and year on year), 各单位, 月度, 预警 (the counts), then one sheet
-per warning list, and — for supervisors — 投诉 and 评价. The CSV file holds the same tables one after
-another, each under a 【title】 line. Rates are fractions (0.75 = 75 %), as in the JSON.
+per warning list (unit names beside their codes, reasons in words), and — for supervisors — 投诉 and 评价.
+The CSV file holds the same tables one after another, each under a 【title】 line.
+Rates are fractions (0.75 = 75 %), as in the JSON.
 """
 
 from __future__ import annotations
@@ -17,13 +18,23 @@ from models.enums import ComplaintStatus
 COMPLAINT_STATUS = LABELS[ComplaintStatus]
 OFFSITE_PROBLEMS = {"no_position": "无定位", "poor_accuracy": "定位精度不足", "mock_location": "模拟定位"}
 FREQUENCY_KIND = {"day": "同一天", "week": "同一周", "month": "同一月"}
+UNFILED_REASONS = {"no_matching_visit": "无匹配的已备案、已批准检查"}
+SCAN_KIND = {"arrival": "到场", "presence": "在场"}
+
+
+def _unit_names(m: Metrics) -> dict[str, str]:
+    return {u.unit_code: u.unit_name for u in m.units}
 
 
 def _overview(m: Metrics) -> Sheet:
     i, r = m.inspections, m.rates
     rows: list[list[Any]] = [
         ["统计期间", m.period.label, f"{m.period.start.isoformat()} 至 {m.period.last_day.isoformat()}（含）"],
-        ["统计范围", m.unit_code or "全区", "单位视图只含本单位参与的检查" if m.unit_code else ""],
+        [
+            "统计范围",
+            _unit_names(m).get(m.unit_code, m.unit_code) if m.unit_code else "全区",
+            "单位视图只含本单位参与的检查" if m.unit_code else "",
+        ],
         ["现场检查（次）", i.onsite, "已实施的执法检查，联合检查计一次"],
         ["联合检查（次）", i.joint, "两个及以上单位共同实施"],
         ["非现场检查（次）", i.nonsite, "无人机、无人船、远程视频、监控等"],
@@ -100,6 +111,7 @@ def _monthly(m: Metrics) -> Sheet:
 
 def _warnings(m: Metrics) -> list[Sheet]:
     w = m.warnings
+    names = _unit_names(m)
     summary = Sheet(
         title="预警",
         headers=["预警", "数量", "说明"],
@@ -125,29 +137,67 @@ def _warnings(m: Metrics) -> list[Sheet]:
     )
     caps = Sheet(
         title="达到年度上限",
-        headers=["企业", "统一社会信用代码", "单位编码", "年度", "现场检查次数", "年度上限", "已超过"],
-        rows=[[c.enterprise_name, c.uscc, c.unit_code, c.year, c.visits, c.cap, c.exceeded] for c in w.caps_reached],
+        headers=["企业", "统一社会信用代码", "单位", "单位编码", "年度", "现场检查次数", "年度上限", "已超过"],
+        rows=[
+            [
+                c.enterprise_name,
+                c.uscc,
+                names.get(c.unit_code, ""),
+                c.unit_code,
+                c.year,
+                c.visits,
+                c.cap,
+                "是" if c.exceeded else "否",
+            ]
+            for c in w.caps_reached
+        ],
     )
     low_yield = Sheet(
         title="连续无问题检查",
-        headers=["企业", "统一社会信用代码", "单位编码", "年度", "连续次数", "首次", "最近"],
+        headers=["企业", "统一社会信用代码", "单位", "单位编码", "年度", "连续次数", "首次", "最近"],
         rows=[
-            [s.enterprise_name, s.uscc, s.unit_code, s.year, s.streak, s.first_window_start, s.last_window_start]
+            [
+                s.enterprise_name,
+                s.uscc,
+                names.get(s.unit_code, ""),
+                s.unit_code,
+                s.year,
+                s.streak,
+                s.first_window_start,
+                s.last_window_start,
+            ]
             for s in w.low_yield
         ],
     )
     overdue = Sheet(
         title="紧急检查逾期",
-        headers=["检查编号", "企业", "统一社会信用代码", "牵头单位编码", "开始时间", "补批期限"],
+        headers=["检查编号", "企业", "统一社会信用代码", "牵头单位", "牵头单位编码", "开始时间", "补批期限"],
         rows=[
-            [e.visit_id, e.enterprise_name, e.uscc, e.lead_unit_code, e.window_start, e.approval_due_at]
+            [
+                e.visit_id,
+                e.enterprise_name,
+                e.uscc,
+                names.get(e.lead_unit_code, ""),
+                e.lead_unit_code,
+                e.window_start,
+                e.approval_due_at,
+            ]
             for e in w.emergency_overdue
         ],
     )
     unfiled = Sheet(
         title="未备案扫码",
         headers=["记录编号", "时间", "账号", "统一社会信用代码", "原因"],
-        rows=[[a.id, a.at, a.username, a.uscc, a.reason] for a in w.unfiled_attempts.latest],
+        rows=[
+            [a.id, a.at, a.username, a.uscc, UNFILED_REASONS.get(a.reason, a.reason)] for a in w.unfiled_attempts.latest
+        ],
+    )
+    backfilled = Sheet(
+        title="补录扫码",
+        headers=["扫码编号", "检查编号", "时间", "类型", "补录原因"],
+        rows=[
+            [b.scan_id, b.visit_id, b.at, SCAN_KIND.get(b.kind, b.kind), b.reason] for b in w.backfilled_scans.latest
+        ],
     )
     offsite = Sheet(
         title="未能证明在场的扫码",
@@ -157,13 +207,13 @@ def _warnings(m: Metrics) -> list[Sheet]:
                 o.scan_id,
                 o.visit_id,
                 o.at,
-                "到场" if o.kind == "arrival" else "在场",
+                SCAN_KIND.get(o.kind, o.kind),
                 OFFSITE_PROBLEMS.get(o.problem, o.problem),
             ]
             for o in w.offsite_scans.latest
         ],
     )
-    return [summary, frequency, caps, low_yield, overdue, unfiled, offsite]
+    return [summary, frequency, caps, low_yield, overdue, unfiled, backfilled, offsite]
 
 
 def _feedback(m: Metrics) -> list[Sheet]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from api.actor import Actor
 from api.clock import LOCAL_TZ
@@ -14,6 +15,29 @@ from models.enums import CaseDetermination, CaseSource, CaseStep, DocumentKind
 
 PAGE_SIZE = 50
 FIRST_OVERDUE = 10
+# A case's record as the supervisor reads it (the machine name stays in the cell's title).
+CASE_ACTIONS = {
+    "opened": "立案",
+    "investigators": "指派调查人员",
+    "statement": "记录陈述申辩",
+    "extension": "延长办理期限",
+    "handed_over": "移交单位办理",
+    "unit_report": "单位报送办理结果",
+    "step": "进入下一环节",
+    "review_requested": "申请复核",
+    "review_decided": "复核决定",
+    "correction_more_time": "申请延长纠错期限",
+    "correction_time_decided": "纠错期限决定",
+    "correction_done": "纠错完成",
+    "attachment": "上传附件",
+    "doc.opinion": "制发行政执法监督意见书",
+    "doc.decision": "制发行政执法监督决定书",
+    "doc.interview": "约谈",
+    "doc.circular": "通报",
+    "doc.urging": "督办",
+    "doc.discipline_referral": "移送纪检监察",
+    "doc.responded": "单位答复监督文书",
+}
 
 
 async def cases_box(actor: Actor, now: dt.datetime) -> dict[str, Any]:
@@ -27,6 +51,7 @@ async def cases_box(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     _, accepted_total = await list_acceptances(actor, start=year_start, limit=1)
     return {
         "accepted_results_total": accepted_total,
+        "accepted_since": urlencode({"since": year_start.isoformat()}),
         "open_total": open_total,
         "overdue_total": len(overdue),
         "overdue": overdue[:FIRST_OVERDUE],
@@ -80,4 +105,5 @@ def case_helpers() -> dict[str, Any]:
         "step_label": lambda v: label(CaseStep, v),
         "source_label": lambda v: label(CaseSource, v),
         "determination_label": lambda v: label(CaseDetermination, v),
+        "action_label": lambda v: CASE_ACTIONS.get(v, v),
     }

@@ -78,8 +78,8 @@ def _upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
         request_max_body_size=max_upload_bytes + MULTIPART_OVERHEAD,
         status_code=201,
         responses={
-            413: problem_spec(f"The file is larger than {max_upload_bytes} bytes (code `payload_too_large`)"),
-            422: problem_spec("Hash mismatch"),
+            413: problem_spec(f"文件超过 {max_upload_bytes} 字节（`payload_too_large`）。 The file is too large"),
+            422: problem_spec("文件的 SHA-256 与声明的不符（`hash_mismatch`）。 Hash mismatch"),
         },
     )(upload_case_attachment)
 

@@ -28,6 +28,7 @@ from api.auth import require
 from api.context import ServiceContext
 from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
+from api.labels import COMPLAINT_KINDS as COMPLAINT_KIND_LABELS
 from api.openapi_tags import VERIFICATION
 from api.pagination import Page
 from api.settings import Settings
@@ -45,13 +46,7 @@ from models.enums import Role
 
 LIVE_MAX_SECONDS = 6 * 3600  # a page left open all day reconnects (or polls) after this
 Uscc = Annotated[str | None, QueryParameter(max_length=64, description="The scanning enterprise's USCC.")]
-COMPLAINT_KINDS = (  # the values of api.feedback.schemas.ComplaintKind
-    ("unfiled_inspection", "未备案/无效的检查"),
-    ("too_frequent", "频繁、重复检查"),
-    ("disguised_inspection", "以服务等名义变相检查"),
-    ("inspector_conduct", "执法人员行为问题"),
-    ("other", "其他"),
-)
+COMPLAINT_KINDS = tuple(COMPLAINT_KIND_LABELS.items())  # the values of api.feedback.schemas.ComplaintKind
 
 
 def _client(connection: Request[Any, Any, Any] | WebSocket[Any, Any, Any]) -> str:
@@ -129,7 +124,7 @@ def verify_rate_limit(per_minute: int) -> RateLimitConfig:
 
 _RATE_LIMITED = ResponseSpec(
     None,
-    description="Too many verifications from this client: problem+json with RateLimit-* headers",
+    description="该客户端核验过于频繁；RateLimit-* 响应头说明何时可重试。 Too many verifications",
     media_type="application/problem+json",
 )
 
@@ -212,7 +207,7 @@ def _cacheable(request: Request[Any, Any, Any], body: bytes, max_age: int) -> Re
     return Response(body, media_type=MediaType.JSON, headers=headers)
 
 
-_NOT_MODIFIED = ResponseSpec(None, description="Not modified (If-None-Match matched the ETag)")
+_NOT_MODIFIED = ResponseSpec(None, description="未改变（If-None-Match 与 ETag 相同），无内容。 Not modified")
 
 
 class PublicKeysController(Controller):
@@ -225,7 +220,10 @@ class PublicKeysController(Controller):
     @get(
         "/.well-known/jwks.json",
         summary="核验公钥（JWK Set）",
-        responses={200: ResponseSpec(dict[str, list[dict[str, str]]], description="JWK Set"), 304: _NOT_MODIFIED},
+        responses={
+            200: ResponseSpec(dict[str, list[dict[str, str]]], description="核验公钥（JWK Set）。 The public keys"),
+            304: _NOT_MODIFIED,
+        },
     )
     async def jwks(self, now: Now, request: Request[Any, Any, Any], env: Env) -> Response[bytes]:
         """离线核验检查码和企业码用的 Ed25519 公钥，每个带 `kid`（8 个 Base32 字符，与码的 COSE 头一致）；
@@ -244,7 +242,10 @@ class PublicKeysController(Controller):
     @get(
         "/api/v1/public/revocations",
         summary="检查码吊销列表",
-        responses={200: ResponseSpec(RevocationList, description="Revocations after the cursor"), 304: _NOT_MODIFIED},
+        responses={
+            200: ResponseSpec(RevocationList, description="游标之后的吊销记录。 Revocations after the cursor"),
+            304: _NOT_MODIFIED,
+        },
     )
     async def revocations(
         self,

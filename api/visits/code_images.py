@@ -17,7 +17,7 @@ IfNoneMatch = Annotated[
 ]
 NOT_MODIFIED = {
     HTTP_304_NOT_MODIFIED: ResponseSpec(
-        None, description="The image named by If-None-Match is current: no body.", generate_examples=False
+        None, description="If-None-Match 所指的图片仍是最新的，无内容。 Not modified", generate_examples=False
     )
 }
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml"}

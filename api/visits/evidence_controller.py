@@ -81,10 +81,10 @@ def _upload_handler(max_upload_bytes: int) -> HTTPRouteHandler:
         request_max_body_size=max_upload_bytes + MULTIPART_OVERHEAD,
         status_code=201,
         responses={
-            200: ResponseSpec(EvidenceRead, description="This file was attached to the visit before"),
-            413: problem_spec(f"The file is larger than {max_upload_bytes} bytes (code `payload_too_large`)"),
-            415: problem_spec("An image format whose metadata is not stripped (TIFF, GIF, HEIC/AVIF)"),
-            422: problem_spec("Hash mismatch, or the visit is not checked in (`visit_not_checked_in`)"),
+            200: ResponseSpec(EvidenceRead, description="该文件此前已附在本次检查上。 This file was attached before"),
+            413: problem_spec(f"文件超过 {max_upload_bytes} 字节（`payload_too_large`）。 The file is too large"),
+            415: problem_spec("无法去除元数据的图片格式（TIFF、GIF、HEIC/AVIF）。 Unsupported image"),
+            422: problem_spec("文件的 SHA-256 与声明的不符或检查尚未签到（`visit_not_checked_in`）。 Hash mismatch"),
         },
     )(upload_visit_evidence)
 

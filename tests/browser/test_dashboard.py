@@ -111,6 +111,16 @@ def test_supervisor_dashboard_shows_the_api_numbers(live_server: LiveServer, chr
         assert svg.bounding_box()["width"] > 800
         assert page.locator(f"{chart} svg rect.rect").count() > 0  # drawn bars
     assert "7月" in page.locator("#chart-monthly svg").inner_html()
+    # Every label inside its chart: the unit names are not cut off at the left edge.
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('figure svg')].flatMap(svg => {
+             const box = svg.getBoundingClientRect();
+             return [...svg.querySelectorAll('text')]
+               .filter(t => t.textContent.trim() && t.getBoundingClientRect().left < box.left - 0.5)
+               .map(t => t.textContent);
+           })"""
+    )
+    assert clipped == []
     assert page.locator("#unfiled-attempts tbody tr").count() == w["unfiled_attempts"]["count"]
     assert page.locator("#frequency-warnings tbody tr").count() == len(w["frequency_rows"])
     assert page.locator("#unfiled-list").get_attribute("href") == w["unfiled_attempts"]["list_link"].replace(

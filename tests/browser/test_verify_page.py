@@ -144,6 +144,16 @@ def test_altered_code_is_red_and_offers_a_complaint(live_server: LiveServer, chr
     assert body["description"] == "检查人员出示的检查码显示无效" and body["contact"] == "0531-12345678"
     page.locator("#complaint-result").filter(has_text=re.compile(".+")).wait_for(timeout=10_000)
     page.locator("#complaint").screenshot(path=str(tmp_path / "verify-complaint-360.png"))
+    # The tracking code is shown once, with the way to follow the complaint: the complainant's only handle on it.
+    reference = re.search(r"TS-\d+", page.locator("#complaint-result").inner_text())
+    code = page.locator("#complaint-tracking strong").inner_text()
+    assert reference and re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code), code
+    _no_horizontal_scroll(page)
+    page.locator("#complaint-tracking-link").click()
+    page.wait_for_url(f"{live_server.base_url}/public/complaints/{code}")
+    assert "投诉办理进度" in page.locator("h1").inner_text() and reference.group(0) in page.inner_text("main")
+    _no_horizontal_scroll(page)
+    assert errors == []
     page.context.close()
 
 

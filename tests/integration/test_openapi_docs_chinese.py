@@ -103,6 +103,17 @@ def test_every_operation_has_a_chinese_summary_a_description_and_one_group(docum
     assert faults == [], "\n".join(faults)
 
 
+def test_every_response_is_described_in_chinese(document: dict[str, Any]) -> None:
+    """Not Litestar's English reason phrases ("Request fulfilled, document follows") under each status."""
+    faults = [
+        f"{method.upper()} {path} {status}: {response.get('description')!r}"
+        for method, path, operation in _operations(document)
+        for status, response in operation.get("responses", {}).items()
+        if not CJK.search(response.get("description") or "")
+    ]
+    assert faults == [], "\n".join(faults)
+
+
 def test_every_group_is_declared_with_a_description_and_used(document: dict[str, Any]) -> None:
     declared = {tag["name"]: tag.get("description") or "" for tag in document.get("tags", [])}
     used = {tag for _, _, operation in _operations(document) for tag in operation.get("tags") or []}

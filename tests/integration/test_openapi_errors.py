@@ -125,7 +125,7 @@ def test_only_the_rate_limited_route_documents_429(document: dict[str, Any]) -> 
 
 def test_handler_descriptions_are_kept(document: dict[str, Any]) -> None:
     upload = errors(document["paths"]["/api/v1/nonsite/records/{record_id}/evidence"]["post"])
-    assert "larger than" in upload[413]["description"]
+    assert "文件超过" in upload[413]["description"] and "payload_too_large" in upload[413]["description"]
     assert "hash_mismatch" in upload[422]["description"]
     assert upload[401]["description"] == STATUSES[401][0]
 

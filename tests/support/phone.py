@@ -18,6 +18,7 @@ from typing import Any
 from PIL import Image
 
 PHONE = {"width": 360, "height": 740}
+DESK = {"width": 1280, "height": 900}
 SCREENSHOTS = Path(os.environ.get("RUQI_SCREENSHOTS", "var/screenshots/app"))
 FRAME = (640, 480)
 
@@ -113,7 +114,8 @@ def tofu(page: Any, extra: str = "") -> list[str]:
 
 
 def check_screen(page: Any, name: str) -> None:
-    """No horizontal scrolling at 360 px, no tofu, and a screenshot of the screen for people to look at."""
+    """No horizontal scrolling at 360 px, no tofu, and screenshots of the screen (360 px, then 1280 px) for people
+    to look at."""
     page.wait_for_timeout(150)  # let the screen finish painting
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"{name}: {width}px wide, scrolls sideways at 360px"
@@ -121,3 +123,13 @@ def check_screen(page: Any, name: str) -> None:
     assert not missing, f"{name}: characters without a glyph: {missing}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # The same screen on a desk screen (an enterprise at its office computer): no tofu there either.
+    page.set_viewport_size(DESK)
+    try:
+        page.wait_for_timeout(150)
+        missing = tofu(page)
+        assert not missing, f"{name} at {DESK['width']}px: characters without a glyph: {missing}"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{DESK['width']}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(150)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
+import pytest
+
 from api.auth import token_extras
 from tests.support.api import Api
+from tests.support.cases import open_case
 from tests.support.metrics_data import build_history
+from tests.support.visits import approved_visit
 from tests.support.world import PASSWORD
 
 
@@ -118,3 +123,93 @@ def test_login_refuses_open_redirects_and_cross_site_posts(api: Api) -> None:
         follow_redirects=False,
     )
     assert cross.status_code == 403 and "set-cookie" not in cross.headers
+
+
+def _hrefs(html: str) -> set[str]:
+    return {link.replace("&amp;", "&") for link in re.findall(r'href="(/[^"]*)"', html)}
+
+
+def test_every_link_on_the_dashboard_opens_in_the_browser(api: Api) -> None:
+    """No link a supervisor can click answers 401 JSON: nothing under /api/ (bearer only), every page HTML."""
+    build_history(api)
+    case = open_case(api)
+    document = {"kind": "opinion", "unit_code": "MKT", "title": "检查频次过多", "case_id": case["id"]}
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=15)).isoformat()
+    assert (
+        api.post(
+            "/api/v1/supervision/documents", as_="supervisor", json=document | {"response_due_at": due}
+        ).status_code
+        == 201
+    )
+    login(api, "supervisor")
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    seen: set[str] = set()
+    queue = [
+        "/dashboard?period=2025-07",
+        "/dashboard?period=2025-07&unit_code=MKT",
+        "/dashboard/cases",
+        "/dashboard/documents",
+    ]
+    shapes: dict[str, int] = {}
+    while queue:
+        link = queue.pop(0)
+        shape = re.sub(r"\d+", "N", link.split("?")[0])
+        if link in seen or shapes.get(shape, 0) >= 3 or not link.startswith("/dashboard"):
+            continue
+        seen.add(link)
+        shapes[shape] = shapes.get(shape, 0) + 1
+        response = api.client.get(link, headers=browser)
+        assert response.status_code == 200, (link, response.status_code)
+        if link.startswith("/dashboard/export"):
+            assert response.headers["content-disposition"].startswith("attachment"), link
+            continue
+        assert response.headers["content-type"].startswith("text/html"), link
+        found = _hrefs(response.text)
+        assert not [h for h in found if h.startswith("/api/")], (link, [h for h in found if h.startswith("/api/")])
+        queue += sorted(found - seen)
+    opened = {re.sub(r"\d+", "N", link.split("?")[0]) for link in seen}
+    for page in ("visits", "visits/N", "unfiled-attempts", "complaints", "acceptances", "cases/N", "documents/N"):
+        assert f"/dashboard/{page}" in opened, page
+
+
+@pytest.mark.at("2025-07-10T18:00:00+08:00")
+def test_the_dashboard_names_units_says_what_year_on_year_compares_and_colours_by_the_goal(api: Api) -> None:
+    build_history(api)
+    login(api, "supervisor")
+    m = api.get("/api/v1/metrics?period=2025-07", as_="supervisor").json()
+    names = {u["unit_code"]: u["unit_name"] for u in m["units"]}
+    page = api.client.get("/dashboard?period=2025-07&unit_code=MKT").text
+    assert f'<strong id="unit-name">{names["MKT"]}</strong>' in page
+    # The pinned day is 10 July 2025: July is compared with 1–10 July 2024, and the page says so.
+    assert "上年同期 2024-07-01 至 2024-07-10（本期尚未结束，只比较同样的 10 天）" in page
+    whole = api.client.get("/dashboard?period=2025-06").text
+    assert "上年同期 2024-06-01 至 2024-06-30" in whole and "只比较同样的" not in whole
+    # Fewer inspections is the goal: a rise is amber, a fall green; non-site inspections and "—" stay neutral.
+    found = re.findall(r'<span class="(\w+)" data-metric="inspections\.yoy_(\w+)\.change_percent"', page)
+    classes = {key: css for css, key in found}
+    assert set(classes) == {"total", "onsite", "nonsite"}
+    figures_ = figures(page)
+    for key, css in classes.items():
+        change = figures_[f"inspections.yoy_{key}.change_percent"]
+        expected = "flat" if key == "nonsite" or change in ("null", "0.0") else "up" if float(change) > 0 else "down"
+        assert css == expected, (key, change, css)
+    visits = api.client.get("/dashboard/visits?unit_code=MKT").text
+    assert f'<span id="unit-name">{names["MKT"]}</span>' in visits
+
+
+def test_a_visit_s_record_reads_in_words(api: Api) -> None:
+    visit = approved_visit(api)
+    login(api, "supervisor")
+    page = api.client.get(f"/dashboard/visits/{visit['id']}").text
+    events = re.search(r'<table id="events">.*?</table>', page, re.S)
+    assert events
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", events.group(0))
+    assert "备案" in cells and "批准（签发检查码）" in cells
+    assert not [c for c in cells if re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", c)]  # no machine event names
+
+
+def test_a_case_s_record_reads_in_words(api: Api) -> None:
+    case = open_case(api)
+    login(api, "supervisor")
+    page = api.client.get(f"/dashboard/cases/{case['id']}").text
+    assert '<td title="opened">立案</td>' in page and "/api/" not in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -58,9 +59,10 @@ def test_july_2025_all_units(api: Api) -> None:
     # Checked out: h1 h2 h3 h5 h6 h7 h11 (h4 is still checked in); h3's arrival was back-filled.
     assert (r["checked_out"], r["checked_out_with_scan"], r["scan_rate"]) == (7, 6, round(6 / 7, 4))
     assert r["nonsite_share"] == 0.2
-    assert (
-        r["plan_execution_rate"] is None and r["plan_execution_note"] == "no published plan task is due in the period"
-    )
+    assert r["plan_execution_rate"] is None and r["plan_execution_note"] == "本期没有到期的已公示计划任务。"
+    in_english = {**api.headers("supervisor"), "Accept-Language": "en"}
+    english = api.client.get("/api/v1/metrics?period=2025-07", headers=in_english)
+    assert english.json()["rates"]["plan_execution_note"] == "No published plan task is due in the period."
 
     u = units(m)
     assert [code for code in u] == ["ENV", "FIRE", "MKT", "STR"]
@@ -264,12 +266,28 @@ def test_exports_are_chinese_sheets_that_match_the_json(api: Api) -> None:
     assert _by_label(sheets["预警"])["达到年度检查上限"] == 3
     assert _by_label(sheets["投诉"])["逾期未办结"] == 2 and _by_label(sheets["评价"])["平均分"] == 3.0
     caps = sheets["达到年度上限"]
-    assert [r[4] for r in caps[1:] if r[1] == USCC_A and r[2] == "MKT"] == [3]
+    assert [r[5] for r in caps[1:] if r[1] == USCC_A and r[3] == "MKT"] == [3]
+    assert caps[0][2:4] == ["单位", "单位编码"] and all(r[2] for r in caps[1:])  # the unit's name beside its code
     assert sorted((r[2], str(r[3])[:10], r[1]) for r in sheets["检查过频"][1:]) == [
         ("同一周", "2025-07-07", USCC_B),
         ("同一天", "2025-07-01", USCC_A),
         ("同一月", "2025-07-01", USCC_A),
     ]
+    # Reasons and notes are words, never machine codes or English (only codes, accounts and USCCs are Latin).
+    unfiled = [r[4] for r in sheets["未备案扫码"][1:]]
+    assert len(unfiled) == m["warnings"]["unfiled_attempts"]["count"] and set(unfiled) == {"无匹配的已备案、已批准检查"}
+    backfilled = sheets["补录扫码"]
+    assert len(backfilled) == 1 + m["warnings"]["backfilled_scans"]["count"] and backfilled[1][3] == "到场"
+    notes = [row[2] for title in ("概览", "预警") for row in sheets[title][1:] if row[2]]
+    assert notes and not [n for n in notes if re.search(r"[A-Za-z]", str(n))]
+
+
+def test_a_unit_s_export_names_the_unit(api: Api) -> None:
+    build_history(api)
+    xlsx = api.get("/api/v1/metrics/export?format=xlsx&period=2025-07&unit_code=MKT", as_="supervisor")
+    overview = _by_label(_xlsx_sheets(xlsx.content)["概览"])
+    names = {u["unit_code"]: u["unit_name"] for u in metrics(api, period="2025-07")["units"]}
+    assert overview["统计范围"] == names["MKT"] != "MKT"
 
 
 def _same(text: str) -> Any:
