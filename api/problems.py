@@ -111,9 +111,18 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     return response
 
 
-def _validation_error(_: Request[Any, Any, Any], exc: LitestarValidationException) -> Response[dict[str, Any]]:
+def _validation_error(
+    request: Request[Any, Any, Any], exc: LitestarValidationException
+) -> Response[dict[str, Any]] | Template:
     errors = exc.extra if isinstance(exc.extra, list) else []
     fields = [str(e.get("key")) for e in errors if isinstance(e, dict) and e.get("key")]
+    if not request.url.path.startswith("/api/") and wants_html(request):
+        # A person followed a bad link or edited the address: a Chinese page, not the validator's English.
+        bad_address = tr(
+            "Some values in the address or the form are not valid ({fields}); check the link and try again.",
+            fields=fields or "—",
+        )
+        return _answer(request, 400, "validation_error", bad_address)
     detail = "; ".join(
         f"{e.get('key')}: {e.get('message')}" if e.get("key") else str(e.get("message"))
         for e in errors

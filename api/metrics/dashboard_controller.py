@@ -198,6 +198,16 @@ class DashboardController(Controller):
         context = await drilldown.unfiled_page(uscc=uscc, since=since, page=page)
         return _page("dashboard_unfiled.html", _with_helpers(actor, context))
 
+    @get("/complaints/{complaint_id:int}", media_type=MediaType.HTML)
+    async def complaint(
+        self, request: Request[Any, Any, Any], now: Now, complaint_id: FromPath[int]
+    ) -> Template | Redirect:
+        actor = await cookie_actor(request)
+        if actor is None or actor.role not in READERS:
+            return _to_login(request) if actor is None else _denied(actor)
+        context = await drilldown.complaint_page(actor, complaint_id, now)
+        return _page("dashboard_complaint.html", _with_helpers(actor, context))
+
     @get("/acceptances", media_type=MediaType.HTML)
     async def acceptances(
         self, request: Request[Any, Any, Any], since: FromQuery[dt.datetime | None] = None, page: Page = 1

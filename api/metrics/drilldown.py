@@ -17,6 +17,8 @@ from api.feedback import service as feedback
 from api.labels import COMPLAINT_KINDS, label
 from api.metrics.service import unit_choices
 from api.recognition.service import list_acceptances
+from api.verification.schemas import VerificationOutcome
+from api.verification.texts import outcome_text
 from api.visits.reads import list_visits, read_visit
 from api.visits.scans import list_scans, list_unfiled_attempts
 from models.enums import ComplaintFinding, ComplaintStatus, VisitOrigin, VisitResult, VisitStatus
@@ -35,7 +37,12 @@ VISIT_EVENTS = {
     "rating": "企业评价",
 }
 # Actors that are not accounts.
-ACTORS = {"anonymous": "匿名（企业评价不记名）", "sample-generator": "样例数据", "system": "系统"}
+ACTORS = {
+    "anonymous": "匿名（企业评价不记名）",
+    "(public)": "投诉人（扫码核验后投诉）",
+    "sample-generator": "样例数据",
+    "system": "系统",
+}
 # API list routes with a dashboard page of the same name and query.
 _DRILLABLE = ("/api/v1/visits", "/api/v1/unfiled-attempts", "/api/v1/complaints")
 
@@ -113,6 +120,14 @@ async def complaints_page(
     )
     query = {k: v for k, v in {"status": status, "overdue": "true" if overdue else None}.items() if v}
     return {"complaints": rows, "query": query, **_pages(page, total)}
+
+
+async def complaint_page(actor: Actor, complaint_id: int, now: dt.datetime) -> dict[str, Any]:
+    """One complaint: what the complainant wrote, the verification it came from, and every step of its handling."""
+    complaint = await feedback.read_complaint(actor, complaint_id, now)
+    outcome = complaint.verification_outcome
+    known = outcome in VerificationOutcome.__members__
+    return {"c": complaint, "outcome_text": outcome_text(VerificationOutcome(outcome))[2] if known else outcome}
 
 
 async def acceptances_page(actor: Actor, *, since: dt.datetime | None, page: int) -> dict[str, Any]:

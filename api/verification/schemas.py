@@ -77,7 +77,7 @@ class VerificationRead(msgspec.Struct):
     outcome: VerificationOutcome
     valid: bool
     tone: Tone
-    headline: str  # 已备案 · 有效 | 未备案/无效
+    headline: str  # 已备案 · 有效 | 时间未到 · 尚未生效 | 未备案/无效
     reason: str  # why not valid (empty when valid)
     detail: str  # what it means and what to do
     checked_at: dt.datetime

@@ -10,6 +10,8 @@ from models.enums import ServiceType, VisitKind, VisitStatus, VisitTrigger
 
 VALID_HEADLINE = "已备案 · 有效"
 INVALID_HEADLINE = "未备案/无效"
+# Filed and approved, but its time has not come (amber): "not filed" would contradict the explanation below it.
+NOT_YET_HEADLINE = "时间未到 · 尚未生效"
 
 RIGHTS = (
     "检查人员应当出示执法证件，说明检查事项和依据。"
@@ -116,7 +118,9 @@ WEEKDAYS = "一二三四五六日"
 def outcome_text(outcome: VerificationOutcome) -> tuple[Tone, str, str, str]:
     """Tone, headline, short reason and the longer explanation for an outcome."""
     tone, reason, detail = _OUTCOME_TEXT[outcome]
-    headline = VALID_HEADLINE if outcome is VerificationOutcome.valid else INVALID_HEADLINE
+    headline = {VerificationOutcome.valid: VALID_HEADLINE, VerificationOutcome.not_yet_valid: NOT_YET_HEADLINE}.get(
+        outcome, INVALID_HEADLINE
+    )
     return tone, headline, reason, detail
 
 

@@ -77,11 +77,12 @@ def _published_month(server: LiveServer) -> str:
     return period
 
 
-def _complaint_tracking(server: LiveServer, visit_url: str) -> str:
+def _complaint(server: LiveServer, visit_url: str) -> tuple[int, str]:
+    """A complaint from the verify page's code: its id and its tracking page."""
     token = visit_url.rsplit("/V/", 1)[1]
     body = {"token": token, "kind": "inspector_conduct", "description": "检查人员态度粗暴"}
     receipt = server.call("POST", "/api/v1/public/complaints", "enterprise-a", json=body | {"client_event_id": "c-1"})
-    return f"/public/complaints/{receipt['tracking_code']}"
+    return int(receipt["id"]), f"/public/complaints/{receipt['tracking_code']}"
 
 
 def _unfiled_scan(server: LiveServer) -> None:
@@ -149,6 +150,7 @@ def test_every_page_reads_well_on_a_phone_and_a_desk(live_server: LiveServer, ch
     base = live_server.base_url
     visit_id, visit_url = _visit_code(live_server)
     period = _published_month(live_server)
+    complaint_id, tracking = _complaint(live_server, visit_url)
     enterprise_code = _local(
         live_server, live_server.call("GET", f"/api/v1/enterprises/{USCC_A}/code", "enterprise-a")["url"]
     )
@@ -157,7 +159,7 @@ def test_every_page_reads_well_on_a_phone_and_a_desk(live_server: LiveServer, ch
         "schedules": "/public/schedules",
         "schedule-published": f"/public/schedules/{period}",
         "schedule-unpublished": "/public/schedules/2020-01",
-        "complaint-tracking": _complaint_tracking(live_server, visit_url),
+        "complaint-tracking": tracking,
         "complaint-tracking-unknown": "/public/complaints/AAAA-BBBB-CCCC-DDDD",
         "not-found": "/no-such-page",
         "verify": visit_url,
@@ -176,7 +178,7 @@ def test_every_page_reads_well_on_a_phone_and_a_desk(live_server: LiveServer, ch
             if name == "schedule-published" and viewport is DESK:
                 # A table on a desk: the credit code and the date each on one line, not a character per line.
                 assert page.locator("table.schedule tbody tr").count() > 0 and page.locator("thead").is_visible()
-                assert _lines(page, "td.code-cell") == 1 and _lines(page, "td.nowrap + td.nowrap") == 1
+                assert _lines(page, "td.code-cell") == 1 and _lines(page, "td.when span") == 1
             if name == "schedule-published" and viewport is PHONE:
                 assert not page.locator("thead").is_visible()  # cards on a phone
             page.context.close()
@@ -191,6 +193,7 @@ def test_every_page_reads_well_on_a_phone_and_a_desk(live_server: LiveServer, ch
         "dashboard-visit": f"/dashboard/visits/{visit_id}",
         "dashboard-unfiled": "/dashboard/unfiled-attempts",
         "dashboard-complaints": "/dashboard/complaints",
+        "dashboard-complaint": f"/dashboard/complaints/{complaint_id}",
         "dashboard-acceptances": "/dashboard/acceptances",
         "dashboard-cases": "/dashboard/cases",
         "dashboard-case": f"/dashboard/cases/{case_id}",

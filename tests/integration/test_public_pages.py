@@ -58,3 +58,13 @@ def test_an_unknown_address_is_a_chinese_page_for_a_browser_and_json_for_a_clien
 def test_api_routes_answer_json_even_to_a_browser(api: Api) -> None:
     answer = api.client.get("/api/v1/public/schedules/2026-01", headers=BROWSER)
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_bad_address_is_a_chinese_page_for_a_browser_and_problem_json_for_a_client(api: Api) -> None:
+    too_long = "/public/complaints/" + "A" * 100  # longer than any tracking code: refused by the validator
+    page = api.client.get(too_long, headers=BROWSER)
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "网址或表单中有不合格的值（tracking_code）" in page.text and "Expected" not in page.text
+    answer = api.get(too_long)
+    assert answer.status_code == 400 and answer.json()["code"] == "validation_error"
+    assert answer.headers["content-type"] == "application/problem+json"

@@ -191,6 +191,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/visits/{visit_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/unfiled-attempts"): allow(*SUPERVISION),
     ("GET", "/dashboard/complaints"): allow(*SUPERVISION),
+    ("GET", "/dashboard/complaints/{complaint_id}"): allow(*SUPERVISION),
     ("GET", "/dashboard/acceptances"): allow(*SUPERVISION),
     ("GET", "/dashboard/cases"): allow(*SUPERVISION),
     ("GET", "/dashboard/cases/{case_id}"): allow(*SUPERVISION),

@@ -67,7 +67,8 @@ def test_coarse_client_never_fails(host: str | None, ua: str | None) -> None:
 def test_every_outcome_has_words() -> None:
     for outcome in VerificationOutcome:
         tone, headline, reason, detail = outcome_text(outcome)
-        assert detail and headline in ("已备案 · 有效", "未备案/无效")
+        assert detail and headline in ("已备案 · 有效", "时间未到 · 尚未生效", "未备案/无效")
+        assert (headline == "时间未到 · 尚未生效") == (outcome is VerificationOutcome.not_yet_valid)
         assert (tone == "green") == (outcome is VerificationOutcome.valid) and bool(reason) != (tone == "green")
 
 

@@ -12,6 +12,7 @@ from api.auth import token_extras
 from tests.support.api import Api
 from tests.support.cases import open_case
 from tests.support.metrics_data import build_history
+from tests.support.supervision import complain
 from tests.support.visits import approved_visit
 from tests.support.world import PASSWORD
 
@@ -168,7 +169,8 @@ def test_every_link_on_the_dashboard_opens_in_the_browser(api: Api) -> None:
         assert not [h for h in found if h.startswith("/api/")], (link, [h for h in found if h.startswith("/api/")])
         queue += sorted(found - seen)
     opened = {re.sub(r"\d+", "N", link.split("?")[0]) for link in seen}
-    for page in ("visits", "visits/N", "unfiled-attempts", "complaints", "acceptances", "cases/N", "documents/N"):
+    pages = ("visits", "visits/N", "unfiled-attempts", "complaints", "complaints/N", "acceptances", "cases/N")
+    for page in (*pages, "documents/N"):
         assert f"/dashboard/{page}" in opened, page
 
 
@@ -213,3 +215,17 @@ def test_a_case_s_record_reads_in_words(api: Api) -> None:
     login(api, "supervisor")
     page = api.client.get(f"/dashboard/cases/{case['id']}").text
     assert '<td title="opened">立案</td>' in page and "/api/" not in page
+
+
+def test_a_complaint_opens_with_what_was_written_and_its_steps(api: Api) -> None:
+    receipt = complain(api, description="检查人员态度粗暴", contact="0531-12345678")
+    assert receipt.status_code == 201, receipt.text
+    login(api, "supervisor")
+    listing = api.client.get("/dashboard/complaints").text
+    link = f'href="/dashboard/complaints/{receipt.json()["id"]}"'
+    assert link in listing
+    page = api.client.get(f"/dashboard/complaints/{receipt.json()['id']}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for words in (receipt.json()["reference"], "执法人员行为问题", "检查人员态度粗暴", "0531-12345678", "立案"):
+        assert words in page.text, words
+    assert "inspector_conduct" not in page.text and "(public)" not in page.text

@@ -70,7 +70,7 @@ def test_not_yet_valid_before_the_window(api: Api) -> None:
     visit = approved_visit(api)  # tomorrow 09:00
     body = verify(api, code_of(api, visit["id"]))
     assert body["outcome"] == "not_yet_valid" and body["tone"] == "amber"
-    assert body["headline"] == "未备案/无效" and body["reason"] == "检查码尚未生效"
+    assert body["headline"] == "时间未到 · 尚未生效" and body["reason"] == "检查码尚未生效"
     assert body["visit"]["inspectors"][0]["cert_no"] == "MKT-C1"
     assert body["code_valid_from"] == body["visit"]["window_start"]
 

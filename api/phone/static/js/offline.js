@@ -137,7 +137,8 @@ export async function verifyOffline(scanned, { uscc = null, maxAgeMs = DEFAULT_M
   const verdict = (outcome, reason, message, claims = null, needsOnlineCheck = false, revocationReason = "") => ({
     outcome, reason, message, claims, needsOnlineCheck, asOf, revocationReason,
     valid: outcome === "valid" && !needsOnlineCheck,
-    headline: outcome === "valid" ? (needsOnlineCheck ? "需联网核验" : "已备案 · 有效") : "未备案/无效",
+    headline: outcome === "valid" ? (needsOnlineCheck ? "需联网核验" : "已备案 · 有效")
+      : outcome === "not_yet_valid" ? "时间未到 · 尚未生效" : "未备案/无效",
   });
   let claims;
   try {
