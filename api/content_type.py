@@ -23,12 +23,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.enums import RequestEncodingType, ScopeType
-from litestar.exceptions import ClientException
 from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.params import BodyKwarg
-from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+
+from api.errors import UnsupportedMediaType
+from api.i18n import Text, tr
 
 JSON = RequestEncodingType.JSON.value
 UTF8 = {"utf-8", "utf8"}
@@ -66,17 +67,17 @@ def is_json(content_type: str) -> bool:
     return params.get("charset", "utf-8") in UTF8
 
 
-def refusal(expected: str, content_type: str | None) -> str | None:
+def refusal(expected: str, content_type: str | None) -> Text | None:
     """Why a body of ``content_type`` is refused by a route that reads ``expected``; None when it is accepted."""
     if not content_type:  # no header: JSON routes read it as JSON, form routes leave it to the form parser
         return None
     if expected == JSON:
         if is_json(content_type):
             return None
-        return f"This operation reads application/json (UTF-8), not {content_type!r}."
+        return tr("This operation reads application/json (UTF-8), not {given}.", given=repr(content_type))
     if parse_content_type(content_type)[0] == expected:
         return None
-    return f"This operation reads {expected}, not {content_type!r}."
+    return tr("This operation reads {expected}, not {given}.", expected=expected, given=repr(content_type))
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -101,7 +102,7 @@ class ContentTypeMiddleware(ASGIMiddleware):
             return
 
         async def refuse_on_read() -> ReceiveMessage:
-            raise ClientException(detail=reason, status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+            raise UnsupportedMediaType(reason)
 
         # Refused when the route first reads its body: after authentication and the guards (401/403 come
         # first, as for any other body error), before anything is decoded.

@@ -61,6 +61,11 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class StateChanged(Conflict):
     """The record left the state this transition starts from (another request won the race): reload it.
 

@@ -16,8 +16,9 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.errors import DomainError, TooManyRequests
-from api.i18n import DEFAULT_LOCALE, Text, negotiate, render, tr
+from api.i18n import DEFAULT_LOCALE, Joined, Text, negotiate, render, tr
 from api.pages import page, wants_html
+from api.validation_words import explain
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("ruqi.errors")
@@ -123,18 +124,15 @@ def _validation_error(
             fields=fields or "—",
         )
         return _answer(request, 400, "validation_error", bad_address)
-    detail = "; ".join(
-        f"{e.get('key')}: {e.get('message')}" if e.get("key") else str(e.get("message"))
+    reasons = [
+        tr("{field}: {reason}", field=e["key"], reason=explain(str(e.get("message"))))
+        if e.get("key")
+        else explain(str(e.get("message")))
         for e in errors
         if isinstance(e, dict)
-    )
-    return problem(
-        400,
-        "validation_error",
-        detail or str(exc.detail),
-        field=fields[0] if fields else None,
-        errors=errors or None,
-    )
+    ]
+    detail = Joined(reasons, "clauses") if reasons else explain(str(exc.detail))
+    return _answer(request, 400, "validation_error", detail, field=fields[0] if fields else None, errors=errors or None)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any] | Template:
