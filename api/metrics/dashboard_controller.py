@@ -40,6 +40,9 @@ COOKIE = "ruqi_dashboard"
 COOKIE_PATH = "/dashboard"
 LOGIN = "/dashboard/login"
 READERS = (Role.supervisor, Role.admin)
+# A unit's planner and approver read the supervision documents sent to their unit (and only those pages).
+DOCUMENT_READERS = (*READERS, Role.planner, Role.approver)
+UNIT_DOCUMENTS = "/dashboard/documents"
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
@@ -105,7 +108,8 @@ def _page(name: str, context: dict[str, Any], status: int = 200) -> Template:
 
 
 def _denied(actor: Actor) -> Template:
-    return _page("dashboard_denied.html", {"username": actor.username, "role": actor.role.value}, 403)
+    context = {"username": actor.username, "role": actor.role.value, "documents": actor.role in DOCUMENT_READERS}
+    return _page("dashboard_denied.html", context, 403)
 
 
 def _with_helpers(actor: Actor, context: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +265,7 @@ class DashboardController(Controller):
         self, request: Request[Any, Any, Any], now: Now, overdue: FromQuery[bool] = False, page: Page = 1
     ) -> Template | Redirect:
         actor = await cookie_actor(request)
-        if actor is None or actor.role not in READERS:
+        if actor is None or actor.role not in DOCUMENT_READERS:
             return _to_login(request) if actor is None else _denied(actor)
         context = await supervision_view.documents_page(actor, now, overdue=overdue, page=page)
         return _page("dashboard_documents.html", _with_helpers(actor, context))
@@ -271,7 +275,7 @@ class DashboardController(Controller):
         self, request: Request[Any, Any, Any], now: Now, document_id: FromPath[int]
     ) -> Template | Redirect:
         actor = await cookie_actor(request)
-        if actor is None or actor.role not in READERS:
+        if actor is None or actor.role not in DOCUMENT_READERS:
             return _to_login(request) if actor is None else _denied(actor)
         return _page("supervision_document.html", await supervision_view.document_page(actor, document_id, now))
 
@@ -330,8 +334,10 @@ class DashboardController(Controller):
         except DomainError:
             return _page("dashboard_login.html", {**context, "error": "用户名或密码错误。"}, 401)
         actor = found.actor
-        if actor.role not in READERS:
+        if actor.role not in DOCUMENT_READERS:
             return _denied(actor)
+        if actor.role not in READERS and not target.startswith(UNIT_DOCUMENTS):
+            target = UNIT_DOCUMENTS  # unit staff: their unit's documents are the pages they may read
         jwt_auth = request.app.state.jwt_auth
         token = jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor, found.token_version))
         cookie = Cookie(

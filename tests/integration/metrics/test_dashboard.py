@@ -104,8 +104,12 @@ def test_drill_downs_need_the_dashboard_login(api: Api) -> None:
 
 
 def test_other_roles_get_a_403_page_and_no_cookie(api: Api) -> None:
-    response = login(api, "planner-mkt")
+    response = login(api, "inspector-mkt1")
     assert response.status_code == 403 and "403" in response.text and "set-cookie" not in response.headers
+    unit_staff = login(api, "planner-mkt")  # only to the documents sent to the unit (see test_dashboard_cases)
+    assert unit_staff.status_code == 303 and unit_staff.headers["location"] == "/dashboard/documents"
+    assert api.client.get("/dashboard").status_code == 403
+    api.client.cookies.clear()
     actor = api.world.actors["inspector-mkt1"]
     token = api.app.state.jwt_auth.create_token(identifier=actor.username, token_extras=token_extras(actor))
     api.client.cookies.set("ruqi_dashboard", token, path="/dashboard")

@@ -42,11 +42,37 @@ def test_overdue_cases_are_on_the_dashboards_first_screen(api: Api, pinned_clock
 
 def test_unit_staff_do_not_get_the_supervisors_pages(api: Api) -> None:
     case = open_case(api)
-    denied = api.client.post("/dashboard/login", data={"username": "planner-mkt", "password": PASSWORD})
-    assert denied.status_code == 403
     for path in ("/dashboard/cases", f"/dashboard/cases/{case['id']}"):
         response = api.client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/dashboard/login")
+    form = {"username": "planner-mkt", "password": PASSWORD, "next": f"/dashboard/cases/{case['id']}"}
+    logged_in = api.client.post("/dashboard/login", data=form, follow_redirects=False)
+    assert logged_in.status_code == 303 and logged_in.headers["location"] == "/dashboard/documents"
+    for path in ("/dashboard", "/dashboard/cases", f"/dashboard/cases/{case['id']}", "/dashboard/visits"):
+        denied = api.client.get(path, follow_redirects=False)
+        assert denied.status_code == 403 and "无权访问" in denied.text and case["reference"] not in denied.text
+        assert 'href="/dashboard/documents"' in denied.text  # the way to what they may read
+    api.client.cookies.clear()
+    inspector = api.client.post("/dashboard/login", data={"username": "inspector-mkt1", "password": PASSWORD})
+    assert inspector.status_code == 403 and "/dashboard/documents" not in inspector.text
+
+
+def test_a_unit_reads_the_documents_sent_to_it_in_the_browser_and_no_others(api: Api) -> None:
+    mine = {"kind": "opinion", "unit_code": "MKT", "title": "检查频次过多，请说明", "response_due_at": _due(7)}
+    theirs = {"kind": "opinion", "unit_code": "FIRE", "title": "消防检查未报备", "response_due_at": _due(7)}
+    to_mkt = api.post("/api/v1/supervision/documents", as_="supervisor", json=mine).json()
+    to_fire = api.post("/api/v1/supervision/documents", as_="supervisor", json=theirs).json()
+    login(api, "approver-mkt")
+    listing = api.client.get("/dashboard/documents")
+    assert listing.status_code == 200 and to_mkt["number"] in listing.text and to_fire["number"] not in listing.text
+    printable = api.client.get(f"/dashboard/documents/{to_mkt['id']}")
+    assert printable.status_code == 200 and "检查频次过多，请说明" in printable.text
+    other = api.client.get(f"/dashboard/documents/{to_fire['id']}")
+    assert other.status_code == 404 and "消防检查未报备" not in other.text
+
+
+def _due(days: int) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat()
 
 
 def test_unanswered_documents_past_their_deadline_are_flagged(api: Api, pinned_clock: time_machine.Traveller) -> None:
