@@ -203,19 +203,23 @@ def _seed(app: Litestar, *, if_empty: bool, seed: int, enterprises: int, history
         now = dt.datetime(as_of.year, as_of.month, as_of.day, 8, tzinfo=LOCAL_TZ)
     else:
         now = app.state.clock.now()
-    try:
-        outcome = asyncio.run(
-            seed_database(
-                seed=seed,
-                enterprises=enterprises,
-                history=history,
-                if_empty=if_empty,
-                now=now,
-                env=app.state.context,
-                policy=app.state.settings.plan_policy,
-                password_hasher=hash_password,
-            )
+
+    async def load() -> Any:
+        if app.state.shared_keys is not None:  # production: the signing keys live in the database
+            await app.state.shared_keys.start(app.state.clock.now())
+        return await seed_database(
+            seed=seed,
+            enterprises=enterprises,
+            history=history,
+            if_empty=if_empty,
+            now=now,
+            env=app.state.context,
+            policy=app.state.settings.plan_policy,
+            password_hasher=hash_password,
         )
+
+    try:
+        outcome = asyncio.run(load())
     except AlreadyLoaded:
         raise click.ClickException(
             render(tr("the database already holds data; seed loads only into an empty one"), cli_locale())
