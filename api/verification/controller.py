@@ -143,10 +143,11 @@ class VerifyController(Controller):
     dependencies = DEPENDENCIES
 
     @get("/V/{token:str}", media_type=MediaType.HTML, include_in_schema=False)
-    async def page(
-        self, now: Now, request: Request[Any, Any, Any], env: Env, token: FromPath[str], uscc: Uscc = None
-    ) -> Template:
-        view = await verify_visit_code(token, env, now, expected_uscc=uscc, channel="page", client=_client(request))
+    async def page(self, request: Request[Any, Any, Any], token: FromPath[str], uscc: Uscc = None) -> Template:
+        state = request.app.state  # not injected, as for the JSON twin below
+        view = await verify_visit_code(
+            token, state.context, state.clock.now(), expected_uscc=uscc, channel="page", client=_client(request)
+        )
         nonce = secrets.token_urlsafe(16)
         context = {
             "view": view,
