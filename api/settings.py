@@ -475,9 +475,9 @@ class Settings:
     )
     verify_log_flush_ms: int = env(
         "RUQI_VERIFY_LOG_FLUSH_MS",
-        0,
-        "0: each verification's log row is written in its request; N > 0: each worker writes them in one INSERT "
-        "every N ms and on shutdown (a crashed worker loses at most its last N ms of rows)",
+        50,
+        "N > 0: each worker writes the verification log's rows in one INSERT every N ms and on shutdown (SIGTERM); "
+        "a worker killed without shutdown loses at most its last N ms of rows; 0: each row written in its request",
         _whole_number,
         _between(0, 10_000),
     )

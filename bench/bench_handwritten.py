@@ -64,6 +64,10 @@ def ratios(results: dict[str, list[loadgen.Load]], label: str, base: str, target
     return out
 
 
+def _flush_setting(ms: int | None) -> dict[str, str]:
+    return {} if ms is None else {"RUQI_VERIFY_LOG_FLUSH_MS": str(ms)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -72,7 +76,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (both servers)")
     parser.add_argument(
-        "--verify-log-flush-ms", type=int, default=0, help="RUQI_VERIFY_LOG_FLUSH_MS for ruqi (0: a write per verify)"
+        "--verify-log-flush-ms",
+        type=int,
+        default=None,
+        help="RUQI_VERIFY_LOG_FLUSH_MS for ruqi (default: ruqi's own, batched; 0: a write per verify)",
     )
     args = parser.parse_args()
     common.exit_cleanly_on_sigterm()
@@ -85,7 +92,7 @@ def main() -> None:
         common.deployment(postgres=True) as plain,
         tempfile.TemporaryDirectory(prefix="ruqi-bench-logs-") as logs,
         common.ruqi_server(
-            dep := common.with_env(plain, RUQI_VERIFY_LOG_FLUSH_MS=str(args.verify_log_flush_ms)),
+            dep := common.with_env(plain, **_flush_setting(args.verify_log_flush_ms)),
             args.workers,
             Path(logs),
         ) as app,

@@ -38,6 +38,10 @@ def _counts(path: Path) -> dict[str, Any]:
     return {"verifications": outcomes, "scans": scans, "unfiled": unfiled}
 
 
+def _flush_setting(ms: int | None) -> dict[str, str]:
+    return {} if ms is None else {"RUQI_VERIFY_LOG_FLUSH_MS": str(ms)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -45,7 +49,10 @@ def main() -> None:
     parser.add_argument("--connections", default="8,64", help="comma-separated connection counts, one set each")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument(
-        "--verify-log-flush-ms", type=int, default=0, help="RUQI_VERIFY_LOG_FLUSH_MS for ruqi (0: a write per verify)"
+        "--verify-log-flush-ms",
+        type=int,
+        default=None,
+        help="RUQI_VERIFY_LOG_FLUSH_MS for ruqi (default: ruqi's own, batched; 0: a write per verify)",
     )
     args = parser.parse_args()
     common.exit_cleanly_on_sigterm()
@@ -58,7 +65,7 @@ def main() -> None:
         common.deployment(postgres=False) as plain,
         tempfile.TemporaryDirectory(prefix="ruqi-bench-logs-") as logs,
         common.ruqi_server(
-            dep := common.with_env(plain, RUQI_VERIFY_LOG_FLUSH_MS=str(args.verify_log_flush_ms)), WORKERS, Path(logs)
+            dep := common.with_env(plain, **_flush_setting(args.verify_log_flush_ms)), WORKERS, Path(logs)
         ) as app,
     ):
         fixture = fixtures.approved_visit(app.base_url)

@@ -69,7 +69,10 @@ def approved_visit(base_url: str, hours: int = 8) -> VisitFixture:
         "item_codes": [item["code"]],
         "window_start": start.isoformat(),
         "window_end": (start + dt.timedelta(hours=hours)).isoformat(),
-        "origin": "planned",
+        # Unplanned (a complaint): a planned visit must come from a task of a published monthly schedule.
+        "origin": "triggered",
+        "trigger_type": "complaint",
+        "trigger_reason": "群众投诉（基准测试）",
     }
     visit = call(base_url, "POST", "/api/v1/visits", body, planner["access_token"])
     call(base_url, "POST", f"/api/v1/visits/{visit['id']}/approve", None, approver["access_token"])

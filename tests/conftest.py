@@ -91,6 +91,11 @@ def pg_template() -> Iterator[tuple[str, World]]:
     drop_pg_database(name)
 
 
+# Tests read the verification log right after verifying: each row written in its request. The batched default
+# (RUQI_VERIFY_LOG_FLUSH_MS) is tested on its own (test_verification_log_batch.py, tests/failure).
+LOG_AT_ONCE = 0
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -104,7 +109,12 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> It
         template, _ = request.getfixturevalue("sqlite_template")
         db_file = tmp_path / "db.sqlite3"
         shutil.copy(template, db_file)
-        yield Settings(database_url=f"sqlite:///{db_file}", data_dir=data_dir, jwt_secret="test-secret-" + "x" * 32)
+        yield Settings(
+            database_url=f"sqlite:///{db_file}",
+            data_dir=data_dir,
+            jwt_secret="test-secret-" + "x" * 32,
+            verify_log_flush_ms=LOG_AT_ONCE,
+        )
         return
     template_name, _ = request.getfixturevalue("pg_template")
     name = create_pg_database(template=template_name)
@@ -116,6 +126,7 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> It
             redis_prefix=prefix,
             data_dir=data_dir,
             jwt_secret="test-secret-" + "x" * 32,
+            verify_log_flush_ms=LOG_AT_ONCE,
         )
     finally:
         drop_pg_database(name)

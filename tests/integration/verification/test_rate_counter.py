@@ -57,3 +57,46 @@ def test_the_in_process_counter_resets_with_its_window() -> None:
         return [*first, other, await counter.hit("a", 1)]
 
     assert [count for count, _ in asyncio.run(run())] == [1, 2, 3, 1, 1]
+
+
+def _hit_then_sequence(make: object, prefix: str) -> list[tuple[int, int]]:
+    """Client A within its limit of 2 counts on the code; past it, the code's counter is left alone."""
+
+    async def run() -> list[tuple[int, int]]:
+        client = Redis.from_url(REDIS_URL)
+        try:
+            counter = RedisWindowCounter(client, prefix) if make == "redis" else MemoryWindowCounter()
+            seen = [await counter.hit_then("verify:a", "verify:code:x", 2, 60) for _ in range(3)]
+            seen.append(await counter.hit_then("verify:b", "verify:code:x", 2, 60))  # the code's third count
+            seen.append(await counter.hit_then("verify:c", None, 2, 60))  # no code: the client's own count
+            return [(count, 0 < reset <= 60) for count, reset in seen]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("make", ["redis", "memory"])
+def test_hit_then_counts_the_code_only_while_the_client_is_within_its_limit(make: str, prefix: str) -> None:
+    # a: code 1, code 2, then a's own 3 (over: the code not counted); b: code 3; c: its own 1
+    assert _hit_then_sequence(make, prefix) == [(1, True), (2, True), (3, True), (3, True), (1, True)]
+
+
+def test_hit_then_is_atomic_across_workers_and_fails_open(prefix: str) -> None:
+    async def run() -> tuple[list[int], tuple[int, int]]:
+        first, second = Redis.from_url(REDIS_URL), Redis.from_url(REDIS_URL)
+        down = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+        try:
+            counters = [RedisWindowCounter(first, prefix), RedisWindowCounter(second, prefix)]
+            hits = await asyncio.gather(
+                *(counters[i % 2].hit_then(f"verify:10.0.0.{i}", "verify:code:y", 100, 60) for i in range(40))
+            )
+            failed = await RedisWindowCounter(down, "nowhere").hit_then("verify:x", "verify:code:x", 10, 60)
+            return sorted(count for count, _ in hits), failed
+        finally:
+            for client in (first, second, down):
+                await client.aclose()
+
+    counts, failed = asyncio.run(run())
+    assert counts == list(range(1, 41))  # the code's counter, every request exactly once
+    assert failed == (0, 60)
