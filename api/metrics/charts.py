@@ -47,6 +47,7 @@ def _options(**extra: object) -> dict[str, object]:
         "legend_at_bottom_columns": 4,
         "print_values": False,
         "include_x_axis": True,
+        "no_data_text": "暂无数据",  # pygal's default is English
         **extra,
     }
 

@@ -233,3 +233,9 @@ def test_a_complaint_opens_with_what_was_written_and_its_steps(api: Api) -> None
     for words in (receipt.json()["reference"], "执法人员行为问题", "检查人员态度粗暴", "0531-12345678", "立案"):
         assert words in page.text, words
     assert "inspector_conduct" not in page.text and "(public)" not in page.text
+
+
+def test_a_period_without_inspections_draws_its_charts_in_chinese(api: Api) -> None:
+    assert login(api, "supervisor").status_code == 303
+    page = api.client.get("/dashboard?period=2020-01")
+    assert page.status_code == 200 and "暂无数据" in page.text and "No data" not in page.text
