@@ -54,6 +54,7 @@ from api.clock import LOCAL_TZ
 from api.metrics import alerts as warn
 from api.metrics import counts
 from api.metrics.service import compute_metrics
+from api.metrics.sql import onsite_cte
 from api.sample.generate import DEMO_PASSWORD
 from api.settings import Settings
 from bench.common import exit_cleanly_on_sigterm, pg_database, ruqi, ruqi_env
@@ -160,7 +161,9 @@ async def a_day_since_the_checkpoint(now: dt.datetime, seed: int) -> None:
         for _ in range(NEW_CHECKS)
     ]
     async with VerificationLog._meta.db.pool.acquire() as conn:  # type: ignore[attr-defined]
-        await conn.copy_records_to_table("verification_log", records=sorted(checks, key=lambda r: r[0]), columns=LOG_COLUMNS)
+        await conn.copy_records_to_table(
+            "verification_log", records=sorted(checks, key=lambda r: r[0]), columns=LOG_COLUMNS
+        )
     await fold_verifications(now)
 
 
@@ -191,6 +194,12 @@ async def metric_parts(first: dt.date, last: dt.date, unit_id: int | None, round
     return {name: (await timed(rounds, work))["median_ms"] for name, work in parts.items()}
 
 
+async def explain(sql: str, *args: Any) -> list[str]:
+    """EXPLAIN ANALYZE of one statement (``{}`` marks parameters): the plan lines, to name a slow step."""
+    rows = await Visit.raw(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
+    return [str(next(iter(r.values()))) for r in rows]
+
+
 async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
     today = now.astimezone(LOCAL_TZ).date()
     year = today.year - 1
@@ -204,6 +213,17 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
         rounds, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
     )
     out["unit_month"] = await timed(rounds, lambda: compute_metrics(month_first, month_last, UNIT, now=now))
+    start = dt.datetime.combine(month_first, dt.time(0), tzinfo=LOCAL_TZ)
+    end = dt.datetime.combine(month_last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
+    cte, args = onsite_cte(start, end, unit_id)
+    out["plans"] = {
+        "unit_month_onsite_totals": await explain(
+            f"WITH {cte}, {counts._STATS_CTES} SELECT {counts._STATS_COLUMNS} FROM onsite o {counts._STATS_JOINS}",
+            *args,
+            False,
+        ),
+        "visit_list_first_page": await explain("SELECT * FROM visit ORDER BY window_start DESC LIMIT 100 OFFSET 0"),
+    }
     out["year_parts_ms"] = await metric_parts(dt.date(year, 1, 1), dt.date(year, 12, 31), None, max(1, rounds // 2))
     out["unit_month_parts_ms"] = await metric_parts(month_first, month_last, unit_id, max(1, rounds // 2))
     return out
@@ -323,12 +343,13 @@ def main() -> None:
 
 async def table_sizes() -> dict[str, Any]:
     rows = await Visit.raw(
-        "SELECT c.relname AS name, s.rows, s.bytes FROM pg_class c "
+        "SELECT c.relname AS name, coalesce(s.rows, greatest(c.reltuples, 0)::bigint) AS rows, "
+        "coalesce(s.bytes, pg_total_relation_size(c.oid)) AS bytes FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace, LATERAL ("
         "  SELECT sum(greatest(p.reltuples, 0))::bigint AS rows, sum(pg_total_relation_size(t.relid)) AS bytes "
         "  FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) s "
         "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-        "ORDER BY s.bytes DESC NULLS LAST LIMIT 12"
+        "ORDER BY 3 DESC LIMIT 12"
     )
     database = await Visit.raw("SELECT pg_database_size(current_database()) AS bytes")
     return {
