@@ -203,12 +203,24 @@ async def explain(sql: str, *args: Any) -> list[str]:
 async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
     today = now.astimezone(LOCAL_TZ).date()
     year = today.year - 1
-    month_last = today.replace(day=1) - dt.timedelta(days=1)
-    month_first = month_last.replace(day=1)
+    # Last year's month before the current one: a month of the N× history (this year's planned visits come from
+    # the district's plans, which do not grow with N).
+    before = today.replace(day=1) - dt.timedelta(days=1)
+    month_first = dt.date(year, before.month, 1)
+    month_last = (month_first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     unit_row = await Visit.raw("SELECT id FROM unit WHERE code = {}", UNIT)
     unit_id = int(unit_row[0]["id"])
     visits_in_year = await Visit.count().where(Visit.year == year)
-    out: dict[str, Any] = {"year": year, "visits_in_year": visits_in_year, "month": month_first.isoformat()[:7]}
+    visits_in_month = await Visit.count().where(
+        (Visit.window_start >= dt.datetime.combine(month_first, dt.time(0), tzinfo=LOCAL_TZ))
+        & (Visit.window_start < dt.datetime.combine(month_last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ))
+    )
+    out: dict[str, Any] = {
+        "year": year,
+        "visits_in_year": visits_in_year,
+        "month": month_first.isoformat()[:7],
+        "visits_in_month": visits_in_month,
+    }
     out["year_all_units"] = await timed(
         rounds, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
     )
