@@ -58,6 +58,7 @@ from api.metrics.sql import onsite_cte
 from api.sample.generate import DEMO_PASSWORD
 from api.settings import Settings
 from bench.common import exit_cleanly_on_sigterm, pg_database, ruqi, ruqi_env
+from models.audit_tables import AuditEvent
 from models.db import write_transaction
 from models.partitions import ensure_month_partitions
 from models.visit_tables import VerificationLog, Visit
@@ -244,7 +245,7 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
 # -- audit ---------------------------------------------------------------------------------------------------
 async def measure_audit(now: dt.datetime, data_dir: Path, rounds: int, seed: int) -> dict[str, Any]:
     keyring = audit_keyring(data_dir, now)
-    events = await audit.AuditEvent.count()
+    events = await AuditEvent.count()
     log_rows = await VerificationLog.count()
     started = time.perf_counter()
     checkpoint = await make_checkpoint(keyring, now)  # verifies everything from seq 1 first
