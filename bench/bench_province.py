@@ -54,9 +54,11 @@ from api.clock import LOCAL_TZ
 from api.metrics import alerts as warn
 from api.metrics import counts
 from api.metrics.service import compute_metrics
+from api.metrics.sql import onsite_cte
 from api.sample.generate import DEMO_PASSWORD
 from api.settings import Settings
 from bench.common import exit_cleanly_on_sigterm, pg_database, ruqi, ruqi_env
+from models.audit_tables import AuditEvent
 from models.db import write_transaction
 from models.partitions import ensure_month_partitions
 from models.visit_tables import VerificationLog, Visit
@@ -160,7 +162,9 @@ async def a_day_since_the_checkpoint(now: dt.datetime, seed: int) -> None:
         for _ in range(NEW_CHECKS)
     ]
     async with VerificationLog._meta.db.pool.acquire() as conn:  # type: ignore[attr-defined]
-        await conn.copy_records_to_table("verification_log", records=sorted(checks, key=lambda r: r[0]), columns=LOG_COLUMNS)
+        await conn.copy_records_to_table(
+            "verification_log", records=sorted(checks, key=lambda r: r[0]), columns=LOG_COLUMNS
+        )
     await fold_verifications(now)
 
 
@@ -191,19 +195,48 @@ async def metric_parts(first: dt.date, last: dt.date, unit_id: int | None, round
     return {name: (await timed(rounds, work))["median_ms"] for name, work in parts.items()}
 
 
+async def explain(sql: str, *args: Any) -> list[str]:
+    """EXPLAIN ANALYZE of one statement (``{}`` marks parameters): the plan lines, to name a slow step."""
+    rows = await Visit.raw(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
+    return [str(next(iter(r.values()))) for r in rows]
+
+
 async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
     today = now.astimezone(LOCAL_TZ).date()
     year = today.year - 1
-    month_last = today.replace(day=1) - dt.timedelta(days=1)
-    month_first = month_last.replace(day=1)
+    # Last year's month before the current one: a month of the N× history (this year's planned visits come from
+    # the district's plans, which do not grow with N).
+    before = today.replace(day=1) - dt.timedelta(days=1)
+    month_first = dt.date(year, before.month, 1)
+    month_last = (month_first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     unit_row = await Visit.raw("SELECT id FROM unit WHERE code = {}", UNIT)
     unit_id = int(unit_row[0]["id"])
     visits_in_year = await Visit.count().where(Visit.year == year)
-    out: dict[str, Any] = {"year": year, "visits_in_year": visits_in_year, "month": month_first.isoformat()[:7]}
+    visits_in_month = await Visit.count().where(
+        (Visit.window_start >= dt.datetime.combine(month_first, dt.time(0), tzinfo=LOCAL_TZ))
+        & (Visit.window_start < dt.datetime.combine(month_last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ))
+    )
+    out: dict[str, Any] = {
+        "year": year,
+        "visits_in_year": visits_in_year,
+        "month": month_first.isoformat()[:7],
+        "visits_in_month": visits_in_month,
+    }
     out["year_all_units"] = await timed(
         rounds, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
     )
     out["unit_month"] = await timed(rounds, lambda: compute_metrics(month_first, month_last, UNIT, now=now))
+    start = dt.datetime.combine(month_first, dt.time(0), tzinfo=LOCAL_TZ)
+    end = dt.datetime.combine(month_last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
+    cte, args = onsite_cte(start, end, unit_id)
+    out["plans"] = {
+        "unit_month_onsite_totals": await explain(
+            f"WITH {cte}, {counts._STATS_CTES} SELECT {counts._STATS_COLUMNS} FROM onsite o {counts._STATS_JOINS}",
+            *args,
+            False,
+        ),
+        "visit_list_first_page": await explain("SELECT * FROM visit ORDER BY window_start DESC LIMIT 100 OFFSET 0"),
+    }
     out["year_parts_ms"] = await metric_parts(dt.date(year, 1, 1), dt.date(year, 12, 31), None, max(1, rounds // 2))
     out["unit_month_parts_ms"] = await metric_parts(month_first, month_last, unit_id, max(1, rounds // 2))
     return out
@@ -212,7 +245,7 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
 # -- audit ---------------------------------------------------------------------------------------------------
 async def measure_audit(now: dt.datetime, data_dir: Path, rounds: int, seed: int) -> dict[str, Any]:
     keyring = audit_keyring(data_dir, now)
-    events = await audit.AuditEvent.count()
+    events = await AuditEvent.count()
     log_rows = await VerificationLog.count()
     started = time.perf_counter()
     checkpoint = await make_checkpoint(keyring, now)  # verifies everything from seq 1 first
@@ -323,12 +356,13 @@ def main() -> None:
 
 async def table_sizes() -> dict[str, Any]:
     rows = await Visit.raw(
-        "SELECT c.relname AS name, s.rows, s.bytes FROM pg_class c "
+        "SELECT c.relname AS name, coalesce(s.rows, greatest(c.reltuples, 0)::bigint) AS rows, "
+        "coalesce(s.bytes, pg_total_relation_size(c.oid)) AS bytes FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace, LATERAL ("
         "  SELECT sum(greatest(p.reltuples, 0))::bigint AS rows, sum(pg_total_relation_size(t.relid)) AS bytes "
         "  FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) s "
         "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-        "ORDER BY s.bytes DESC NULLS LAST LIMIT 12"
+        "ORDER BY 3 DESC LIMIT 12"
     )
     database = await Visit.raw("SELECT pg_database_size(current_database()) AS bytes")
     return {

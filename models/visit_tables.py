@@ -28,7 +28,7 @@ class Visit(Table, tablename="visit"):
     trigger_type = Varchar(length=24, null=True, default=None)
     trigger_ref = Varchar(length=200, default="")
     trigger_reason = Text(default="")
-    window_start = Timestamptz(default=None)
+    window_start = Timestamptz(default=None, index=True)  # lists (newest first) and every period query
     window_end = Timestamptz(default=None)
     # Calendar year (Asia/Shanghai) of the window start: the period yearly caps count in.
     year = Integer(index=True)

@@ -66,7 +66,12 @@ async def frequency(period: Period, unit_id: int | None, policy: FilingPolicy) -
     cte, args = onsite_cte(start, scan_end, None)
     mine, mine_args = "COUNT(*)", []
     if unit_id is not None:  # the unit's own visits among those counted
-        mine = "SUM(CASE WHEN o.id IN (SELECT vu.visit FROM visit_unit vu WHERE vu.unit = {}) THEN 1 ELSE 0 END)"
+        # EXISTS probes visit_unit's index per counted visit; ``IN (SELECT …)`` inside a CASE became a subplan that
+        # PostgreSQL re-ran over the unit's visits for every row once they outgrew work_mem (100×: minutes).
+        mine = (
+            "SUM(CASE WHEN EXISTS (SELECT 1 FROM visit_unit vu WHERE vu.visit = o.id AND vu.unit = {}) "
+            "THEN 1 ELSE 0 END)"
+        )
         mine_args = [unit_id]
     limits: list[tuple[Bucket, int]] = [
         ("day", policy.max_per_day),
