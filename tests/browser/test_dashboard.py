@@ -135,8 +135,19 @@ def test_supervisor_dashboard_shows_the_api_numbers(live_server: LiveServer, chr
 
 def test_other_roles_see_a_403_page(live_server: LiveServer, chromium: Any) -> None:
     context, page, errors, foreign = _page(chromium, live_server.base_url)
-    _log_in(page, live_server.base_url, "planner-mkt", "/dashboard")
+    _log_in(page, live_server.base_url, "inspector-mkt1", "/dashboard")
     assert "403" in page.locator("#denied h1").inner_text()
     assert not [c for c in context.cookies() if c["name"] == "ruqi_dashboard"]
+    assert foreign == [] and [e for e in errors if "403" not in e] == []
+    context.close()
+
+
+def test_unit_staff_land_on_their_units_documents(live_server: LiveServer, chromium: Any) -> None:
+    context, page, errors, foreign = _page(chromium, live_server.base_url)
+    _log_in(page, live_server.base_url, "planner-mkt", "/dashboard")
+    assert page.url.endswith("/dashboard/documents")  # not the supervisor's dashboard
+    page.goto(live_server.base_url + "/dashboard")
+    assert "403" in page.locator("#denied h1").inner_text()
+    assert page.locator("#denied a[href='/dashboard/documents']").count() == 1
     assert foreign == [] and [e for e in errors if "403" not in e] == []
     context.close()
