@@ -46,7 +46,13 @@ BEGIN
   IF to_regclass(name) IS NOT NULL THEN
     RETURN name;
   END IF;
-  EXECUTE format('CREATE TABLE %I (LIKE verification_log INCLUDING DEFAULTS)', name);
+  -- The advisory lock does not refresh this backend's view of the catalog, so to_regclass may have missed
+  -- a partition another machine made while we waited: its CREATE then says so, and that is the answer.
+  BEGIN
+    EXECUTE format('CREATE TABLE %I (LIKE verification_log INCLUDING DEFAULTS)', name);
+  EXCEPTION WHEN duplicate_table THEN
+    RETURN name;
+  END;
   -- Rows that reached the default partition before their month existed move into it, or ATTACH would refuse.
   EXECUTE format(
     'WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE at >= %L AND at < %L RETURNING *) '

@@ -158,3 +158,24 @@ def test_the_migration_keeps_the_rows_and_partitions_them(tmp_path: Path) -> Non
         ]
     finally:
         drop_pg_database(name)
+
+
+async def test_two_machines_creating_the_same_month_both_get_it(engine: PostgresEngine, dsn: str) -> None:
+    """The second caller waits on the advisory lock while the first creates the month; its view of the catalog
+    is older than the first's commit, so its CREATE meets the table: it must answer the name, not fail."""
+    first = await asyncpg.connect(dsn)
+    second = await asyncpg.connect(dsn)
+    try:
+        assert await second.fetchval("SELECT to_regclass('verification_log_y2031m01')") is None  # warm its cache
+        transaction = first.transaction()
+        await transaction.start()
+        made = await first.fetchval("SELECT verification_log_month_partition('2031-01-15')")
+        waiting = asyncio.create_task(second.fetchval("SELECT verification_log_month_partition('2031-01-20')"))
+        await asyncio.sleep(0.3)  # the second is now waiting for the lock the first holds
+        assert not waiting.done()
+        await transaction.commit()
+        assert await asyncio.wait_for(waiting, 10) == made == "verification_log_y2031m01"
+    finally:
+        await first.close()
+        await second.close()
+    assert (dt.date(2031, 1, 1), "verification_log_y2031m01") in await month_partitions()
