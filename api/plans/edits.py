@@ -161,7 +161,8 @@ async def apply_edit(
     unit_names = await unit_names_by_id()
     store = message_store(unit_names)
     if violations:
-        messages = [with_names(v.message, unit_namer(unit_names)) for v in violations]
+        name = unit_namer(unit_names)
+        messages = [with_names(v.message, name) for v in violations]
         listed = [
             {"code": v.code, "message": for_reader(m), "uscc": v.uscc, "unit_code": units.get(v.unit_id or 0)}
             for v, m in zip(violations, messages, strict=True)
