@@ -9,11 +9,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
 from api.actor import Actor
+from api.errors import Forbidden
+from api.i18n import tr
 from api.offload import run_in_pool
 from models.enums import Role
 
@@ -138,7 +140,7 @@ def require(*roles: Role) -> Guard:
         actor = current_actor(connection)
         if actor.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
-            raise PermissionDeniedException(f"This action needs one of the roles: {names}.")
+            raise Forbidden(tr("This action needs one of the roles: {roles}.", roles=names), code="forbidden")
 
     guard.__name__ = f"require_{'_'.join(sorted(r.value for r in allowed))}"
     return guard

@@ -47,3 +47,11 @@ def test_a_body_in_another_media_type_is_refused_in_words(api: Api) -> None:
     assert refused.json()["detail"] == "此操作读取 application/json（UTF-8）格式，而不是 'text/plain'。"
     english = api.post("/api/v1/auth/login", content=b"username=a", headers={"Content-Type": "text/plain", **EN})
     assert english.json()["detail"] == "This operation reads application/json (UTF-8), not 'text/plain'."
+
+
+def test_a_role_the_guard_refuses_reads_why_in_chinese_or_english(api: Api) -> None:
+    refused = api.post("/api/v1/supervision/documents", as_="planner-mkt", json={})
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert refused.json()["detail"].startswith("此操作需要以下角色之一：")
+    english = api.post("/api/v1/supervision/documents", as_="planner-mkt", json={}, headers=EN)
+    assert english.json()["detail"].startswith("This action needs one of the roles: ")

@@ -270,4 +270,4 @@ SKIPPED = {
     ("GET", "/schema/oauth2-redirect.html"),
 }
 SKIPPED_METHODS = {"OPTIONS", "HEAD"}
-GUARD_DENIAL = "This action needs one of the roles"
+GUARD_DENIAL = "此操作需要以下角色之一"  # the role guard's refusal (Chinese by default)
