@@ -18,13 +18,18 @@ N ∈ {1, 10, 100}. Everything is SYNTHETIC (样例数据, every enterprise name
    and last page), each through the app in process (Litestar's test client: routing, auth, serialisation).
 
 The database is dropped afterwards, also on Ctrl-C or SIGTERM; ``bench/results/province_<N>x.json`` keeps the
-figures. Units and inspectors are not multiplied: a "province" here is one district N times as dense, the harder
+figures. ``--keep`` keeps it instead (``ruqi_bench_province_<N>x``, with its data directory in
+``var/bench-province-<N>x``) and ``--reuse`` measures that kept data set again after ``ruqi migrate``: the 100×
+data set takes most of an hour to load, its measurement minutes, so a code change is measured without reloading.
+
+Units and inspectors are not multiplied: a "province" here is one district N times as dense, the harder
 case for a unit's month (N× the visits per unit).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -37,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +62,22 @@ from api.metrics.service import compute_metrics
 from api.metrics.sql import onsite_cte
 from api.sample.generate import DEMO_PASSWORD
 from api.settings import Settings
-from bench.common import exit_cleanly_on_sigterm, pg_database, ruqi, ruqi_env
+from bench.common import (
+    create_pg_database,
+    drop_pg_database,
+    exit_cleanly_on_sigterm,
+    pg_database,
+    pg_dsn,
+    ruqi,
+    ruqi_env,
+)
 from models.audit_tables import AuditEvent
 from models.db import write_transaction
 from models.partitions import ensure_month_partitions
 from models.visit_tables import VerificationLog, Visit
 
 RESULTS = Path(__file__).resolve().parent / "results"
+KEPT = Path(__file__).resolve().parents[1] / "var"
 GB_PER_SCALE = 0.12  # database size per 1× (measured: ~0.1 GB), with room for the WAL and indexes
 LOG_COLUMNS = ["at", "visit_id", "outcome", "channel", "client"]
 CLIENTS = ("223.104.12.0/24 微信", "112.224.5.0/24 Chrome", "39.88.140.0/24 Safari", "27.194.33.0/24 支付宝")
@@ -304,19 +318,49 @@ def measure_http(client: TestClient[Any], now: dt.datetime, rounds: int) -> dict
 
 
 # -- the run -------------------------------------------------------------------------------------------------
+def kept_name(scale: int) -> str:
+    return f"ruqi_bench_province_{scale}x"
+
+
+@contextlib.contextmanager
+def data_set(scale: int, keep: bool, reuse: bool) -> Iterator[tuple[str, Path]]:
+    """(DSN, data directory): throw-away by default; named and kept with ``--keep``; the kept one with ``--reuse``."""
+    if not (keep or reuse):
+        with pg_database() as dsn, tempfile.TemporaryDirectory(prefix="ruqi-bench-province-") as tmp:
+            yield dsn, Path(tmp)
+        return
+    data_dir = KEPT / f"bench-province-{scale}x"
+    if reuse:
+        if not data_dir.is_dir():
+            raise SystemExit(f"no kept data set at {data_dir}: run with --keep first")
+        yield pg_dsn(kept_name(scale)), data_dir
+        return
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    try:
+        yield create_pg_database(kept_name(scale)), data_dir
+    except BaseException:
+        drop_pg_database(kept_name(scale))  # a half-loaded data set is no use to --reuse
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=1, help="N× the sample district (1, 10, 100)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", action="store_true", help="keep the loaded data set for --reuse")
+    parser.add_argument("--reuse", action="store_true", help="measure the data set an earlier --keep loaded")
     args = parser.parse_args()
     exit_cleanly_on_sigterm()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request of the test client otherwise
     free_gb = shutil.disk_usage("/work").free / 1e9
-    need_gb = GB_PER_SCALE * args.scale * 2
+    need_gb = 0 if args.reuse else GB_PER_SCALE * args.scale * 2
     print(f"province {args.scale}×: {free_gb:.0f} GB free on /work, about {need_gb:.1f} GB needed", flush=True)
     if free_gb < need_gb:
         raise SystemExit("not enough disk space")
+    out = RESULTS / f"province_{args.scale}x.json"
     results: dict[str, Any] = {
         "scale": args.scale,
         "commit": git_commit(),
@@ -324,22 +368,26 @@ def main() -> None:
         "load_average_at_start": load_average(),
         "synthetic": "SAMPLE data (样例数据), generated; not real enterprises",
     }
-    with pg_database() as dsn, tempfile.TemporaryDirectory(prefix="ruqi-bench-province-") as tmp:
-        data_dir = Path(tmp)
+    if args.reuse:  # the loading figures are the earlier run's
+        loaded = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+        results["data_set_loaded_by"] = {k: loaded.get(k) for k in ("commit", "started", "seed_s", "verification_log")}
+    with data_set(args.scale, args.keep, args.reuse) as (dsn, data_dir):
         env = ruqi_env(dsn, data_dir, None)
         started = time.perf_counter()
         ruqi(env, "migrate")
-        enterprises = str(3000 * args.scale)
-        seeded = ruqi(env, "seed", "--enterprises", enterprises, "--history-years", "5", timeout=6 * 3600)
-        results["seed_s"] = round(time.perf_counter() - started, 1)
-        results["seed_output"] = seeded.splitlines()[0]
-        print(f"seeded in {results['seed_s']} s: {results['seed_output'][:400]}", flush=True)
+        if not args.reuse:
+            enterprises = str(3000 * args.scale)
+            seeded = ruqi(env, "seed", "--enterprises", enterprises, "--history-years", "5", timeout=6 * 3600)
+            results["seed_s"] = round(time.perf_counter() - started, 1)
+            results["seed_output"] = seeded.splitlines()[0]
+            print(f"seeded in {results['seed_s']} s: {results['seed_output'][:400]}", flush=True)
         app = create_app(Settings.from_env(env))
         with TestClient(app, timeout=3600) as client:
             call = client.blocking_portal.call
             now = app.state.clock.now()
-            results["verification_log"] = call(load_verification_log, now, args.seed)
-            print(f"verification log: {results['verification_log']}", flush=True)
+            if not args.reuse:
+                results["verification_log"] = call(load_verification_log, now, args.seed)
+                print(f"verification log: {results['verification_log']}", flush=True)
             results["tables"] = call(table_sizes)
             results["audit"] = call(measure_audit, now, data_dir, args.rounds, args.seed)
             print(f"audit: {json.dumps(results['audit'])}", flush=True)
@@ -349,7 +397,6 @@ def main() -> None:
             print(f"http: {json.dumps(results['http'])}", flush=True)
         results["load_average_at_end"] = load_average()
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"province_{args.scale}x.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

@@ -71,7 +71,18 @@ def pg_database() -> Iterator[str]:
     try:
         yield pg_dsn(name)
     finally:
-        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        drop_pg_database(name)
+
+
+def create_pg_database(name: str) -> str:
+    """A fresh database of this name (an older one dropped first), kept afterwards; its DSN."""
+    drop_pg_database(name)
+    asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
+    return pg_dsn(name)
+
+
+def drop_pg_database(name: str) -> None:
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @contextlib.contextmanager
