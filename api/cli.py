@@ -16,6 +16,7 @@ from api.audit.cli import register_audit_commands
 from api.clock import LOCAL_TZ
 from api.console import cli_locale, refuse, say
 from api.i18n import render, tr
+from api.metrics.cli import register_metrics_commands
 from api.plans.calendar_cli import register_calendar_commands
 from api.settings import Settings, SettingsError
 from models.enums import Role
@@ -56,6 +57,7 @@ class RuqiCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         register_audit_commands(cli)
         register_calendar_commands(cli)
+        register_metrics_commands(cli)
 
         @cli.command(
             name="rotate-keys", help="Start signing codes with a new key; running workers pick it up within seconds."

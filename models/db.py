@@ -15,6 +15,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from models.audit_trigger import install_audit_trigger
+from models.metrics_trigger import install_metrics_triggers
 from models.partitions import partition_verification_log
 from models.schema import ALL_TABLES
 from models.sqlite_pool import PooledSQLiteEngine
@@ -64,3 +65,4 @@ async def create_schema(engine: Engine[Any] | None = None) -> None:
     # Migrations install it too: without it PostgreSQL would keep appended events as unlinked placeholders.
     await install_audit_trigger(engine or current_engine())
     await partition_verification_log(engine or current_engine())  # as its migration does, on PostgreSQL only
+    await install_metrics_triggers(engine or current_engine())

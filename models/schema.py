@@ -4,6 +4,7 @@ from piccolo.table import Table
 
 from models.appointment_tables import APPOINTMENT_TABLES
 from models.audit_tables import AUDIT_TABLES
+from models.metrics_tables import METRICS_TABLES
 from models.nonsite_tables import NONSITE_TABLES
 from models.plan_tables import PLAN_TABLES
 from models.shared_tables import SHARED_TABLES
@@ -20,4 +21,5 @@ ALL_TABLES: list[type[Table]] = [
     *SHARED_TABLES,
     *SUPERVISION_TABLES,
     *APPOINTMENT_TABLES,
+    *METRICS_TABLES,
 ]

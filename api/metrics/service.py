@@ -43,7 +43,7 @@ from api.clock import LOCAL_TZ
 from api.errors import Forbidden
 from api.i18n import tr
 from api.metrics import alerts as warn
-from api.metrics import counts
+from api.metrics import counts, totals
 from api.metrics.period import Period, PeriodKind, month_period, quarter_period, year_period
 from api.metrics.schemas import (
     ComplaintMetrics,
@@ -56,7 +56,7 @@ from api.metrics.schemas import (
     Warnings,
 )
 from api.metrics.sql import ratio
-from api.metrics.units import monthly_series, unit_rows, year_on_year
+from api.metrics.units import monthly_series, monthly_span, unit_rows, year_on_year
 from api.policies import FilingPolicy
 from api.registry.lookups import unit_by_code
 from models.enums import Role
@@ -124,13 +124,17 @@ async def compute_metrics(
     unit_id = int((await unit_by_code(unit_code))["id"]) if unit_code else None
     start, end = period.bounds()
     last_start, last_end = last.bounds()
+    # Whole months before this one are read from their stored totals (counted on first read).
+    open_from = now.astimezone(LOCAL_TZ).date().replace(day=1)
+    series = monthly_span(period.last_day.year)
+    await totals.prepare([(start, end), (last_start, last_end), series], open_from)
 
     # Independent aggregate queries run concurrently (on PostgreSQL each takes a pooled connection).
     async with asyncio.TaskGroup() as tg:
-        totals_t = tg.create_task(counts.onsite_totals(start, end, unit_id))
-        last_totals_t = tg.create_task(counts.onsite_totals(last_start, last_end, unit_id))
-        nonsite_t = tg.create_task(counts.nonsite_per_unit(start, end, unit_id))
-        last_nonsite_t = tg.create_task(counts.nonsite_per_unit(last_start, last_end, unit_id))
+        totals_t = tg.create_task(totals.onsite_totals(start, end, unit_id, open_from))
+        last_totals_t = tg.create_task(totals.onsite_totals(last_start, last_end, unit_id, open_from))
+        nonsite_t = tg.create_task(totals.nonsite_per_unit(start, end, unit_id, open_from))
+        last_nonsite_t = tg.create_task(totals.nonsite_per_unit(last_start, last_end, unit_id, open_from))
         plan_t = tg.create_task(counts.plan_execution(start, end, unit_id))
         frequency_t = tg.create_task(warn.frequency(period, unit_id, policy))
         caps_t = tg.create_task(warn.caps_reached(period, unit_id, policy.unit_yearly_cap))
@@ -139,27 +143,27 @@ async def compute_metrics(
         unfiled_t = tg.create_task(warn.unfiled_attempts(period, unit_id))
         backfilled_t = tg.create_task(warn.backfilled_scans(period, unit_id))
         offsite_t = tg.create_task(warn.offsite_scans(period, unit_id))
-        units_t = tg.create_task(unit_rows(period, unit_id, compared))
-        monthly_t = tg.create_task(monthly_series(period.last_day.year, unit_id))
+        units_t = tg.create_task(unit_rows(period, unit_id, compared, open_from))
+        monthly_t = tg.create_task(monthly_series(period.last_day.year, unit_id, open_from))
         feedback_t = tg.create_task(_feedback(start, end, unit_id, now)) if include_feedback else None
-    totals, last_totals = totals_t.result(), last_totals_t.result()
+    onsite, last_onsite = totals_t.result(), last_totals_t.result()
     nonsite, last_nonsite = sum(nonsite_t.result().values()), sum(last_nonsite_t.result().values())
-    total = totals.onsite + nonsite
+    total = onsite.onsite + nonsite
     plan_rate, plan_note = plan_t.result()
     inspections = Inspections(
-        onsite=totals.onsite,
-        joint=totals.joint,
+        onsite=onsite.onsite,
+        joint=onsite.joint,
         nonsite=nonsite,
         total=total,
-        yoy_onsite=year_on_year(totals.onsite, last_totals.onsite),
+        yoy_onsite=year_on_year(onsite.onsite, last_onsite.onsite),
         yoy_nonsite=year_on_year(nonsite, last_nonsite),
-        yoy_total=year_on_year(total, last_totals.onsite + last_nonsite),
+        yoy_total=year_on_year(total, last_onsite.onsite + last_nonsite),
     )
     rates = Rates(
-        joint_rate=ratio(totals.joint, totals.onsite),
-        checked_out=totals.checked_out,
-        checked_out_with_scan=totals.scanned,
-        scan_rate=ratio(totals.scanned, totals.checked_out),
+        joint_rate=ratio(onsite.joint, onsite.onsite),
+        checked_out=onsite.checked_out,
+        checked_out_with_scan=onsite.scanned,
+        scan_rate=ratio(onsite.scanned, onsite.checked_out),
         nonsite_share=ratio(nonsite, total),
         plan_execution_rate=plan_rate,
         plan_execution_note=plan_note,

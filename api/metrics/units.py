@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from api.metrics import counts
+from api.metrics import counts, totals
+from api.metrics.months import Span
 from api.metrics.period import Period, local_midnight
 from api.metrics.schemas import MonthlySeries, MonthPoint, UnitMetrics, YearOnYear
 from api.metrics.sql import ratio
@@ -21,16 +22,20 @@ def year_on_year(current: int, last_year: int) -> YearOnYear:
     )
 
 
-async def unit_rows(period: Period, unit_id: int | None, compared: Period) -> list[UnitMetrics]:
-    """Per-unit figures of ``period``; year on year against last year's ``compared`` span (``Period.through``)."""
-    """One row per unit (every unit, or the one asked for), a joint visit counted for each of its units."""
+async def unit_rows(
+    period: Period, unit_id: int | None, compared: Period, open_from: dt.date | None = None
+) -> list[UnitMetrics]:
+    """One row per unit (every unit, or the one asked for), a joint visit counted for each of its units.
+
+    Year on year against last year's ``compared`` span (``Period.through``); ``open_from`` as in ``totals``.
+    """
     start, end = period.bounds()
     last_start, last_end = compared.last_year().bounds()
     onsite, nonsite, last_onsite, last_nonsite = await asyncio.gather(
-        counts.onsite_per_unit(start, end, unit_id),
-        counts.nonsite_per_unit(start, end, unit_id),
-        counts.onsite_per_unit(last_start, last_end, unit_id),
-        counts.nonsite_per_unit(last_start, last_end, unit_id),
+        totals.onsite_per_unit(start, end, unit_id, open_from),
+        totals.nonsite_per_unit(start, end, unit_id, open_from),
+        totals.onsite_per_unit(last_start, last_end, unit_id, open_from),
+        totals.nonsite_per_unit(last_start, last_end, unit_id, open_from),
     )
     query = Unit.select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
     if unit_id is not None:
@@ -61,12 +66,15 @@ async def unit_rows(period: Period, unit_id: int | None, compared: Period) -> li
     return rows
 
 
-async def monthly_series(year: int, unit_id: int | None) -> MonthlySeries:
+def monthly_span(year: int) -> Span:
+    """The span of the monthly series: ``year`` and the year before."""
+    return local_midnight(dt.date(year - 1, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
+
+
+async def monthly_series(year: int, unit_id: int | None, open_from: dt.date | None = None) -> MonthlySeries:
     """On-site and non-site inspections per local month of ``year`` and of the year before."""
-    start, end = local_midnight(dt.date(year - 1, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
-    onsite, nonsite = await asyncio.gather(
-        counts.onsite_per_month(start, end, unit_id), counts.nonsite_per_month(start, end, unit_id)
-    )
+    start, end = monthly_span(year)
+    onsite, nonsite = await totals.per_month(start, end, unit_id, open_from)
 
     def at(table: dict[str, int], y: int, month: int) -> int:
         return table.get(f"{y}-{month:02d}-01", 0)

@@ -32,7 +32,12 @@ async def insert_rows(table: type[Table], columns: Sequence[str], rows: Sequence
     name = table._meta.tablename
     connection = _connection()
     if isinstance(current_engine(), PostgresEngine):
+        # One trigger event per copied row would queue millions at 100×: skip them (models.metrics_trigger) and
+        # mark every stored month out of date at once instead.
+        await connection.execute("SET LOCAL ruqi.metrics_bulk = 'on'")
         await connection.copy_records_to_table(name, records=[tuple(r) for r in rows], columns=list(columns))
+        await connection.execute("SET LOCAL ruqi.metrics_bulk = 'off'")
+        await connection.execute("UPDATE metrics_month_state SET version = version + 1")
         return
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)

@@ -52,7 +52,17 @@ def describe_sqlite(path: Path) -> Description:
             for row in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
                 _, _, target, source, to, on_update, on_delete, match = row
                 foreign_keys.add((table, source, target, to, on_update, on_delete, match))
-        return {"tables": {(t,) for t in tables}, "columns": columns, "indexes": indexes, "foreign_keys": foreign_keys}
+        triggers = {
+            (r[0], r[1], r[2])
+            for r in conn.execute("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger'")
+        }
+        return {
+            "tables": {(t,) for t in tables},
+            "columns": columns,
+            "indexes": indexes,
+            "foreign_keys": foreign_keys,
+            "triggers": triggers,
+        }
     finally:
         conn.close()
 

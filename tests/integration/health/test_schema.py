@@ -17,6 +17,7 @@ from pathlib import Path
 from tests.support.databases import create_pg_database, drop_pg_database, pg_dsn
 from tests.support.schema import build_from_tables, describe_postgres, describe_sqlite, differences
 
+WATCHED = ("visit", "visit_unit", "scan", "nonsite_record")
 MIGRATIONS = Path(__file__).resolve().parents[3] / "models" / "piccolo_migrations"
 # Column defaults that would make the database, not the app's clock, decide an instant.
 CLOCK_DEFAULTS = ("current_timestamp", "current_date", "current_time", "now()", "localtimestamp")
@@ -36,6 +37,7 @@ def test_sqlite_migrations_build_the_tables_schema(tmp_path: Path) -> None:
     build_from_tables(f"sqlite:///{tmp_path / 'tables.sqlite3'}")
     migrated = describe_sqlite(tmp_path / "migrated.sqlite3")
     assert len(migrated["tables"]) >= 30 and migrated["foreign_keys"] and migrated["indexes"]
+    assert len(migrated["triggers"]) == 3 * len(WATCHED)
     assert differences(migrated, describe_sqlite(tmp_path / "tables.sqlite3")) == {}
     clock = [c for c in migrated["columns"] if c[4] is not None and any(d in str(c[4]).lower() for d in CLOCK_DEFAULTS)]
     assert clock == []
@@ -48,7 +50,8 @@ def test_postgres_migrations_build_the_tables_schema(tmp_path: Path) -> None:
         build_from_tables(pg_dsn(tables_db))
         migrated = describe_postgres(pg_dsn(migrated_db))
         assert len(migrated["tables"]) >= 30 and migrated["constraints"] and migrated["indexes"]
-        assert {t[1] for t in migrated["triggers"]} == {"audit_chain_link"}
+        metrics = {f"metrics_{t}_{op}" for t in WATCHED for op in ("insert", "update", "delete")}
+        assert {t[1] for t in migrated["triggers"]} == {"audit_chain_link", *metrics}
         assert differences(migrated, describe_postgres(pg_dsn(tables_db))) == {}
         clock = [c for c in migrated["columns"] if c[6] and any(d in str(c[6]).lower() for d in CLOCK_DEFAULTS)]
         assert clock == []

@@ -1,0 +1,33 @@
+"""``ruqi metrics-rollup``: count and store the totals of closed months ahead of the first dashboard read (cron)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from click import Group
+from litestar import Litestar
+
+from api.console import say
+from api.i18n import tr
+
+
+def register_metrics_commands(cli: Group) -> None:
+    @cli.command(
+        name="metrics-rollup",
+        help="Store the totals of every closed month that lacks current ones (the metrics read them; nightly).",
+    )
+    def metrics_rollup(app: Litestar) -> None:
+        from api.clock import LOCAL_TZ
+        from api.metrics.rollup import roll_up_closed
+
+        started = time.perf_counter()
+        open_from = app.state.clock.now().astimezone(LOCAL_TZ).date().replace(day=1)
+        counted = asyncio.run(roll_up_closed(open_from))
+        say(
+            tr(
+                "metrics totals stored for {count} months in {seconds} s",
+                count=counted,
+                seconds=f"{time.perf_counter() - started:.1f}",
+            )
+        )
