@@ -17,6 +17,14 @@ from api.context import ServiceContext
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1–500).")]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Rows to skip.")]
+After = Annotated[
+    str | None,
+    Parameter(
+        max_length=200,
+        description="下一页的游标：上一页返回的 `next_after`；深翻页时用它代替 offset。"
+        "English: the previous page's `next_after`, for deep pages instead of offset.",
+    ),
+]
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:

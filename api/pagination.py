@@ -17,6 +17,12 @@ class Page(msgspec.Struct, Generic[T]):
     total: int
     limit: int
     offset: int
+    # The big lists (visits, verifications, audit events, non-site records) page by cursor too: pass
+    # ``next_after`` back as ``after`` for the next page, at the cost of the first page however deep.
+    next_after: str | None = None
+    # False when ``total`` is PostgreSQL's estimate: an unfiltered list of a very large table (an exact count
+    # would read every row for every page); any filter makes it exact.
+    total_exact: bool = True
 
 
 class Message(msgspec.Struct):

@@ -58,11 +58,14 @@ from api.audit.formula import (
     sign_checkpoint,
 )
 from api.audit.schemas import AuditEventRead, CheckpointRead, VerifyReport
+from api.cursor import decode_ids, encode_cursor
 from api.errors import RuleViolation
 from api.i18n import tr
+from api.pagination import Page
 from models.audit_tables import AuditCheckpoint, AuditEvent
 from models.audit_trigger import CHAIN_LOCK_KEY, PLACEHOLDER_SEQUENCE
 from models.db import current_engine, is_postgres, write_transaction
+from models.estimates import page_total
 from models.fastsql import PrebuiltSQL
 from models.tables import Enterprise
 from models.visit_tables import Visit
@@ -346,9 +349,12 @@ async def _subjects(subject: str) -> list[str]:
 
 
 async def events_for(
-    subject: str | None, limit: int = 100, offset: int = 0, event_type: str | None = None
-) -> tuple[list[AuditEventRead], int]:
-    """Events of one subject ("visit:12", "enterprise:<USCC>" with its visits, …) or of all, oldest first."""
+    subject: str | None, limit: int = 100, offset: int = 0, event_type: str | None = None, after: str | None = None
+) -> Page[AuditEventRead]:
+    """Events of one subject ("visit:12", "enterprise:<USCC>" with its visits, …) or of all, oldest first.
+
+    ``after`` (a page's ``next_after``) continues after that page's last seq.
+    """
     query = AuditEvent.select(*_LINK_COLUMNS)
     count = AuditEvent.count()
     conditions: list[Any] = []
@@ -358,6 +364,10 @@ async def events_for(
         conditions.append(AuditEvent.type == event_type)
     for condition in conditions:
         query, count = query.where(condition), count.where(condition)
+    if after is not None:
+        query = query.where(AuditEvent.seq > decode_ids(after)[0])
     rows = await query.order_by(AuditEvent.seq).limit(limit).offset(offset)
     events = [AuditEventRead(**{**r, "payload": json.loads(r["payload"])}) for r in rows]
-    return events, await count
+    total, exact = await page_total(AuditEvent, count, filtered=bool(conditions))
+    following = encode_cursor(rows[-1]["seq"]) if len(rows) == limit else None
+    return Page(events, total, limit, offset, following, exact)

@@ -11,7 +11,7 @@ from api.audit import chain as audit
 from api.audit.folding import fold_verifications
 from api.audit.schemas import AuditEventRead, CheckpointRead, VerifyReport
 from api.auth import require
-from api.deps import Limit, Now, Offset
+from api.deps import After, Limit, Now, Offset
 from api.openapi_tags import AUDIT
 from api.pagination import Page
 from models.enums import Role
@@ -51,14 +51,14 @@ class AuditController(Controller):
         offset: Offset = 0,
         subject: Annotated[str | None, QueryParameter(max_length=64)] = None,
         event_type: Annotated[str | None, QueryParameter(name="type", max_length=32)] = None,
+        after: After = None,
     ) -> Page[AuditEventRead]:
         """一个对象的审计事件，按时间先后：`subject=visit:12`、`enterprise:<统一社会信用代码>`（含其检查）等；
         `type` 按事件类型筛选。
 
         角色：司法局（supervisor）。English: the audit events of one subject, oldest first.
         """
-        rows, total = await audit.events_for(subject, limit, offset, event_type=event_type)
-        return Page(items=rows, total=total, limit=limit, offset=offset)
+        return await audit.events_for(subject, limit, offset, event_type=event_type, after=after)
 
     @post("/checkpoints", summary="签署审计检查点")
     async def checkpoint(self, request: Request[Any, Any, Any], now: Now) -> CheckpointRead:

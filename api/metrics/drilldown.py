@@ -78,7 +78,7 @@ async def visits_page(
     page: int,
 ) -> dict[str, Any]:
     page, offset = _page_of(page)
-    rows, total = await list_visits(
+    found = await list_visits(
         actor,
         now,
         status=status.value if status else None,
@@ -95,12 +95,12 @@ async def visits_page(
     if start_to:
         query["start_to"] = start_to.isoformat()
     unit_name = dict(await unit_choices()).get(unit_code or "", unit_code)
-    return {"visits": rows, "query": query, "unit_name": unit_name, **_pages(page, total)}
+    return {"visits": found.items, "query": query, "unit_name": unit_name, **_pages(page, found.total)}
 
 
 async def visit_page(actor: Actor, visit_id: int, now: dt.datetime) -> dict[str, Any]:
     visit = await read_visit(actor, visit_id, now)
-    events, _ = await events_for(visit_subject(visit_id), limit=500)
+    events = (await events_for(visit_subject(visit_id), limit=500)).items
     return {"v": visit, "scans": await list_scans(visit_id), "events": events}
 
 

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from api.auth import STAFF, any_authenticated, require
 from api.context import ServiceContext
-from api.deps import CurrentActor, Limit, Now, Offset, provide_actor, provide_context
+from api.deps import After, CurrentActor, Limit, Now, Offset, provide_actor, provide_context
 from api.evidence.http import provide_store
 from api.nonsite import assets as nonsite_assets
 from api.nonsite import reads as nonsite_reads
@@ -150,12 +150,13 @@ class RecordController(Controller):
         result: FromQuery[NonsiteResult | None] = None,
         started_from: FromQuery[dt.datetime | None] = None,
         started_to: FromQuery[dt.datetime | None] = None,
+        after: After = None,
     ) -> Page[RecordRead]:
         """可见的非现场检查记录，最新的在前；可按单位、企业、方式、结果、时间筛选。
 
         角色：司法局看全部；规划员、主体负责人、执法人员看本单位的；企业只看涉及本企业的记录。
         """
-        rows, total = await nonsite_reads.list_records(
+        return await nonsite_reads.list_records(
             actor,
             unit_code=unit_code,
             uscc=uscc,
@@ -165,8 +166,8 @@ class RecordController(Controller):
             started_to=started_to,
             limit=limit,
             offset=offset,
+            after=after,
         )
-        return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{record_id:int}", guards=[any_authenticated], summary="查看一条非现场检查记录")
     async def read_record(self, actor: CurrentActor, record_id: FromPath[int]) -> RecordRead:

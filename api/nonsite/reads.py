@@ -10,13 +10,16 @@ import datetime as dt
 from typing import Any
 
 from api.actor import Actor
+from api.cursor import decode_time_and_id, encode_cursor
 from api.errors import NotFound
 from api.evidence.files import evidence_read as shared_evidence_read
 from api.evidence.schemas import EvidenceRead
 from api.i18n import tr
 from api.nonsite import geojson
 from api.nonsite.schemas import ItemRef, OperatorRead, RecordRead
+from api.pagination import Page
 from models.enums import Role
+from models.estimates import page_total
 from models.nonsite_tables import Evidence, NonsiteRecord, NonsiteRecordItem, RecordEvidence
 
 EVIDENCE_URL = "/api/v1/nonsite/evidence/{sha256}"
@@ -119,7 +122,9 @@ async def list_records(
     started_to: dt.datetime | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> tuple[list[RecordRead], int]:
+    after: str | None = None,
+) -> Page[RecordRead]:
+    """Newest first (ties by id); ``after`` (a page's ``next_after``) continues where that page ended."""
     conditions: list[Any] = []
     if (condition := visibility(actor)) is not None:
         conditions.append(condition)
@@ -135,10 +140,18 @@ async def list_records(
         conditions.append(NonsiteRecord.started_at >= started_from)
     if started_to:
         conditions.append(NonsiteRecord.started_at < started_to)
-    query = NonsiteRecord.select(*_COLUMNS).order_by(NonsiteRecord.started_at, ascending=False)
+    query = NonsiteRecord.select(*_COLUMNS).order_by(NonsiteRecord.started_at, NonsiteRecord.id, ascending=False)
     count = NonsiteRecord.count()
     for condition in conditions:
         query = query.where(condition)
         count = count.where(condition)
+    if after is not None:
+        last_start, last_id = decode_time_and_id(after)
+        query = query.where(
+            (NonsiteRecord.started_at < last_start)
+            | ((NonsiteRecord.started_at == last_start) & (NonsiteRecord.id < last_id))
+        )
     rows = await query.limit(limit).offset(offset)
-    return await assemble(rows), await count
+    total, exact = await page_total(NonsiteRecord, count, filtered=bool(conditions))
+    following = encode_cursor(rows[-1]["started_at"], rows[-1]["id"]) if len(rows) == limit else None
+    return Page(await assemble(rows), total, limit, offset, following, exact)

@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, S
 
 from api.auth import require
 from api.context import ServiceContext
-from api.deps import DEPENDENCIES, Env, Limit, Now, Offset
+from api.deps import DEPENDENCIES, After, Env, Limit, Now, Offset
 from api.http_cache import etag_matches, etag_of
 from api.labels import COMPLAINT_KINDS as COMPLAINT_KIND_LABELS
 from api.openapi_tags import VERIFICATION
@@ -278,13 +278,13 @@ class VerificationLogController(Controller):
         visit_id: Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)] = None,
         limit: Limit = 100,
         offset: Offset = 0,
+        after: After = None,
     ) -> Page[VerificationLogRead]:
         """每次核验（网页或 JSON）的结果、时间和粗略的客户端信息，最新的在前；可按检查筛选。
 
         角色：司法局（supervisor）。English: the verification log, newest first.
         """
-        items, total = await list_verifications(visit_id, limit, offset)
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return await list_verifications(visit_id, limit, offset, after)
 
 
 def public_route_handlers(settings: Settings) -> list[ControllerRouterHandler]:

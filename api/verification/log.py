@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from api.cursor import decode_ids, encode_cursor
+from api.pagination import Page
 from api.verification.schemas import VerificationLogRead
+from models.estimates import page_total
 from models.visit_tables import VerificationLog
 
 # Order matters: in-app browsers and derivatives name Safari and Chrome too.
@@ -57,14 +60,16 @@ def coarse_client(host: str | None, user_agent: str | None) -> str:
 
 
 async def list_verifications(
-    visit_id: int | None, limit: int = 100, offset: int = 0
-) -> tuple[list[VerificationLogRead], int]:
-    """Newest first; all verifications, or those of one visit."""
+    visit_id: int | None, limit: int = 100, offset: int = 0, after: str | None = None
+) -> Page[VerificationLogRead]:
+    """Newest first; all verifications, or those of one visit; ``after`` continues from a page's ``next_after``."""
     query = VerificationLog.select().order_by(VerificationLog.id, ascending=False)
     count = VerificationLog.count()
     if visit_id is not None:
         query = query.where(VerificationLog.visit_id == visit_id)
         count = count.where(VerificationLog.visit_id == visit_id)
+    if after is not None:
+        query = query.where(VerificationLog.id < decode_ids(after)[0])
     rows = await query.limit(limit).offset(offset)
     items = [
         VerificationLogRead(
@@ -77,4 +82,6 @@ async def list_verifications(
         )
         for r in rows
     ]
-    return items, await count
+    total, exact = await page_total(VerificationLog, count, filtered=visit_id is not None)
+    following = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None
+    return Page(items, total, limit, offset, following, exact)

@@ -10,7 +10,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.actor import Actor
 from api.auth import STAFF, any_authenticated, require
-from api.deps import DEPENDENCIES, CurrentActor, Env, Limit, Now, Offset
+from api.deps import DEPENDENCIES, After, CurrentActor, Env, Limit, Now, Offset
 from api.errors import Forbidden
 from api.i18n import tr
 from api.openapi_tags import VISITS
@@ -137,6 +137,7 @@ class VisitController(Controller):
         start_to: FromQuery[dt.datetime | None] = None,
         mine: FromQuery[bool] = False,
         emergency_overdue: FromQuery[bool] = False,
+        after: After = None,
     ) -> Page[VisitRead]:
         """可见的检查，窗口最新的在前；可按状态、企业、单位、时间、`mine`（我参与的）、`emergency_overdue`
         （突发事件逾期未补批）筛选。每个代码字段旁附中文名称（`labels`）。
@@ -145,7 +146,7 @@ class VisitController(Controller):
         （触发检查在窗口开始前不让企业看到，以免走漏风声）。
         English: the visits the caller may see, newest window first.
         """
-        rows, total = await list_visits(
+        page = await list_visits(
             actor,
             now,
             status=status.value if status else None,
@@ -157,8 +158,9 @@ class VisitController(Controller):
             emergency_overdue_only=emergency_overdue,
             limit=limit,
             offset=offset,
+            after=after,
         )
-        return Page(items=rows, total=total, limit=limit, offset=offset)
+        return Page(page.items, page.total, limit, offset, page.next_after, page.total_exact)
 
     @get("/{visit_id:int}", guards=[any_authenticated], summary="查看一次检查")
     async def read_visit(self, now: Now, actor: CurrentActor, visit_id: FromPath[int]) -> VisitRead:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from api.actor import Actor
+from api.cursor import decode_time_and_id, encode_cursor
 from api.errors import NotFound
 from api.i18n import tr
 from api.labels import words_of
 from api.visits.schemas import InspectorOnVisit, ItemOnVisit, UnitOnVisit, VisitRead, WarningRead
 from models.enums import Role, ServiceType, VisitKind, VisitOrigin, VisitResult, VisitStatus, VisitTrigger
+from models.estimates import page_total
 from models.tables import Enterprise, Unit
 from models.values import json_list
 from models.visit_tables import Visit, VisitInspector, VisitItem, VisitUnit
@@ -182,6 +185,14 @@ async def read_visit(actor: Actor, visit_id: int, now: dt.datetime) -> VisitRead
     return (await assemble([row], now, include_warnings=not enterprise, for_enterprise=enterprise))[0]
 
 
+@dataclass(frozen=True)
+class VisitPage:
+    items: list[VisitRead]
+    total: int
+    total_exact: bool
+    next_after: str | None
+
+
 async def list_visits(
     actor: Actor,
     now: dt.datetime,
@@ -195,7 +206,9 @@ async def list_visits(
     emergency_overdue_only: bool = False,
     limit: int = 100,
     offset: int = 0,
-) -> tuple[list[VisitRead], int]:
+    after: str | None = None,
+) -> VisitPage:
+    """Newest window first (ties by id); ``after`` (a page's ``next_after``) continues where that page ended."""
     conditions: list[Any] = []
     if actor.role == Role.enterprise:
         conditions.append(Visit.enterprise._.uscc == (actor.uscc or ""))
@@ -226,11 +239,19 @@ async def list_visits(
             & (Visit.status != VisitStatus.cancelled.value)
             & (Visit.approval_due_at < now)
         )
-    query = Visit.select().order_by(Visit.window_start, ascending=False)
+    query = Visit.select().order_by(Visit.window_start, Visit.id, ascending=False)
     count = Visit.count()
     for condition in conditions:
         query = query.where(condition)
         count = count.where(condition)
+    if after is not None:
+        last_start, last_id = decode_time_and_id(after)
+        query = query.where(
+            (Visit.window_start < last_start) | ((Visit.window_start == last_start) & (Visit.id < last_id))
+        )
     rows = await query.limit(limit).offset(offset)
+    total, exact = await page_total(Visit, count, filtered=bool(conditions))
     enterprise = actor.role == Role.enterprise
-    return await assemble(rows, now, include_warnings=not enterprise, for_enterprise=enterprise), await count
+    items = await assemble(rows, now, include_warnings=not enterprise, for_enterprise=enterprise)
+    following = encode_cursor(rows[-1]["window_start"], rows[-1]["id"]) if len(rows) == limit else None
+    return VisitPage(items, total, exact, following)
