@@ -101,7 +101,7 @@ class Scan(Table, tablename="scan"):
     distance_m = DoublePrecision(null=True, default=None)
     far_from_enterprise = Boolean(default=False)
     device_time = Timestamptz(null=True, default=None)
-    at = Timestamptz(default=None)
+    at = Timestamptz(default=None, index=True)  # the supervisor's flagged scans of a period
     backfill = Boolean(default=False)
     backfill_reason = Text(default="")
     # Why the scan does not prove presence on site ("" = it does): no_position, poor_accuracy, mock_location.
