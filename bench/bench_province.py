@@ -56,8 +56,10 @@ from api.audit.chain import audit_keyring, make_checkpoint, verify_chain
 from api.audit.digest import digest_mismatches
 from api.audit.folding import fold_verifications
 from api.clock import LOCAL_TZ
+from api.cursor import encode_cursor
 from api.metrics import alerts as warn
 from api.metrics import counts
+from api.metrics.rollup import roll_up_closed
 from api.metrics.service import compute_metrics
 from api.metrics.sql import onsite_cte
 from api.sample.generate import DEMO_PASSWORD
@@ -78,6 +80,7 @@ from models.visit_tables import VerificationLog, Visit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEPT = Path(__file__).resolve().parents[1] / "var"
+LOADED = "loaded.json"  # in a kept data set's directory: loading finished (and its figures)
 GB_PER_SCALE = 0.12  # database size per 1× (measured: ~0.1 GB), with room for the WAL and indexes
 LOG_COLUMNS = ["at", "visit_id", "outcome", "channel", "client"]
 CLIENTS = ("223.104.12.0/24 微信", "112.224.5.0/24 Chrome", "39.88.140.0/24 Safari", "27.194.33.0/24 支付宝")
@@ -236,10 +239,30 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
         "month": month_first.isoformat()[:7],
         "visits_in_month": visits_in_month,
     }
+    # The nightly job (``ruqi metrics-rollup``): every closed month's totals counted and stored, the first time.
+    started = time.perf_counter()
+    out["rollup_months"] = await roll_up_closed(today.replace(day=1))
+    out["rollup_s"] = round(time.perf_counter() - started, 1)
     out["year_all_units"] = await timed(
         rounds, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
     )
     out["unit_month"] = await timed(rounds, lambda: compute_metrics(month_first, month_last, UNIT, now=now))
+
+    async def after_a_change(month: dt.date, read: Callable[[], Awaitable[Any]]) -> Any:
+        """What a read costs right after a change to one of its closed months (that month is counted again)."""
+        await Visit.raw("UPDATE metrics_month_state SET version = version + 1 WHERE month = {}", month.isoformat())
+        return await read()
+
+    # Each round marks the month out of date first (one UPDATE, timed with the read).
+    out["year_after_one_month_changed"] = await timed(
+        rounds,
+        lambda: after_a_change(
+            month_first, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
+        ),
+    )
+    out["unit_month_after_a_change"] = await timed(
+        rounds, lambda: after_a_change(month_first, lambda: compute_metrics(month_first, month_last, UNIT, now=now))
+    )
     start = dt.datetime.combine(month_first, dt.time(0), tzinfo=LOCAL_TZ)
     end = dt.datetime.combine(month_last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
     cte, args = onsite_cte(start, end, unit_id)
@@ -286,11 +309,26 @@ async def measure_audit(now: dt.datetime, data_dir: Path, rounds: int, seed: int
 
 
 # -- HTTP: the public schedule and the lists -----------------------------------------------------------------
+async def last_page_cursor_rows() -> dict[str, str]:
+    """For each list that pages by cursor, the cursor whose next page is the list's last 100 rows."""
+    visit = await Visit.raw("SELECT window_start, id FROM visit ORDER BY window_start, id LIMIT 1 OFFSET 100")
+    record = await Visit.raw("SELECT started_at, id FROM nonsite_record ORDER BY started_at, id LIMIT 1 OFFSET 100")
+    log = await Visit.raw("SELECT id FROM verification_log ORDER BY id LIMIT 1 OFFSET 100")
+    event = await Visit.raw("SELECT seq FROM audit_event WHERE seq > 0 ORDER BY seq DESC LIMIT 1 OFFSET 100")
+    return {
+        "/api/v1/visits": encode_cursor(visit[0]["window_start"], visit[0]["id"]),
+        "/api/v1/nonsite/records": encode_cursor(record[0]["started_at"], record[0]["id"]),
+        "/api/v1/verifications": encode_cursor(log[0]["id"]),
+        "/api/v1/audit/events": encode_cursor(event[0]["seq"]),
+    }
+
+
 def measure_http(client: TestClient[Any], now: dt.datetime, rounds: int) -> dict[str, Any]:
     token = client.post("/api/v1/auth/login", json={"username": "supervisor", "password": DEMO_PASSWORD})
     assert token.status_code == 200, token.text
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     month = now.astimezone(LOCAL_TZ).strftime("%Y-%m")
+    last_page_cursors = client.blocking_portal.call(last_page_cursor_rows)
 
     def get(path: str, auth: bool = True) -> tuple[float, Any]:
         started = time.perf_counter()
@@ -313,7 +351,16 @@ def measure_http(client: TestClient[Any], now: dt.datetime, rounds: int) -> dict
         page = answer.json()
         last = max(0, page["total"] - page["limit"])
         deep, _ = timed_get(f"{path}?offset={last}")
-        out[path] = {"first": figures, "last": deep, "total": page["total"], "limit": page["limit"]}
+        out[path] = {
+            "first": figures,
+            "last": deep,
+            "total": page["total"],
+            "total_exact": page.get("total_exact", True),
+            "limit": page["limit"],
+        }
+        if path in last_page_cursors:
+            out[path]["second_by_cursor"], _ = timed_get(f"{path}?after={page['next_after']}")
+            out[path]["last_by_cursor"], _ = timed_get(f"{path}?after={last_page_cursors[path]}")
     return out
 
 
@@ -340,8 +387,9 @@ def data_set(scale: int, keep: bool, reuse: bool) -> Iterator[tuple[str, Path]]:
     try:
         yield create_pg_database(kept_name(scale)), data_dir
     except BaseException:
-        drop_pg_database(kept_name(scale))  # a half-loaded data set is no use to --reuse
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not (data_dir / LOADED).exists():  # a half-loaded data set is no use to --reuse; a loaded one is kept
+            drop_pg_database(kept_name(scale))
+            shutil.rmtree(data_dir, ignore_errors=True)
         raise
 
 
@@ -369,7 +417,8 @@ def main() -> None:
         "synthetic": "SAMPLE data (样例数据), generated; not real enterprises",
     }
     if args.reuse:  # the loading figures are the earlier run's
-        loaded = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+        marker = KEPT / f"bench-province-{args.scale}x" / LOADED
+        loaded = json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else {}
         results["data_set_loaded_by"] = {k: loaded.get(k) for k in ("commit", "started", "seed_s", "verification_log")}
     with data_set(args.scale, args.keep, args.reuse) as (dsn, data_dir):
         env = ruqi_env(dsn, data_dir, None)
@@ -388,6 +437,7 @@ def main() -> None:
             if not args.reuse:
                 results["verification_log"] = call(load_verification_log, now, args.seed)
                 print(f"verification log: {results['verification_log']}", flush=True)
+                (data_dir / LOADED).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
             results["tables"] = call(table_sizes)
             results["audit"] = call(measure_audit, now, data_dir, args.rounds, args.seed)
             print(f"audit: {json.dumps(results['audit'])}", flush=True)
