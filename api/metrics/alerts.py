@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from api.local_sql import Bucket, local_bucket
 from api.metrics.period import Period, local_midnight
@@ -36,6 +36,11 @@ LOW_YIELD_STREAK = 3
 
 def visits_link(**query: Any) -> str:
     return "/api/v1/visits?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+
+def pair_link(uscc: str, unit_code: str, rest: str) -> str:
+    """``visits_link(uscc=…, unit_code=…, **rest)`` with ``rest`` encoded once: a year's caps run to 25,000 rows."""
+    return f"/api/v1/visits?uscc={quote_plus(uscc)}&unit_code={quote_plus(unit_code)}&{rest}"
 
 
 async def enterprise_names(ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -125,13 +130,13 @@ async def caps_reached(period: Period, unit_id: int | None, cap: int) -> list[Ca
         cap,
     )
     names, codes = await enterprise_names({int(r["enterprise"]) for r in rows}), await unit_codes()
+    since = urlencode({"start_from": local_midnight(dt.date(year, 1, 1)).isoformat()})
     result = []
     for r in rows:
         uscc, name = names[int(r["enterprise"])]
         code = codes[int(r["unit"])]
         n = as_int(r["n"])
-        link = visits_link(uscc=uscc, unit_code=code, start_from=local_midnight(dt.date(year, 1, 1)).isoformat())
-        result.append(CapReached(uscc, name, code, year, n, cap, n > cap, link))
+        result.append(CapReached(uscc, name, code, year, n, cap, n > cap, pair_link(uscc, code, since)))
     return sorted(result, key=lambda c: (c.unit_code, c.uscc))
 
 

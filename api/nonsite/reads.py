@@ -147,9 +147,9 @@ async def list_records(
         count = count.where(condition)
     if after is not None:
         last_start, last_id = decode_time_and_id(after)
-        query = query.where(
-            (NonsiteRecord.started_at < last_start)
-            | ((NonsiteRecord.started_at == last_start) & (NonsiteRecord.id < last_id))
+        # The plain bound lets the index on started_at start the scan at the cursor; the OR alone read from the top.
+        query = query.where(NonsiteRecord.started_at <= last_start).where(
+            (NonsiteRecord.started_at < last_start) | (NonsiteRecord.id < last_id)
         )
     rows = await query.limit(limit).offset(offset)
     total, exact = await page_total(NonsiteRecord, count, filtered=bool(conditions))

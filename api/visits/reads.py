@@ -246,8 +246,9 @@ async def list_visits(
         count = count.where(condition)
     if after is not None:
         last_start, last_id = decode_time_and_id(after)
-        query = query.where(
-            (Visit.window_start < last_start) | ((Visit.window_start == last_start) & (Visit.id < last_id))
+        # The plain bound lets the index on window_start start the scan at the cursor; the OR alone read from the top.
+        query = query.where(Visit.window_start <= last_start).where(
+            (Visit.window_start < last_start) | (Visit.id < last_id)
         )
     rows = await query.limit(limit).offset(offset)
     total, exact = await page_total(Visit, count, filtered=bool(conditions))
