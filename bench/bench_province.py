@@ -104,7 +104,9 @@ LISTS = (
 
 def git_commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-    dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=False).stdout
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False
+    ).stdout
     return done.stdout.strip() + ("+dirty" if dirty.strip() else "")
 
 
@@ -239,7 +241,9 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
         "month": month_first.isoformat()[:7],
         "visits_in_month": visits_in_month,
     }
-    # The nightly job (``ruqi metrics-rollup``): every closed month's totals counted and stored, the first time.
+    # The nightly job (``ruqi metrics-rollup``): every closed month's totals counted and stored, as the first time
+    # (a --reuse run finds them stored by the run before: marked out of date here, they are all counted again).
+    await Visit.raw("UPDATE metrics_month_state SET version = version + 1")
     started = time.perf_counter()
     out["rollup_months"] = await roll_up_closed(today.replace(day=1))
     out["rollup_s"] = round(time.perf_counter() - started, 1)
