@@ -4,11 +4,12 @@
 that month; ``unit`` 0 is the whole district (a joint visit once). ``metrics_month_state`` says whether a month's
 rows are current: a trigger (``models.metrics_trigger``) adds 1 to ``version`` whenever a visit, a visit's unit,
 a scan or a non-site record of that month changes, and the rows count only while ``rolled`` equals ``version``.
+``metrics_cache`` keeps the rows of the slow warning queries over closed months the same way.
 """
 
 from __future__ import annotations
 
-from piccolo.columns import Integer, Serial, Varchar
+from piccolo.columns import Integer, Serial, Text, Varchar
 from piccolo.table import Table
 
 ALL_UNITS = 0
@@ -32,4 +33,16 @@ class MetricsMonthState(Table, tablename="metrics_month_state"):
     rolled = Integer(default=-1)  # the version ``metrics_month``'s rows were counted at
 
 
-METRICS_TABLES = [MetricsMonth, MetricsMonthState]
+class MetricsCache(Table, tablename="metrics_cache"):
+    """The rows of a warning query over closed months (caps, low yield, frequency), with the months' versions then.
+
+    Valid while every month it read still has the version recorded in ``versions``.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)
+    versions = Text(default="")
+    body = Text(default="")
+
+
+METRICS_TABLES = [MetricsMonth, MetricsMonthState, MetricsCache]

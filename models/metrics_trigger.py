@@ -11,8 +11,9 @@ a non-site record's by ``started_at``, a unit or a scan by its visit's — and o
   bulk loader, which then marks every month out of date itself) skips them.
 * SQLite: plain row triggers; one writer at a time makes them exact.
 
-Installed by the rollup migration (``models/piccolo_migrations/models_2026_12_05t15_01_00_000000.py``, which
-writes the same SQL out) and by ``models.db.create_schema``; the schema test compares the two.
+Installed by the rollup migrations (``models/piccolo_migrations/models_2026_12_05t15_01_00_000000.py``, and
+``…15_03…`` which widened the visit columns watched for the cached warnings; they write the same SQL out) and by
+``models.db.create_schema``; the schema test compares the two.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from models.audit_trigger import CHAIN_LOCK_KEY
 
 # (table, the column giving the month, the columns whose change moves a count)
 WATCHED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("visit", "window_start", ("status", "kind", "window_start")),
+    ("visit", "window_start", ("status", "kind", "window_start", "enterprise", "result", "year")),
     ("visit_unit", "visit", ("visit", "unit")),
     ("scan", "visit", ("visit", "backfill", "onsite_problem")),
     ("nonsite_record", "started_at", ("unit", "started_at")),

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 from api.local_sql import Bucket, local_bucket
+from api.metrics import rollup
 from api.metrics.period import Period, local_midnight
 from api.metrics.schemas import (
     BackfilledScan,
@@ -64,8 +65,13 @@ def _bucket_end(bucket: Bucket, first: dt.date) -> dt.date:
     return dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-async def frequency(period: Period, unit_id: int | None, policy: FilingPolicy) -> list[FrequencyWarning]:
-    """Per enterprise and local day / ISO week / month whose first day lies in the period."""
+async def frequency(
+    period: Period, unit_id: int | None, policy: FilingPolicy, open_from: dt.date | None = None
+) -> list[FrequencyWarning]:
+    """Per enterprise and local day / ISO week / month whose first day lies in the period.
+
+    ``open_from`` (the 1st of the current month): rows over closed months are kept (``rollup.cached_rows``).
+    """
     start, _ = period.bounds()
     scan_end = local_midnight(period.end + dt.timedelta(days=32))  # a month starting in the period may run past it
     cte, args = onsite_cte(start, scan_end, None)
@@ -86,12 +92,18 @@ async def frequency(period: Period, unit_id: int | None, policy: FilingPolicy) -
 
     async def groups(bucket: Bucket, limit: int) -> list[dict[str, Any]]:
         expr = local_bucket("o.window_start", bucket)
-        return await fetch(
-            f"WITH {cte} SELECT o.enterprise AS enterprise, {expr} AS b, COUNT(*) AS n, {mine} AS mine "
-            f"FROM onsite o GROUP BY o.enterprise, {expr} HAVING COUNT(*) > {{}}",
-            *args,
-            *mine_args,
-            limit,
+        key = f"frequency:{bucket}:{limit}:{start.isoformat()}:{scan_end.isoformat()}:{unit_id}"
+        return await rollup.cached_rows(
+            key,
+            (start, scan_end),
+            open_from,
+            lambda: fetch(
+                f"WITH {cte} SELECT o.enterprise AS enterprise, {expr} AS b, COUNT(*) AS n, {mine} AS mine "
+                f"FROM onsite o GROUP BY o.enterprise, {expr} HAVING COUNT(*) > {{}}",
+                *args,
+                *mine_args,
+                limit,
+            ),
         )
 
     found: list[tuple[Bucket, dict[str, Any], int]] = []
@@ -115,19 +127,26 @@ async def frequency(period: Period, unit_id: int | None, policy: FilingPolicy) -
     return sorted(result, key=lambda w: (w.bucket_start, w.kind, w.uscc))
 
 
-async def caps_reached(period: Period, unit_id: int | None, cap: int) -> list[CapReached]:
+async def caps_reached(
+    period: Period, unit_id: int | None, cap: int, open_from: dt.date | None = None
+) -> list[CapReached]:
     """Enterprise × unit pairs at the unit yearly cap in the year of the period's last day, as of its end."""
     _, end = period.bounds()
     year = period.last_day.year
     only, args = ("", []) if unit_id is None else (" AND vu.unit = {}", [unit_id])
-    rows = await fetch(
-        "SELECT v.enterprise AS enterprise, vu.unit AS unit, COUNT(*) AS n FROM visit v JOIN visit_unit vu "
-        "ON vu.visit = v.id WHERE v.kind = 'enforcement' AND v.status <> 'cancelled' AND v.\"year\" = {} "
-        f"AND v.window_start < {{}}{only} GROUP BY v.enterprise, vu.unit HAVING COUNT(*) >= {{}}",
-        year,
-        end,
-        *args,
-        cap,
+    rows = await rollup.cached_rows(
+        f"caps:{cap}:{year}:{end.isoformat()}:{unit_id}",
+        (local_midnight(dt.date(year, 1, 1)), end),
+        open_from,
+        lambda: fetch(
+            "SELECT v.enterprise AS enterprise, vu.unit AS unit, COUNT(*) AS n FROM visit v JOIN visit_unit vu "
+            "ON vu.visit = v.id WHERE v.kind = 'enforcement' AND v.status <> 'cancelled' AND v.\"year\" = {} "
+            f"AND v.window_start < {{}}{only} GROUP BY v.enterprise, vu.unit HAVING COUNT(*) >= {{}}",
+            year,
+            end,
+            *args,
+            cap,
+        ),
     )
     names, codes = await enterprise_names({int(r["enterprise"]) for r in rows}), await unit_codes()
     since = urlencode({"start_from": local_midnight(dt.date(year, 1, 1)).isoformat()})
@@ -140,23 +159,29 @@ async def caps_reached(period: Period, unit_id: int | None, cap: int) -> list[Ca
     return sorted(result, key=lambda c: (c.unit_code, c.uscc))
 
 
-async def low_yield(period: Period, unit_id: int | None) -> list[LowYieldStreak]:
+async def low_yield(period: Period, unit_id: int | None, open_from: dt.date | None = None) -> list[LowYieldStreak]:
     """Runs of ≥3 consecutive no_issue check-outs (same unit, enterprise, year) whose latest visit is in the period."""
     start, end = period.bounds()
     only, args = ("", []) if unit_id is None else (" AND vu.unit = {}", [unit_id])
-    rows = await fetch(
-        'WITH seq AS (SELECT vu.unit AS unit, v.enterprise AS enterprise, v."year" AS y, v.window_start AS ws, '
-        "v.result AS result, SUM(CASE WHEN v.result = 'no_issue' THEN 0 ELSE 1 END) OVER (PARTITION BY vu.unit, "
-        'v.enterprise, v."year" ORDER BY v.window_start, v.id ROWS UNBOUNDED PRECEDING) AS grp '
-        "FROM visit v JOIN visit_unit vu ON vu.visit = v.id WHERE v.kind = 'enforcement' "
-        'AND v.status = \'checked_out\' AND v."year" >= {} AND v."year" <= {} AND v.window_start < {}'
-        f"{only}) SELECT unit, enterprise, y, COUNT(*) AS streak, MIN(ws) AS first_at, MAX(ws) AS last_at "
-        "FROM seq WHERE result = 'no_issue' GROUP BY unit, enterprise, y, grp HAVING COUNT(*) >= {}",
-        period.start.year,
-        period.last_day.year,
-        end,
-        *args,
-        LOW_YIELD_STREAK,
+    first_year = period.start.year
+    rows = await rollup.cached_rows(
+        f"low_yield:{LOW_YIELD_STREAK}:{first_year}:{end.isoformat()}:{unit_id}",
+        (local_midnight(dt.date(first_year, 1, 1)), end),
+        open_from,
+        lambda: fetch(
+            'WITH seq AS (SELECT vu.unit AS unit, v.enterprise AS enterprise, v."year" AS y, v.window_start AS ws, '
+            "v.result AS result, SUM(CASE WHEN v.result = 'no_issue' THEN 0 ELSE 1 END) OVER (PARTITION BY vu.unit, "
+            'v.enterprise, v."year" ORDER BY v.window_start, v.id ROWS UNBOUNDED PRECEDING) AS grp '
+            "FROM visit v JOIN visit_unit vu ON vu.visit = v.id WHERE v.kind = 'enforcement' "
+            'AND v.status = \'checked_out\' AND v."year" >= {} AND v."year" <= {} AND v.window_start < {}'
+            f"{only}) SELECT unit, enterprise, y, COUNT(*) AS streak, MIN(ws) AS first_at, MAX(ws) AS last_at "
+            "FROM seq WHERE result = 'no_issue' GROUP BY unit, enterprise, y, grp HAVING COUNT(*) >= {}",
+            first_year,
+            period.last_day.year,
+            end,
+            *args,
+            LOW_YIELD_STREAK,
+        ),
     )
     flagged = [r for r in rows if as_datetime(r["last_at"]) >= start]
     names, codes = await enterprise_names({int(r["enterprise"]) for r in flagged}), await unit_codes()

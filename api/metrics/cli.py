@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 
 from click import Group
@@ -19,11 +20,14 @@ def register_metrics_commands(cli: Group) -> None:
     )
     def metrics_rollup(app: Litestar) -> None:
         from api.clock import LOCAL_TZ
-        from api.metrics.rollup import roll_up_closed
+        from api.metrics.rollup import drop_stale_rows, roll_up_closed
+
+        async def nightly(open_from: dt.date) -> tuple[int, int]:
+            return await roll_up_closed(open_from), await drop_stale_rows()
 
         started = time.perf_counter()
         open_from = app.state.clock.now().astimezone(LOCAL_TZ).date().replace(day=1)
-        counted = asyncio.run(roll_up_closed(open_from))
+        counted, dropped = asyncio.run(nightly(open_from))
         say(
             tr(
                 "metrics totals stored for {count} months in {seconds} s",
@@ -31,3 +35,4 @@ def register_metrics_commands(cli: Group) -> None:
                 seconds=f"{time.perf_counter() - started:.1f}",
             )
         )
+        say(tr("{count} kept warning results out of date, deleted", count=dropped))

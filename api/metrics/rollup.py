@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from api.clock import LOCAL_TZ
 from api.metrics import counts
 from api.metrics.months import month_bounds, next_month
 from api.metrics.sql import as_datetime, as_int, fetch
 from models.db import write_transaction
-from models.metrics_tables import ALL_UNITS, MetricsMonth
+from models.metrics_tables import ALL_UNITS, MetricsCache, MetricsMonth
 
 PARALLEL_MONTHS = 2  # months counted at once when many are missing (each runs three statements)
 
@@ -136,3 +139,72 @@ def _rows(key: str, totals: MonthTotals) -> list[MetricsMonth]:
             )
         )
     return rows
+
+
+# -- the slow warning queries over closed months --------------------------------------------------------------------
+async def cached_rows(
+    key: str,
+    span: tuple[dt.datetime, dt.datetime],
+    open_from: dt.date | None,
+    query: Callable[[], Awaitable[list[dict[str, Any]]]],
+) -> list[dict[str, Any]]:
+    """``query``'s rows, kept in ``metrics_cache`` while every month of ``span`` keeps its version.
+
+    Only spans that end by ``open_from`` (closed months) are kept. The versions are read before the query runs: a
+    change committed after that read has raised one of them, so the kept rows are never taken for newer than they
+    are. Instants come back as ISO text (as SQLite gives them); the callers read both.
+    """
+    start, end = span
+    if open_from is None or end > month_bounds(open_from)[0]:
+        return await query()
+    months = [m.isoformat() for m in months_of(start, end)]
+    marks = ", ".join("{}" for _ in months)
+    found = await fetch(f"SELECT month, version FROM metrics_month_state WHERE month IN ({marks})", *months)
+    known = {str(r["month"]): as_int(r["version"]) for r in found}
+    versions = ",".join(f"{m}={known.get(m, 0)}" for m in months)
+    kept = await MetricsCache.select(MetricsCache.versions, MetricsCache.body).where(MetricsCache.key == key).first()
+    if kept is not None and kept["versions"] == versions:
+        rows: list[dict[str, Any]] = json.loads(kept["body"])
+        return rows
+    rows = await query()
+    body = json.dumps(rows, default=_plain, ensure_ascii=False, separators=(",", ":"))
+    async with write_transaction():
+        await fetch(
+            "INSERT INTO metrics_cache (key, versions, body) VALUES ({}, {}, {}) "
+            "ON CONFLICT (key) DO UPDATE SET versions = excluded.versions, body = excluded.body",
+            key,
+            versions,
+            body,
+        )
+    return rows
+
+
+def months_of(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """The local months ``[start, end)`` touches."""
+    months, day = [], start.astimezone(LOCAL_TZ).date().replace(day=1)
+    while month_bounds(day)[0] < end:
+        months.append(day)
+        day = next_month(day)
+    return months
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a metrics row")
+
+
+async def drop_stale_rows() -> int:
+    """Delete the kept warning rows whose months changed since (the nightly job; a read would replace them)."""
+    current = {
+        str(r["month"]): as_int(r["version"]) for r in await fetch("SELECT month, version FROM metrics_month_state")
+    }
+    stale = []
+    for row in await MetricsCache.select(MetricsCache.id, MetricsCache.versions):
+        pairs = (part.split("=", 1) for part in str(row["versions"]).split(",") if "=" in part)
+        if any(current.get(month, 0) != int(version) for month, version in pairs):
+            stale.append(row["id"])
+    if stale:
+        async with write_transaction():
+            await MetricsCache.delete().where(MetricsCache.id.is_in(stale))
+    return len(stale)

@@ -22,9 +22,11 @@ from api.settings import Settings
 from models.db import write_transaction
 from models.metrics_tables import MetricsMonth
 from models.nonsite_tables import NonsiteRecord
+from models.tables import Enterprise
 from models.visit_tables import Scan, Visit, VisitUnit
 from tests.support.api import Api
 from tests.support.metrics_data import History, build_history, local, run_in_app
+from tests.support.world import USCC_A
 
 JULY = dt.date(2025, 7, 1)
 OPEN_FROM = dt.date(2026, 6, 1)  # the app's clock: 10 June 2026
@@ -199,3 +201,56 @@ def test_a_change_at_0030_on_the_1st_marks_that_local_month_not_the_utc_one(api:
     assert is_stored(api, JULY)
     assert not is_stored(api, dt.date(2025, 8, 1))
     assert metrics(api, period="2025-08")["inspections"]["nonsite"] == 0
+
+
+def warnings_of(body: dict[str, Any]) -> tuple[Any, Any, Any]:
+    w = body["warnings"]
+    caps = {(c["unit_code"], c["enterprise_name"]): c["visits"] for c in w["caps_reached"]}
+    streaks = {(s["unit_code"], s["enterprise_name"]): s["streak"] for s in w["low_yield"]}
+    days = {(f["kind"], f["bucket_start"]) for f in w["frequency_rows"]}
+    return caps, streaks, days
+
+
+def cache_keys(api: Api) -> set[str]:
+    return {str(r["key"]).split(":")[0] for r in run_in_app(api, fetch("SELECT key FROM metrics_cache"))}
+
+
+def test_warnings_over_closed_months_are_kept_and_follow_every_change(api: Api) -> None:
+    """Caps, low yield and frequency of July 2025 are kept; a later change to a visit they read is seen at once."""
+    history = build_history(api)
+    first = metrics(api, period="2025-07")
+    assert cache_keys(api) == {"caps", "low_yield", "frequency"}
+    caps, streaks, days = warnings_of(first)
+    name_a = next(name for (unit, name) in caps if unit == "MKT")
+    assert caps[("MKT", name_a)] == 3 and streaks[("MKT", name_a)] == 3  # h1 h2 h3, all no_issue
+    assert ("day", "2025-07-01") in days  # h1 and h2 on 1 July
+    assert metrics(api, period="2025-07") == first  # read back from the kept rows
+
+    run_in_app(api, Visit.update({Visit.result: "rectification"}).where(Visit.id == history.visit_ids["h2"]))
+    caps, streaks, days = warnings_of(metrics(api, period="2025-07"))
+    assert ("MKT", name_a) not in streaks  # h2's new result breaks the run
+
+    run_in_app(api, Visit.update({Visit.status: "cancelled"}).where(Visit.id == history.visit_ids["h2"]))
+    caps, streaks, days = warnings_of(metrics(api, period="2025-07"))
+    assert caps[("MKT", name_a)] == 2 and ("day", "2025-07-01") not in days
+
+
+def test_kept_warnings_show_an_enterprise_by_its_present_name(api: Api) -> None:
+    build_history(api)
+    metrics(api, period="2025-07")
+    run_in_app(api, Enterprise.update({Enterprise.name: "改名后的企业（样例）"}).where(Enterprise.uscc == USCC_A))
+    caps, _, _ = warnings_of(metrics(api, period="2025-07"))
+    assert caps[("MKT", "改名后的企业（样例）")] == 3
+
+
+def test_the_nightly_job_drops_kept_warnings_whose_months_changed(api: Api) -> None:
+    history = build_history(api)
+    metrics(api, period="2025-07")
+    metrics(api, period="2025-09")
+    assert run_in_app(api, rollup.drop_stale_rows()) == 0
+    run_in_app(api, Visit.update({Visit.status: "cancelled"}).where(Visit.id == history.visit_ids["h2"]))
+    # July's caps, low yield and three frequency queries read July; so do September's caps and low yield (the
+    # year so far); September's frequency (1 September – 3 October) does not.
+    assert run_in_app(api, rollup.drop_stale_rows()) == 7
+    left = [str(r["key"]) for r in run_in_app(api, fetch("SELECT key FROM metrics_cache"))]
+    assert len(left) == 3 and all(k.startswith("frequency:") and ":2025-09-01T00:00:00+08:00:" in k for k in left)
