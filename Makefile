@@ -68,6 +68,8 @@ bench: install-test
 ## Issue 17, part 4: SCALE× the sample district (1, 10 or 100) on a throw-away PostgreSQL database, loaded with
 ## COPY; metrics, audit verify from the last checkpoint, the public schedule and the lists measured on it.
 ## Results: bench/results/province_<SCALE>x.json; docs/benchmarks.md.
+## BENCH_PROVINCE_ARGS=--keep keeps the loaded data set; --reuse measures it again (after ruqi migrate).
 SCALE ?= 1
+BENCH_PROVINCE_ARGS ?=
 bench-province: install-test
-	$(BIN)/python bench/bench_province.py --scale $(SCALE)
+	$(BIN)/python bench/bench_province.py --scale $(SCALE) $(BENCH_PROVINCE_ARGS)

@@ -105,7 +105,10 @@ LISTS = (
 def git_commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results"],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     return done.stdout.strip() + ("+dirty" if dirty.strip() else "")
 
