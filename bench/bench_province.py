@@ -198,7 +198,7 @@ async def metric_parts(first: dt.date, last: dt.date, unit_id: int | None, round
     from api.metrics.period import Period, PeriodKind
     from api.policies import FilingPolicy
 
-    period = Period(PeriodKind.custom, first, last)
+    period = Period(PeriodKind.custom, first, last + dt.timedelta(days=1))  # Period.end is exclusive
     parts: dict[str, Callable[[], Awaitable[Any]]] = {
         "onsite_totals": lambda: counts.onsite_totals(start, end, unit_id),
         "onsite_per_unit": lambda: counts.onsite_per_unit(start, end, unit_id),
@@ -231,6 +231,7 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
     before = today.replace(day=1) - dt.timedelta(days=1)
     month_first = dt.date(year, before.month, 1)
     month_last = (month_first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    month_end = month_last + dt.timedelta(days=1)  # compute_metrics takes the day after the period
     unit_row = await Visit.raw("SELECT id FROM unit WHERE code = {}", UNIT)
     unit_id = int(unit_row[0]["id"])
     visits_in_year = await Visit.count().where(Visit.year == year)
@@ -251,9 +252,9 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
     out["rollup_months"] = await roll_up_closed(today.replace(day=1))
     out["rollup_s"] = round(time.perf_counter() - started, 1)
     out["year_all_units"] = await timed(
-        rounds, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
+        rounds, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), None, now=now)
     )
-    out["unit_month"] = await timed(rounds, lambda: compute_metrics(month_first, month_last, UNIT, now=now))
+    out["unit_month"] = await timed(rounds, lambda: compute_metrics(month_first, month_end, UNIT, now=now))
 
     async def after_a_change(month: dt.date, read: Callable[[], Awaitable[Any]]) -> Any:
         """What a read costs right after a change to one of its closed months (that month is counted again)."""
@@ -264,11 +265,11 @@ async def measure_metrics(now: dt.datetime, rounds: int) -> dict[str, Any]:
     out["year_after_one_month_changed"] = await timed(
         rounds,
         lambda: after_a_change(
-            month_first, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year, 12, 31), None, now=now)
+            month_first, lambda: compute_metrics(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), None, now=now)
         ),
     )
     out["unit_month_after_a_change"] = await timed(
-        rounds, lambda: after_a_change(month_first, lambda: compute_metrics(month_first, month_last, UNIT, now=now))
+        rounds, lambda: after_a_change(month_first, lambda: compute_metrics(month_first, month_end, UNIT, now=now))
     )
     start = dt.datetime.combine(month_first, dt.time(0), tzinfo=LOCAL_TZ)
     end = dt.datetime.combine(month_last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)

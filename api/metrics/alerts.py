@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
@@ -28,7 +29,8 @@ from api.metrics.schemas import (
 )
 from api.metrics.sql import as_datetime, as_int, fetch, onsite_cte
 from api.policies import FilingPolicy
-from models.tables import Enterprise, Inspector, Unit
+from models.db import is_postgres
+from models.tables import Inspector, Unit
 from models.visit_tables import UnfiledAttempt, Visit, VisitUnit
 
 LATEST_ROWS = 50
@@ -45,12 +47,18 @@ def pair_link(uscc: str, unit_code: str, rest: str) -> str:
 
 
 async def enterprise_names(ids: set[int]) -> dict[int, tuple[str, str]]:
+    """(USCC, name) by id. The ids go as one array (PostgreSQL) or one JSON text (SQLite): a year's caps name
+    25,000 enterprises at 100×, and Piccolo's ``is_in`` spent 0.2 s building their placeholders one by one."""
     if not ids:
         return {}
-    rows = await Enterprise.select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(
-        Enterprise.id.is_in(list(ids))
-    )
-    return {r["id"]: (r["uscc"], r["name"]) for r in rows}
+    if is_postgres():
+        rows = await fetch("SELECT id, uscc, name FROM enterprise WHERE id = ANY({})", sorted(ids))
+    else:
+        rows = await fetch(
+            "SELECT id, uscc, name FROM enterprise WHERE id IN (SELECT value FROM json_each({}))",
+            json.dumps(sorted(ids)),
+        )
+    return {int(r["id"]): (str(r["uscc"]), str(r["name"])) for r in rows}
 
 
 async def unit_codes() -> dict[int, str]:

@@ -117,6 +117,8 @@ async def compute_metrics(
     policy: FilingPolicy | None = None,
     include_feedback: bool = True,
 ) -> Metrics:
+    """The metrics of ``[period_start, period_end)``: ``period_end`` is the day after the last (a month of November
+    is 1 November to 1 December), as ``Period.end``; a named period's dates make that period, others a custom one."""
     policy = policy or FilingPolicy()
     period = period_of(period_start, period_end)
     compared = period.through(now.astimezone(LOCAL_TZ).date())
