@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,28 @@ from tests.e2e.world import SUPERVISOR, Phone, World
 
 pytestmark = pytest.mark.e2e
 MESSAGE_TIMEOUT = 20.0
-MAX_RECONNECTS = 50
+MAX_RECONNECTS = 200
+# Requests from other processes while the test reconnects: on an idle server the worker that is first in the
+# listening socket's wait queue wins every accept(), so without them every new connection can land on one worker.
+_KEEP_BUSY = "import sys, urllib.request\nwhile True:\n    urllib.request.urlopen(sys.argv[1]).read()\n"
+
+
+@contextlib.contextmanager
+def _other_clients(url: str, count: int = 2) -> Iterator[None]:
+    """``count`` processes sending ``GET /health`` in a loop, so that a new connection goes to whichever worker is
+    waiting in ``accept()`` at that moment."""
+    clients = [
+        subprocess.Popen(
+            [sys.executable, "-c", _KEEP_BUSY, f"{url}/health"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for client in clients:
+            client.kill()
+            client.wait()
 
 
 def _next(feed: LiveFeed, what: str) -> dict[str, object]:
@@ -81,17 +104,18 @@ def test_live_update_crosses_the_workers_of_one_server(server: Server, world: Wo
         subscriber = serving_pid(feed.local_port, server.port, workers)
         assert subscriber is not None, f"no worker among {workers} holds the websocket"
         # Open fresh connections until one is served by the other worker; the sync then goes over it.
-        for _ in range(MAX_RECONNECTS):
-            before = own_client_ports(server.port)
-            api = ApiClient(server.url, token)
-            api.health()
-            (port,) = own_client_ports(server.port) - before
-            publisher = serving_pid(port, server.port, workers)
-            if publisher not in (None, subscriber):
-                break
-            api.close()
-        else:
-            pytest.fail(f"{MAX_RECONNECTS} new connections all went to worker {subscriber}")
+        with _other_clients(server.url):
+            for _ in range(MAX_RECONNECTS):
+                before = own_client_ports(server.port)
+                api = ApiClient(server.url, token)
+                api.health()
+                (port,) = own_client_ports(server.port) - before
+                publisher = serving_pid(port, server.port, workers)
+                if publisher not in (None, subscriber):
+                    break
+                api.close()
+            else:
+                pytest.fail(f"{MAX_RECONNECTS} new connections all went to worker {subscriber}")
         with api:
             request = ScanRequest(content=content, client_event_id=outbox.new_event_id("scan"), latitude=36.68)
             outbox.queue_scan(db, request, owner="inspector-1", label="check-in")
