@@ -92,10 +92,7 @@ async def roll_up_closed(before: dt.date, since: dt.date | None = None) -> int:
         if not oldest or oldest[0]["first"] is None:
             return 0
         since = as_datetime(oldest[0]["first"]).astimezone(LOCAL_TZ).date().replace(day=1)
-    months, day = [], since.replace(day=1)
-    while day < before:
-        months.append(day)
-        day = next_month(day)
+    months = months_of(month_bounds(since.replace(day=1))[0], month_bounds(before)[0])
     stored = await _stored(months)
     missing = [m for m in months if m not in stored]
     await month_totals(missing)
